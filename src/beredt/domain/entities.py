@@ -1,0 +1,327 @@
+"""The entities of DESIGN.md §2, each declared once with its columns, units and constraints.
+
+The declaration order is the import order: an entity only references entities declared above it.
+Money is in the bundle's currency (``bundle.toml``); quantities of medicine are in DDD (defined
+daily doses, WHO), so that 1 DDD ≈ one patient-day of treatment; stock is in whole packs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from beredt.domain.enums import (
+    Criticality,
+    DddSource,
+    ShortageCause,
+    ShortageStatus,
+    SiteStage,
+    StockEntryKind,
+    StockTier,
+    TradeFlow,
+)
+from beredt.domain.schema import col, entity
+
+
+class CompanyRole(StrEnum):
+    """What a company does in the supply chain."""
+
+    MA_HOLDER = "ma_holder"
+    MANUFACTURER = "manufacturer"
+    WHOLESALER = "wholesaler"
+    PRODUCER = "producer"  # domestic producer that can take capacity agreements
+
+
+@entity("countries.csv", key=["country"])
+@dataclass(frozen=True, slots=True)
+class Country:
+    """A country where companies and manufacturing sites are, with its export-restriction hazard."""
+
+    country: str = col("Country code", kind="country", example="IN")
+    name: str = col("Country name in English", example="India")
+    export_restriction_hazard_per_year: float = col(
+        "Expected number of export restrictions on medicines or their ingredients a year",
+        unit="events/year",
+        default=0.0,
+        ge=0,
+        example="0.1",
+    )
+    export_restriction_mean_days: float = col(
+        "Mean duration of an export restriction", unit="days", default=90.0, gt=0, example="90"
+    )
+
+
+@entity("companies.csv", key=["company_id"])
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A marketing-authorisation holder, manufacturer, wholesaler or domestic producer."""
+
+    company_id: str = col("Identifier", kind="id", example="nordpharma")
+    name: str = col("Company name", example="Nordpharma AS")
+    country: str = col("Country of the company's seat", ref="countries.country", kind="country")
+    domestic: bool = col("Whether the company produces in the home country", default=False)
+    roles: tuple[str, ...] = col(
+        "What the company does",
+        default=(),
+        choices=[r.value for r in CompanyRole],
+        example="ma_holder;manufacturer",
+    )
+
+
+@entity("substances.csv", key=["atc_code"])
+@dataclass(frozen=True, slots=True)
+class Substance:
+    """An active substance (ATC level 5) with its defined daily dose and clinical criticality."""
+
+    atc_code: str = col("ATC level-5 code", kind="atc5", example="N02BE01")
+    name: str = col("Substance name (INN, English)", example="paracetamol")
+    ddd: float = col("Defined daily dose (WHO) or an assumed daily dose", gt=0, example="3")
+    ddd_unit: str = col(
+        "Unit of the DDD",
+        choices=["g", "mg", "mcg", "U", "TU", "MU", "mmol", "ml", "tablet", "dose"],
+        example="g",
+    )
+    ddd_source: DddSource = col(
+        "`who` when WHO sets the DDD, `assumed` where WHO sets none (IV fluids, anaesthetics, "
+        "most cytostatics)",
+        default=DddSource.WHO,
+    )
+    ddd_note: str | None = col(
+        "Route of the DDD, or the assumption behind an assumed DDD", default=None
+    )
+    criticality: Criticality = col(
+        "Clinical criticality; drives the loss weight (default 10 / 3 / 1)",
+        default=Criticality.OTHER,
+    )
+    who_essential: bool = col("On the WHO Model List of Essential Medicines", default=False)
+
+
+@entity("sites.csv", key=["site_id"])
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A manufacturing site making active ingredient (api), finished dose (fdf) or packs (pack)."""
+
+    site_id: str = col("Identifier", kind="id", example="aurobindo-hyd-api")
+    company_id: str = col("Company that runs the site", ref="companies.company_id")
+    name: str = col("Site name or town", example="Hyderabad API unit")
+    country: str = col("Country of the site", ref="countries.country", kind="country")
+    stage: SiteStage = col("Manufacturing stage")
+    outage_hazard_per_year: float = col(
+        "Expected number of unplanned outages a year", unit="events/year", default=0.0, ge=0
+    )
+    outage_mean_days: float = col("Mean outage duration", unit="days", default=30.0, gt=0)
+
+
+@entity("products.csv", key=["product_id"])
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A marketed pack of a substance: strength, form, pack size, price and market share."""
+
+    product_id: str = col(
+        "Identifier; the catalogue's pack number (Varenummer) where known",
+        kind="id",
+        example="123456",
+    )
+    atc_code: str = col("Substance of the pack", ref="substances.atc_code", kind="atc5")
+    name: str = col("Product name, form and strength", example="Paracet tab 500 mg")
+    ma_holder_id: str = col("Marketing-authorisation holder", ref="companies.company_id")
+    form: str = col("Dosage form", example="tablet")
+    ddd_per_pack: float = col(
+        "Defined daily doses in one pack", unit="DDD/pack", gt=0, example="10"
+    )
+    price_per_pack: float = col(
+        "Pharmacy purchase price of one pack (AIP)", unit="currency/pack", ge=0, example="42.5"
+    )
+    market_share: float = col(
+        "Share of the substance's demand supplied by this product", ge=0, le=1, example="0.4"
+    )
+    route: str | None = col(
+        "Route of administration (WHO: O, P, N, R, SL, TD, Inhal, …)", default=None
+    )
+    strength: str | None = col("Strength as printed", default=None, example="500 mg")
+    pack_size: int | None = col("Units in one pack", unit="units", default=None, gt=0)
+    shelf_life_months: int = col("Shelf life", unit="months", default=36, gt=0)
+    spare_capacity_share: float = col(
+        "Extra supply this product's supplier can add when others fail, as a share of the "
+        "substance's demand",
+        default=0.0,
+        ge=0,
+        le=1,
+    )
+    spare_lead_time_days: int = col(
+        "Days before the spare supply arrives", unit="days", default=30, ge=0
+    )
+    catalogue_id: str | None = col("Id in the national product catalogue (FEST)", default=None)
+
+
+@entity("supply.csv", key=["product_id", "site_id"])
+@dataclass(frozen=True, slots=True)
+class SupplyLink:
+    """A site that makes a product at one stage. Sites of one stage back each other up (parallel);
+    the stages are in series: a product is up when every stage has at least one site up."""
+
+    product_id: str = col("Product", ref="products.product_id")
+    site_id: str = col("Site (its stage is the site's)", ref="sites.site_id")
+
+
+@entity("demand.csv", key=["atc_code"])
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """National consumption of a substance: mean rate, seasonality and day-to-day variation.
+
+    rate(day) = ddd_per_day × (1 + seasonal_amplitude × cos(2π (day − seasonal_peak_day) / 365)).
+    """
+
+    atc_code: str = col("Substance", ref="substances.atc_code", kind="atc5")
+    ddd_per_day: float = col("Mean national consumption", unit="DDD/day", ge=0, example="150000")
+    seasonal_amplitude: float = col(
+        "Relative amplitude of the yearly cycle (0 = flat)", default=0.0, ge=0, le=1
+    )
+    seasonal_peak_day: int = col("Day of the year when demand peaks", default=15, ge=1, le=366)
+    daily_cv: float = col(
+        "Coefficient of variation of daily demand (over-dispersion)", default=0.1, ge=0
+    )
+
+
+@entity("stock.csv", key=["date", "product_id", "holder", "tier", "kind"])
+@dataclass(frozen=True, slots=True)
+class StockEntry:
+    """A stock ledger entry: a count of packs on hand, or a movement in (+) or out (−).
+
+    The position of (product, holder, tier) on a date is its last count on or before that date
+    plus the movements after that count up to the date.
+    """
+
+    date: dt.date = col("Date the count or movement takes effect", example="2026-11-01")
+    product_id: str = col("Product", ref="products.product_id")
+    holder: str = col("Who holds the stock (a named wholesaler, hospital, …)", example="Alliance")
+    tier: StockTier = col("Tier of the supply chain")
+    packs: int = col("Packs counted (≥ 0) or moved (+ in, − out)", unit="packs", example="1200")
+    kind: StockEntryKind = col("`count` or `movement`", default=StockEntryKind.COUNT)
+    source: str | None = col("Where the figure comes from", default=None)
+
+
+@entity("shortages.csv", key=["notice_id"])
+@dataclass(frozen=True, slots=True)
+class ShortageNotice:
+    """An announced or observed shortage of a substance, optionally of one product."""
+
+    notice_id: str = col(
+        "Natural key from the source (e.g. `DMP-2024-0042`)", example="DMP-2024-0042"
+    )
+    atc_code: str = col("Substance in shortage", ref="substances.atc_code", kind="atc5")
+    status: ShortageStatus = col("Status")
+    start_date: dt.date = col("First day of the shortage (or of the announced period)")
+    product_id: str | None = col(
+        "Product in shortage, if only one", ref="products.product_id", default=None
+    )
+    cause: ShortageCause = col("Normalised cause", default=ShortageCause.UNKNOWN)
+    announced_date: dt.date | None = col("Date the notice was published", default=None)
+    expected_end_date: dt.date | None = col("Expected last day, as announced", default=None)
+    end_date: dt.date | None = col("Actual last day, once resolved", default=None)
+    source: str | None = col("Source list (DMP, EMA, FDA, manual, …)", default=None)
+    title: str | None = col("Headline of the notice", default=None)
+
+
+@entity("lines.csv", key=["line_id"])
+@dataclass(frozen=True, slots=True)
+class ProductionLine:
+    """A domestic producer's production line and how fast it can switch to surge production."""
+
+    line_id: str = col("Identifier", kind="id", example="fjord-tablets-1")
+    company_id: str = col("Producer that runs the line", ref="companies.company_id")
+    name: str = col("Line name")
+    dosage_forms: tuple[str, ...] = col("Dosage forms the line makes", example="tablet;capsule")
+    response_days: int = col("Days from activation to first output", unit="days", ge=0)
+    ramp_days: int = col("Days from first output to full capacity", unit="days", default=0, ge=0)
+
+
+@entity("capabilities.csv", key=["line_id", "atc_code"])
+@dataclass(frozen=True, slots=True)
+class LineCapability:
+    """What a line can make: capacity when making only that substance, cost and API on hand.
+
+    A line's load is Σ output / capacity over its substances and never exceeds 1.
+    """
+
+    line_id: str = col("Line", ref="lines.line_id")
+    atc_code: str = col("Substance", ref="substances.atc_code", kind="atc5")
+    capacity_ddd_per_day: float = col(
+        "Output when the line makes only this substance", unit="DDD/day", gt=0
+    )
+    unit_cost_per_ddd: float = col(
+        "Variable production cost", unit="currency/DDD", default=0.0, ge=0
+    )
+    api_on_hand_ddd: float = col(
+        "Active ingredient held by the producer, in DDD of finished product",
+        unit="DDD",
+        default=0.0,
+        ge=0,
+    )
+    api_source_country: str | None = col(
+        "Country the active ingredient comes from (empty: made in-house, always available)",
+        ref="countries.country",
+        kind="country",
+        default=None,
+    )
+    qualified: bool = col("Whether the line is qualified (authorised) to make it now", default=True)
+
+
+@entity("offers.csv", key=["offer_id"])
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A domestic producer's offer of a capacity reservation (risk relief) not yet agreed."""
+
+    offer_id: str = col("Identifier", kind="id")
+    line_id: str = col("Line", ref="lines.line_id")
+    atc_code: str = col("Substance", ref="substances.atc_code", kind="atc5")
+    reserved_ddd_per_day: float = col("Reserved capacity", unit="DDD/day", gt=0)
+    response_days: int = col("Days from activation to first output", unit="days", ge=0)
+    annual_fee: float = col("Fee for the reservation", unit="currency/year", ge=0)
+    valid_from: dt.date | None = col("First day the offer holds", default=None)
+    valid_until: dt.date | None = col("Last day the offer holds", default=None)
+
+
+@entity("agreements.csv", key=["agreement_id"])
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """A signed capacity reservation with a domestic producer."""
+
+    agreement_id: str = col("Identifier", kind="id")
+    line_id: str = col("Line", ref="lines.line_id")
+    atc_code: str = col("Substance", ref="substances.atc_code", kind="atc5")
+    reserved_ddd_per_day: float = col("Reserved capacity", unit="DDD/day", gt=0)
+    response_days: int = col("Days from activation to first output", unit="days", ge=0)
+    annual_fee: float = col("Fee for the reservation", unit="currency/year", ge=0)
+    valid_from: dt.date | None = col("First day the agreement holds", default=None)
+    valid_until: dt.date | None = col("Last day the agreement holds", default=None)
+    offer_id: str | None = col("Offer the agreement came from", ref="offers.offer_id", default=None)
+
+
+@entity("trade.csv", key=["period", "hs_code", "flow", "partner_country"])
+@dataclass(frozen=True, slots=True)
+class TradeFigure:
+    """Exports or imports of a commodity code in a year or month (e.g. Statistics Norway 08801)."""
+
+    period: str = col("Year or month", kind="period", example="2023")
+    hs_code: str = col("HS / national commodity code", kind="hs", example="30049000")
+    flow: TradeFlow = col("`import` or `export`")
+    partner_country: str = col(
+        "Partner country, or `ZZ` for all countries together", kind="country", example="SE"
+    )
+    value: float = col("Value", unit="currency", ge=0)
+    quantity_kg: float | None = col("Net weight", unit="kg", default=None, ge=0)
+    source: str | None = col("Source table", default=None, example="SSB 08801")
+
+
+@entity("industry.csv", key=["year"])
+@dataclass(frozen=True, slots=True)
+class IndustryFigure:
+    """The domestic pharmaceutical industry in a year."""
+
+    year: int = col("Year", ge=1900, le=2200, example="2020")
+    companies: int | None = col("Producing companies", default=None, ge=0)
+    employees: int | None = col("Employees", default=None, ge=0)
+    exports_value: float | None = col("Export revenue", unit="currency/year", default=None, ge=0)
+    source: str | None = col("Source", default=None)

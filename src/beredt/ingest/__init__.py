@@ -1,0 +1,1 @@
+"""Importers: files in public and project formats → validated domain objects."""

@@ -1,0 +1,353 @@
+"""Read, validate and write the dataset bundle folder (DESIGN.md §3, docs/bundle.md).
+
+Reading validates everything before anything is returned and reports *every* problem as
+``file:line: column: reason``; writing is canonical, so export → import → export is
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from beredt.domain.bundle import (
+    SCHEMA_VERSION,
+    Bundle,
+    BundleMeta,
+    Row,
+    Source,
+    canonical_csv,
+    canonical_rows,
+    meta_document,
+)
+from beredt.domain.enums import StockEntryKind
+from beredt.domain.schema import ENTITIES, EntitySpec
+from beredt.ingest.errors import ImportRejected, Problem
+
+META_FILE = "bundle.toml"
+SHARE_TOLERANCE = 1e-9
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Read and validate a bundle folder; raise :class:`ImportRejected` listing every problem."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ImportRejected([Problem(str(folder), None, "bundle", "is not a folder")])
+    problems: list[Problem] = []
+    meta = _read_meta(folder, problems)
+    known = {spec.file for spec in ENTITIES}
+    for extra in sorted(p.name for p in folder.glob("*.csv") if p.name not in known):
+        problems.append(
+            Problem(
+                extra,
+                None,
+                "file",
+                f"not a bundle table (expected one of {', '.join(sorted(known))})",
+            )
+        )
+    tables: dict[str, list[Row]] = {}
+    lines: dict[str, list[int]] = {}
+    for spec in ENTITIES:
+        file = folder / spec.file
+        if not file.exists():
+            if spec.stem == "substances":
+                problems.append(
+                    Problem(spec.file, None, "file", "missing: a bundle needs substances")
+                )
+            tables[spec.stem], lines[spec.stem] = [], []
+            continue
+        tables[spec.stem], lines[spec.stem] = _read_table(file, spec, problems)
+    _check_keys(tables, lines, problems)
+    _check_references(tables, lines, problems)
+    _check_rules(tables, lines, problems)
+    if problems or meta is None:
+        raise ImportRejected(sorted(problems, key=_problem_order), what=f"bundle {folder}")
+    return Bundle(meta=meta, tables={s.stem: canonical_rows(s, tables[s.stem]) for s in ENTITIES})
+
+
+def write_bundle(bundle: Bundle, path: str | Path) -> list[Path]:
+    """Write `bundle` as a folder in canonical form; returns the files written."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / META_FILE]
+    written[0].write_bytes(tomli_w.dumps(meta_document(bundle.meta)).encode("utf-8"))
+    for spec in ENTITIES:
+        target = folder / spec.file
+        target.write_bytes(canonical_csv(spec, bundle.rows(spec.stem)).encode("utf-8"))
+        written.append(target)
+    return written
+
+
+_FILE_ORDER = {spec.file: i for i, spec in enumerate(ENTITIES)} | {META_FILE: -1}
+
+
+def _problem_order(p: Problem) -> tuple[int, str, int, str, str]:
+    return (_FILE_ORDER.get(p.file, 99), p.file, p.line or 0, p.field, p.reason)
+
+
+def _key_line(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
+    file = folder / META_FILE
+    if not file.exists():
+        problems.append(Problem(META_FILE, None, "file", "missing: a bundle needs bundle.toml"))
+        return None
+    try:
+        text = file.read_bytes().decode("utf-8")
+        doc = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(META_FILE, None, "encoding", f"not UTF-8 ({exc.reason})"))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        problems.append(Problem(META_FILE, line, "toml", str(exc).split(" (at line")[0]))
+        return None
+    before = len(problems)
+
+    def bad(key: str, reason: str) -> None:
+        problems.append(Problem(META_FILE, _key_line(text, key), key, reason))
+
+    version = doc.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        bad("schema_version", f"{version!r} is not supported (this version reads {SCHEMA_VERSION})")
+    for key in ("country", "currency", "as_of"):
+        if key not in doc:
+            problems.append(Problem(META_FILE, None, key, "required value is missing"))
+    country, currency, as_of = doc.get("country"), doc.get("currency"), doc.get("as_of")
+    if country is not None and not (
+        isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)
+    ):
+        bad("country", f"{country!r} is not a two-letter country code")
+    if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+        bad("currency", f"{currency!r} is not a three-letter currency code (ISO 4217)")
+    if as_of is not None and not (
+        isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime)
+    ):
+        bad("as_of", f"{as_of!r} is not a date (write it unquoted: as_of = 2026-11-01)")
+    population = doc.get("population")
+    if population is not None and (not isinstance(population, int) or population <= 0):
+        bad("population", f"{population!r} is not a positive whole number")
+    sources = []
+    for entry in doc.get("sources", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            bad("sources", "each [[sources]] entry needs a name")
+            continue
+        sources.append(Source(entry["name"], entry.get("url"), entry.get("note")))
+    unknown = set(doc) - {
+        "schema_version",
+        "title",
+        "country",
+        "currency",
+        "as_of",
+        "population",
+        "illustrative",
+        "sources",
+    }
+    for key in sorted(unknown):
+        bad(key, "unknown setting")
+    if len(problems) > before:
+        return None
+    return BundleMeta(
+        country=str(country),
+        currency=str(currency),
+        as_of=as_of,  # type: ignore[arg-type]
+        title=str(doc.get("title", "")),
+        schema_version=int(version),
+        population=population,
+        illustrative=bool(doc.get("illustrative", False)),
+        sources=tuple(sources),
+    )
+
+
+def _records(file: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of each CSV record, header included."""
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = file.read_bytes()[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(file.name, line, "encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})")
+        )
+        return
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(file.name, reader.line_num, "csv", str(exc)))
+
+
+def _read_table(
+    file: Path, spec: EntitySpec, problems: list[Problem]
+) -> tuple[list[Row], list[int]]:
+    rows: list[Row] = []
+    lines: list[int] = []
+    records = _records(file, problems)
+    first = next(records, None)
+    if first is None:
+        problems.append(
+            Problem(spec.file, 1, "header", "the file is empty (a header line is needed)")
+        )
+        return rows, lines
+    header = [h.strip() for h in first[1]]
+    declared = set(spec.column_names)
+    for name in header:
+        if name not in declared:
+            problems.append(Problem(spec.file, 1, name or "(empty)", "unknown column"))
+    for name in {h for h in header if header.count(h) > 1}:
+        problems.append(Problem(spec.file, 1, name, "column appears more than once"))
+    for column in spec.columns:
+        if column.required and column.name not in header:
+            problems.append(Problem(spec.file, 1, column.name, "required column is missing"))
+    positions = {name: i for i, name in enumerate(header) if name in declared}
+    for line, cells in records:
+        if not cells or all(not c.strip() for c in cells):
+            continue  # blank line
+        if len(cells) != len(header):
+            problems.append(
+                Problem(
+                    spec.file, line, "row", f"has {len(cells)} fields, the header has {len(header)}"
+                )
+            )
+            continue
+        row: Row = {}
+        ok = True
+        for column in spec.columns:
+            cell = cells[positions[column.name]] if column.name in positions else ""
+            try:
+                row[column.name] = column.parse(cell)
+            except ValueError as exc:
+                problems.append(Problem(spec.file, line, column.name, str(exc)))
+                ok = False
+        if ok:
+            rows.append(row)
+            lines.append(line)
+    return rows, lines
+
+
+def _check_keys(
+    tables: dict[str, list[Row]], lines: dict[str, list[int]], problems: list[Problem]
+) -> None:
+    for spec in ENTITIES:
+        seen: dict[tuple[Any, ...], int] = {}
+        for row, line in zip(tables[spec.stem], lines[spec.stem], strict=True):
+            key = tuple(row[k] for k in spec.key)
+            if key in seen:
+                shown = ", ".join(
+                    spec.column(k).format(v) for k, v in zip(spec.key, key, strict=True)
+                )
+                problems.append(
+                    Problem(
+                        spec.file,
+                        line,
+                        "+".join(spec.key),
+                        f"duplicate key {shown} (first on line {seen[key]})",
+                    )
+                )
+            else:
+                seen[key] = line
+
+
+def _check_references(
+    tables: dict[str, list[Row]], lines: dict[str, list[int]], problems: list[Problem]
+) -> None:
+    keys: dict[str, set[Any]] = defaultdict(set)
+    for spec in ENTITIES:
+        for column in spec.columns:
+            if column.ref:
+                stem, target = column.ref.split(".")
+                if not keys[column.ref]:
+                    keys[column.ref] = {row[target] for row in tables.get(stem, [])}
+    for spec in ENTITIES:
+        for column in spec.columns:
+            if not column.ref:
+                continue
+            stem, _ = column.ref.split(".")
+            for row, line in zip(tables[spec.stem], lines[spec.stem], strict=True):
+                value = row[column.name]
+                if value is not None and value not in keys[column.ref]:
+                    problems.append(
+                        Problem(
+                            spec.file,
+                            line,
+                            column.name,
+                            f"unknown {column.ref} {value!r} (not in {stem}.csv)",
+                        )
+                    )
+
+
+def _check_rules(
+    tables: dict[str, list[Row]], lines: dict[str, list[int]], problems: list[Problem]
+) -> None:
+    def each(stem: str) -> Iterator[tuple[Row, int]]:
+        yield from zip(tables[stem], lines[stem], strict=True)
+
+    # Market shares of one substance's products cannot exceed the whole market.
+    share_sum: dict[str, float] = defaultdict(float)
+    share_lines: dict[str, list[int]] = defaultdict(list)
+    for row, line in each("products"):
+        share_sum[row["atc_code"]] += row["market_share"]
+        share_lines[row["atc_code"]].append(line)
+    for atc, total in share_sum.items():
+        if total > 1 + SHARE_TOLERANCE:
+            where = ", ".join(str(n) for n in share_lines[atc])
+            problems.append(
+                Problem(
+                    "products.csv",
+                    share_lines[atc][-1],
+                    "market_share",
+                    f"shares of {atc} sum to {total:.6g} (> 1) on lines {where}",
+                )
+            )
+    for row, line in each("stock"):
+        if row["kind"] == StockEntryKind.COUNT and row["packs"] < 0:
+            problems.append(
+                Problem("stock.csv", line, "packs", f"negative quantity {row['packs']} in a count")
+            )
+        if row["kind"] == StockEntryKind.MOVEMENT and row["packs"] == 0:
+            problems.append(Problem("stock.csv", line, "packs", "a movement of 0 packs"))
+    product_atc = {row["product_id"]: row["atc_code"] for row in tables["products"]}
+    for row, line in each("shortages"):
+        for column in ("end_date", "expected_end_date"):
+            if row[column] is not None and row[column] < row["start_date"]:
+                problems.append(Problem("shortages.csv", line, column, "is before start_date"))
+        pid = row["product_id"]
+        if pid is not None and pid in product_atc and product_atc[pid] != row["atc_code"]:
+            problems.append(
+                Problem(
+                    "shortages.csv",
+                    line,
+                    "product_id",
+                    f"{pid} is a pack of {product_atc[pid]}, not {row['atc_code']}",
+                )
+            )
+    capabilities = {(row["line_id"], row["atc_code"]) for row in tables["capabilities"]}
+    for stem in ("offers", "agreements"):
+        for row, line in each(stem):
+            if (row["line_id"], row["atc_code"]) not in capabilities:
+                problems.append(
+                    Problem(
+                        f"{stem}.csv",
+                        line,
+                        "atc_code",
+                        f"line {row['line_id']} has no capability for {row['atc_code']} in capabilities.csv",
+                    )
+                )
+            if row["valid_from"] and row["valid_until"] and row["valid_until"] < row["valid_from"]:
+                problems.append(Problem(f"{stem}.csv", line, "valid_until", "is before valid_from"))

@@ -1,0 +1,32 @@
+"""Problems found in input files, reported as ``file:line: field: reason``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one place of one input file."""
+
+    file: str
+    line: int | None  # 1-based line (or record number where the format has no lines)
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.field}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """An import found problems and wrote nothing."""
+
+    def __init__(self, problems: Iterable[Problem], what: str = "import") -> None:
+        self.problems = list(problems)
+        super().__init__(f"{what} rejected: {len(self.problems)} problem(s); nothing was written")
+
+    def report(self) -> str:
+        """Every problem on its own line."""
+        return "\n".join(str(p) for p in self.problems)
