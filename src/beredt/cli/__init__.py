@@ -32,6 +32,10 @@ def _register_all() -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
+    from beredt.cli.common import export_app, import_app
+
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
     _registered = True
 
 

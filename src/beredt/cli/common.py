@@ -26,6 +26,13 @@ from rich.progress import (
 
 from beredt.results import dumps
 
+#: ``beredt import …``: every importer adds its command to this group (``@import_app.command``).
+import_app = typer.Typer(
+    help="Import data: a dataset bundle or a public source format.", no_args_is_help=True
+)
+#: ``beredt export …``: exporters add their command to this group.
+export_app = typer.Typer(help="Export data from the store.", no_args_is_help=True)
+
 AsOfOption = Annotated[
     dt.datetime | None,
     typer.Option(
