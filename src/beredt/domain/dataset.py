@@ -139,7 +139,7 @@ class Dataset:
         """Stock on hand per substance (rows, by index) and tier (columns, supply-chain order), in DDD."""
         if "stock_by_tier" not in self._cache:
             table = (
-                self.stock.groupby(["substance_idx", "tier"])["ddd"].sum().unstack(fill_value=0.0)
+                self.stock.groupby(["substance_idx", "tier"])["ddd"].sum().unstack(fill_value=0)
                 if not self.stock.empty
                 else pd.DataFrame()
             )

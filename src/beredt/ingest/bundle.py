@@ -87,6 +87,26 @@ def write_bundle(bundle: Bundle, path: str | Path) -> list[Path]:
     return written
 
 
+def validate_tables(
+    tables: dict[str, list[Row]],
+    lines: dict[str, list[int]] | None = None,
+) -> list[Problem]:
+    """Cross-row checks of parsed tables (keys, references, rules); every problem, sorted.
+
+    `lines` gives each row's line number (default: its position, 1-based, as a record number);
+    """
+    full = {spec.stem: list(tables.get(spec.stem, [])) for spec in ENTITIES}
+    numbers = {
+        stem: (lines or {}).get(stem) or list(range(1, len(rows) + 1))
+        for stem, rows in full.items()
+    }
+    problems: list[Problem] = []
+    _check_keys(full, numbers, problems)
+    _check_references(full, numbers, problems)
+    _check_rules(full, numbers, problems)
+    return sorted(problems, key=_problem_order)
+
+
 _FILE_ORDER = {spec.file: i for i, spec in enumerate(ENTITIES)} | {META_FILE: -1}
 
 

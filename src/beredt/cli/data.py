@@ -1,0 +1,281 @@
+"""Store commands: ``init``, ``import bundle``, ``export bundle``, ``status``, ledger entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from beredt.cli.common import (
+    AsOfOption,
+    DatabaseOption,
+    JsonOption,
+    as_date,
+    console_for,
+    emit_json,
+    export_app,
+    fail,
+    import_app,
+    load_dataset,
+    open_store,
+)
+from beredt.domain.dataset import TIERS
+from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, StockTier
+from beredt.ingest.bundle import read_bundle, write_bundle
+from beredt.ingest.errors import ImportRejected
+from beredt.store import StoreError
+
+stock_app = typer.Typer(help="Record stock counts and movements (append-only ledger).")
+shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
+
+
+def _rejected(exc: ImportRejected) -> None:
+    fail(f"{exc.report()}\nnothing was written", code=2)
+
+
+def init(db: DatabaseOption = None) -> None:
+    """Create the database or upgrade its schema to this version's newest migration."""
+    store = open_store(db, create=False)
+    revision = store.init()
+    console_for(None).print(f"store {store.display_url} at schema revision {revision}")
+
+
+def import_bundle(
+    path: Annotated[Path, typer.Argument(help="Bundle folder (bundle.toml + CSV files).")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Swap the whole dataset in one transaction.")
+    ] = False,
+    db: DatabaseOption = None,
+    json_target: JsonOption = None,
+) -> None:
+    """Validate a dataset bundle and write it in one transaction (all or nothing)."""
+    console = console_for(json_target)
+    try:
+        bundle = read_bundle(path)
+    except ImportRejected as exc:
+        _rejected(exc)
+    store = open_store(db)
+    try:
+        generation = store.import_bundle(bundle, replace=replace)
+    except StoreError as exc:
+        fail(str(exc), code=3)
+    except ImportRejected as exc:
+        _rejected(exc)
+    counts = bundle.counts()
+    console.print(
+        f"imported [bold]{bundle.meta.title or path}[/] into {store.display_url} "
+        f"(generation {generation}): " + ", ".join(f"{n} {stem}" for stem, n in counts.items() if n)
+    )
+    emit_json({"generation": generation, "counts": counts, "bundle": str(path)}, json_target)
+
+
+def export_bundle(
+    path: Annotated[Path, typer.Argument(help="Folder to write the bundle into.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Write the stored dataset as a bundle folder (canonical, so re-import → export is identical)."""
+    store = open_store(db)
+    try:
+        bundle = store.export_bundle()
+    except StoreError as exc:
+        fail(str(exc))
+    written = write_bundle(bundle, path)
+    console_for(None).print(f"wrote {len(written)} files to {path}")
+
+
+def status(
+    as_of: AsOfOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Substances shown (lowest cover first).")
+    ] = 25,
+    db: DatabaseOption = None,
+    json_target: JsonOption = None,
+) -> None:
+    """Counts per entity and days of supply per substance, the lowest first."""
+    console = console_for(json_target)
+    store = open_store(db)
+    counts = store.counts()
+    dataset = load_dataset(as_of, db)
+    stock = dataset.stock_ddd_by_tier()
+    demand = dataset.demand_ddd_per_day
+    days_total = dataset.days_of_supply()
+    subs = dataset.substances
+    order = np.lexsort((subs["atc_code"].to_numpy(), days_total))
+    rows: list[dict[str, Any]] = []
+    for i in order:
+        days_by_tier = {
+            tier: (float(stock.iloc[i][tier] / demand[i]) if demand[i] > 0 else None)
+            for tier in TIERS
+        }
+        rows.append(
+            {
+                "atc_code": subs["atc_code"].iloc[i],
+                "name": subs["name"].iloc[i],
+                "criticality": subs["criticality"].iloc[i],
+                "demand_ddd_per_day": float(demand[i]),
+                "days_of_supply": float(days_total[i]),
+                "days_of_supply_by_tier": days_by_tier,
+            }
+        )
+    meta = dataset.bundle.meta
+    open_notices = len(dataset.open_shortages)
+    console.print(
+        f"[bold]{meta.title}[/] — {meta.country}, {meta.currency}, as of {dataset.as_of} "
+        f"({store.display_url})"
+    )
+    if meta.illustrative:
+        console.print("[yellow]Illustrative data: companies, stock and capacities are not real.[/]")
+    console.print("records: " + ", ".join(f"{n} {stem}" for stem, n in counts.items()))
+    days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
+    days.add_column("ATC")
+    days.add_column("substance")
+    days.add_column("criticality")
+    days.add_column("demand DDD/day", justify="right")
+    for tier in TIERS:
+        days.add_column(tier, justify="right")
+    days.add_column("total days", justify="right", style="bold")
+    for row in rows[:limit]:
+        tiers = ["–" if v is None else f"{v:,.0f}" for v in row["days_of_supply_by_tier"].values()]
+        total = row["days_of_supply"]
+        style = "red" if total < 30 else ("yellow" if total < 60 else "")
+        days.add_row(
+            row["atc_code"],
+            row["name"],
+            row["criticality"],
+            f"{row['demand_ddd_per_day']:,.0f}",
+            *tiers,
+            "∞" if not np.isfinite(total) else f"{total:,.0f}",
+            style=style,
+        )
+    console.print(days)
+    if len(rows) > limit:
+        console.print(f"… {len(rows) - limit} more (use --limit or --json)")
+    console.print(f"open shortage notices: {open_notices}")
+    emit_json(
+        {
+            "fingerprint": dataset.fingerprint,
+            "as_of": dataset.as_of,
+            "counts": counts,
+            "open_shortages": open_notices,
+            "substances": rows,
+        },
+        json_target,
+    )
+
+
+def stock_add(
+    product_id: Annotated[str, typer.Option("--product", help="Product id (products.csv).")],
+    holder: Annotated[str, typer.Option("--holder", help="Who holds the stock.")],
+    tier: Annotated[StockTier, typer.Option("--tier", help="Supply-chain tier.")],
+    packs: Annotated[int, typer.Option("--packs", help="Packs counted, or moved (+ in, − out).")],
+    kind: Annotated[StockEntryKind, typer.Option("--kind")] = StockEntryKind.MOVEMENT,
+    date: Annotated[
+        dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Default: today.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the figure comes from.")
+    ] = None,
+    who: Annotated[str | None, typer.Option("--who", help="Recorded by (default: user).")] = None,
+    db: DatabaseOption = None,
+    json_target: JsonOption = None,
+) -> None:
+    """Append one stock count or movement to the ledger (validated)."""
+    store = open_store(db)
+    entry = {
+        "date": as_date(date) or dt.date.today(),
+        "product_id": product_id,
+        "holder": holder,
+        "tier": tier,
+        "packs": packs,
+        "kind": kind,
+        "source": source,
+    }
+    try:
+        entry_id = store.add_stock_entry(entry, who=who)
+    except ImportRejected as exc:
+        _rejected(exc)
+    except StoreError as exc:
+        fail(str(exc))
+    console_for(json_target).print(
+        f"recorded {kind.value} of {packs:+d} packs of {product_id} at {holder} ({tier.value}) "
+        f"on {entry['date']} as entry {entry_id}"
+    )
+    emit_json({"entry_id": entry_id, **entry}, json_target)
+
+
+def shortage_add(
+    notice_id: Annotated[str, typer.Option("--id", help="Natural key, e.g. DMP-2026-0042.")],
+    atc_code: Annotated[str, typer.Option("--atc", help="Substance (ATC level 5).")],
+    status: Annotated[ShortageStatus, typer.Option("--status")],
+    start: Annotated[dt.datetime, typer.Option("--start", formats=["%Y-%m-%d"])],
+    product_id: Annotated[str | None, typer.Option("--product")] = None,
+    cause: Annotated[ShortageCause, typer.Option("--cause")] = ShortageCause.UNKNOWN,
+    announced: Annotated[
+        dt.datetime | None, typer.Option("--announced", formats=["%Y-%m-%d"])
+    ] = None,
+    expected_end: Annotated[
+        dt.datetime | None, typer.Option("--expected-end", formats=["%Y-%m-%d"])
+    ] = None,
+    end: Annotated[dt.datetime | None, typer.Option("--end", formats=["%Y-%m-%d"])] = None,
+    source: Annotated[str | None, typer.Option("--source")] = "manual",
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    who: Annotated[str | None, typer.Option("--who")] = None,
+    db: DatabaseOption = None,
+    json_target: JsonOption = None,
+) -> None:
+    """Record a shortage notice, or a change to one with the same id (validated)."""
+    store = open_store(db)
+    notice = {
+        "notice_id": notice_id,
+        "atc_code": atc_code,
+        "status": status,
+        "start_date": as_date(start),
+        "product_id": product_id,
+        "cause": cause,
+        "announced_date": as_date(announced),
+        "expected_end_date": as_date(expected_end),
+        "end_date": as_date(end),
+        "source": source,
+        "title": title,
+    }
+    try:
+        outcome = store.add_shortage_notice(notice, who=who)
+    except ImportRejected as exc:
+        _rejected(exc)
+    except StoreError as exc:
+        fail(str(exc))
+    console_for(json_target).print(f"notice {notice_id}: {outcome}")
+    emit_json({"outcome": outcome, **notice}, json_target)
+
+
+def audit(
+    limit: Annotated[int, typer.Option("--limit")] = 20,
+    db: DatabaseOption = None,
+    json_target: JsonOption = None,
+) -> None:
+    """The newest entries of the audit log: who wrote what, when."""
+    events = open_store(db).audit(limit)
+    table = Table(title="Audit log, newest first", show_edge=False)
+    for column in ("at", "who", "action", "detail"):
+        table.add_column(column)
+    for event in events:
+        table.add_row(str(event["at"])[:19], event["who"], event["action"], str(event["detail"]))
+    console_for(json_target).print(table)
+    emit_json(events, json_target)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store commands to the ``beredt`` application."""
+    app.command("init")(init)
+    app.command("status")(status)
+    app.command("audit")(audit)
+    import_app.command("bundle")(import_bundle)
+    export_app.command("bundle")(export_bundle)
+    stock_app.command("add")(stock_add)
+    shortage_app.command("add")(shortage_add)
+    app.add_typer(stock_app, name="stock")
+    app.add_typer(shortage_app, name="shortage")

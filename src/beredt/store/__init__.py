@@ -1,0 +1,11 @@
+"""The store: SQLAlchemy tables, Alembic migrations, ledgers and the dataset snapshot."""
+
+from beredt.store.store import (
+    DEFAULT_URL,
+    MergeSummary,
+    Store,
+    StoreError,
+    database_url,
+)
+
+__all__ = ["DEFAULT_URL", "MergeSummary", "Store", "StoreError", "database_url"]

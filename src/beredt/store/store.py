@@ -1,0 +1,597 @@
+"""The store: the only code that speaks SQL (DESIGN.md §1).
+
+SQLite file by default (``./beredt.db``), PostgreSQL by URL (``BEREDT_DATABASE_URL``). Every
+write is one transaction (a unit of work): it validates first and writes everything or nothing.
+Stock and shortage notices are append-only ledgers; :meth:`Store.load_dataset` derives the current
+state and returns the immutable :class:`~beredt.domain.dataset.Dataset` the analytics use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from beredt.domain.bundle import Bundle, BundleMeta, Row, Source, canonical_rows, meta_document
+from beredt.domain.dataset import Dataset, build_dataset
+from beredt.domain.enums import StockEntryKind
+from beredt.domain.schema import ENTITIES, Column, EntitySpec
+from beredt.ingest.bundle import validate_tables
+from beredt.ingest.errors import ImportRejected, Problem
+from beredt.store.tables import (
+    ENTITY_TABLES,
+    audit_log,
+    dataset_meta,
+    documents,
+    shortage_ledger,
+    stock_ledger,
+)
+
+DEFAULT_URL = "sqlite:///beredt.db"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_SPECS = {spec.stem: spec for spec in ENTITIES}
+
+
+class StoreError(Exception):
+    """A write the store refuses (e.g. importing into a non-empty store without replace)."""
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """What a merge by natural key did: rows inserted, updated and left unchanged."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def database_url(url: str | None = None) -> str:
+    """The database URL: `url`, else ``BEREDT_DATABASE_URL``, else ``sqlite:///beredt.db``."""
+    chosen = url or os.environ.get("BEREDT_DATABASE_URL") or DEFAULT_URL
+    if chosen.startswith("postgresql://"):  # use psycopg 3, the driver we install
+        chosen = "postgresql+psycopg://" + chosen.removeprefix("postgresql://")
+    return chosen
+
+
+def _who(who: str | None) -> str:
+    if who:
+        return who
+    try:
+        return os.environ.get("BEREDT_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no user name in minimal containers
+        return "unknown"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _to_db(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.py_type is tuple:
+        return ";".join(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _from_db(column: Column, value: Any) -> Any:
+    if value is None:
+        return () if column.py_type is tuple else None
+    py = column.py_type
+    if py is tuple:
+        return tuple(part for part in str(value).split(";") if part)
+    if isinstance(py, type) and issubclass(py, StrEnum):
+        return py(value)
+    if py is float:
+        return float(value)
+    if py is int:
+        return int(value)
+    if py is bool:
+        return bool(value)
+    if py is dt.date and isinstance(value, dt.datetime):
+        return value.date()
+    if py is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _db_row(spec: EntitySpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {c.name: _to_db(c, row.get(c.name, c.default)) for c in spec.columns}
+
+
+def _entity_row(spec: EntitySpec, record: Mapping[str, Any] | sa.RowMapping) -> Row:
+    return {c.name: _from_db(c, record[c.name]) for c in spec.columns}
+
+
+def _meta_from_document(document: Mapping[str, Any]) -> BundleMeta:
+    return BundleMeta(
+        country=document["country"],
+        currency=document["currency"],
+        as_of=dt.date.fromisoformat(document["as_of"]),
+        title=document.get("title", ""),
+        schema_version=int(document.get("schema_version", 1)),
+        population=document.get("population"),
+        illustrative=bool(document.get("illustrative", False)),
+        sources=tuple(Source(**s) for s in document.get("sources", ())),
+    )
+
+
+def _meta_json(meta: BundleMeta) -> str:
+    doc = meta_document(meta)
+    doc["as_of"] = meta.as_of.isoformat()
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+
+
+class Store:
+    """A Beredt database: SQLite file or PostgreSQL server, schema managed by Alembic."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = database_url(url)
+        self.engine = _make_engine(self.url, echo=echo)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden."""
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        return config
+
+    def head_revision(self) -> str | None:
+        """The newest migration shipped with this version of Beredt."""
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def current_revision(self) -> str | None:
+        """The migration the database is at (None before `init`)."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def init(self) -> str | None:
+        """Create or upgrade the schema to the newest migration; returns the revision."""
+        head = self.head_revision()
+        if self.current_revision() == head:
+            return head
+        config = self._alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        return head
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # --- reading ----------------------------------------------------------------------------
+    def _generation(self, conn: sa.Connection) -> int | None:
+        value = conn.execute(sa.select(dataset_meta.c.generation)).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def is_empty(self) -> bool:
+        """True when no dataset has been imported."""
+        with self.engine.connect() as conn:
+            return self._generation(conn) is None
+
+    def meta(self) -> BundleMeta | None:
+        """The imported bundle's metadata (None when empty)."""
+        with self.engine.connect() as conn:
+            text = conn.execute(sa.select(dataset_meta.c.document)).scalar_one_or_none()
+        return None if text is None else _meta_from_document(json.loads(text))
+
+    def _read_tables(self, conn: sa.Connection) -> dict[str, list[Row]]:
+        generation = self._generation(conn)
+        tables: dict[str, list[Row]] = {}
+        for stem, table in ENTITY_TABLES.items():
+            spec = _SPECS[stem]
+            records = conn.execute(sa.select(table)).mappings()
+            tables[stem] = [_entity_row(spec, r) for r in records]
+        tables["stock"] = self._stock_rows(conn, generation)
+        tables["shortages"] = self._shortage_rows(conn, generation)
+        return {spec.stem: canonical_rows(spec, tables[spec.stem]) for spec in ENTITIES}
+
+    def _stock_rows(self, conn: sa.Connection, generation: int | None) -> list[Row]:
+        """Ledger entries folded to one row per bundle key: movements summed, last count kept."""
+        spec = _SPECS["stock"]
+        query = (
+            sa.select(stock_ledger)
+            .where(stock_ledger.c.generation == generation)
+            .order_by(stock_ledger.c.entry_id)
+        )
+        folded: dict[tuple[Any, ...], Row] = {}
+        for record in conn.execute(query).mappings():
+            row = _entity_row(spec, record)
+            key = tuple(row[k] for k in spec.key)
+            if key in folded and row["kind"] == StockEntryKind.MOVEMENT:
+                folded[key]["packs"] += row["packs"]
+                folded[key]["source"] = folded[key]["source"] or row["source"]
+            else:
+                folded[key] = row
+        return [
+            r
+            for r in folded.values()
+            if not (r["kind"] == StockEntryKind.MOVEMENT and r["packs"] == 0)
+        ]
+
+    def _shortage_rows(self, conn: sa.Connection, generation: int | None) -> list[Row]:
+        spec = _SPECS["shortages"]
+        query = (
+            sa.select(shortage_ledger)
+            .where(shortage_ledger.c.generation == generation)
+            .order_by(shortage_ledger.c.change_id)
+        )
+        latest: dict[str, Row] = {}
+        for record in conn.execute(query).mappings():
+            row = _entity_row(spec, record)
+            latest[row["notice_id"]] = row
+        return list(latest.values())
+
+    def export_bundle(self) -> Bundle:
+        """The current dataset as a bundle (stock ledger folded per bundle key)."""
+        with self.engine.connect() as conn:
+            text = conn.execute(sa.select(dataset_meta.c.document)).scalar_one_or_none()
+            if text is None:
+                raise StoreError(f"the store at {self.display_url} holds no dataset")
+            tables = self._read_tables(conn)
+        return Bundle(meta=_meta_from_document(json.loads(text)), tables=tables)
+
+    def load_dataset(self, as_of: dt.date | None = None) -> Dataset:
+        """The immutable analytic snapshot on `as_of` (default: the dataset's as-of date)."""
+        return build_dataset(self.export_bundle(), as_of)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per entity in the current state (stock: ledger entries of this generation)."""
+        with self.engine.connect() as conn:
+            generation = self._generation(conn)
+            result = {}
+            for spec in ENTITIES:
+                if spec.stem == "stock":
+                    query = sa.select(sa.func.count()).where(
+                        stock_ledger.c.generation == generation
+                    )
+                elif spec.stem == "shortages":
+                    query = sa.select(
+                        sa.func.count(sa.distinct(shortage_ledger.c.notice_id))
+                    ).where(shortage_ledger.c.generation == generation)
+                else:
+                    query = sa.select(sa.func.count()).select_from(ENTITY_TABLES[spec.stem])
+                result[spec.stem] = int(conn.execute(query).scalar_one())
+        return result
+
+    def audit(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest audit events, newest first."""
+        with self.engine.connect() as conn:
+            query = sa.select(audit_log).order_by(audit_log.c.event_id.desc()).limit(limit)
+            return [
+                {**dict(r), "detail": json.loads(r["detail"])}
+                for r in conn.execute(query).mappings()
+            ]
+
+    # --- writing ----------------------------------------------------------------------------
+    def _audit(self, conn: sa.Connection, who: str, action: str, detail: Mapping[str, Any]) -> None:
+        conn.execute(
+            audit_log.insert().values(
+                at=_now(),
+                who=who,
+                action=action,
+                detail=json.dumps(detail, sort_keys=True, default=str),
+            )
+        )
+
+    def import_bundle(
+        self, bundle: Bundle, *, replace: bool = False, who: str | None = None
+    ) -> int:
+        """Write a validated bundle in one transaction; returns the new generation.
+
+        Refuses a non-empty store unless `replace`, which swaps the whole dataset at once.
+        """
+        problems = validate_tables({s: list(bundle.rows(s)) for s in _SPECS})
+        if problems:
+            raise ImportRejected(problems, what="bundle")
+        who = _who(who)
+        with self._unit_of_work() as conn:
+            generation = self._generation(conn)
+            if generation is not None and not replace:
+                raise StoreError(
+                    f"the store at {self.display_url} already holds a dataset; "
+                    "use --replace to swap it for this bundle"
+                )
+            new_generation = (generation or 0) + 1
+            for stem in reversed(list(ENTITY_TABLES)):
+                conn.execute(ENTITY_TABLES[stem].delete())
+            for stem, table in ENTITY_TABLES.items():
+                rows = [_db_row(_SPECS[stem], r) for r in bundle.rows(stem)]
+                if rows:
+                    conn.execute(table.insert(), rows)
+            now = _now()
+            ledger = {"generation": new_generation, "recorded_at": now, "recorded_by": who}
+            stock = [{**_db_row(_SPECS["stock"], r), **ledger} for r in bundle.rows("stock")]
+            if stock:
+                conn.execute(stock_ledger.insert(), stock)
+            notices = [
+                {**_db_row(_SPECS["shortages"], r), **ledger, "change": "import"}
+                for r in bundle.rows("shortages")
+            ]
+            if notices:
+                conn.execute(shortage_ledger.insert(), notices)
+            values = {
+                "generation": new_generation,
+                "document": _meta_json(bundle.meta),
+                "imported_at": now,
+                "imported_by": who,
+            }
+            if generation is None:
+                conn.execute(dataset_meta.insert().values(id=1, **values))
+            else:
+                conn.execute(dataset_meta.update().values(**values))
+            self._audit(
+                conn,
+                who,
+                "replace bundle" if generation is not None else "import bundle",
+                {
+                    "generation": new_generation,
+                    "counts": bundle.counts(),
+                    "title": bundle.meta.title,
+                },
+            )
+        return new_generation
+
+    def merge_rows(
+        self,
+        stem: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        who: str | None = None,
+        source: str | None = None,
+    ) -> MergeSummary:
+        """Upsert rows of one entity by its natural key, all-or-nothing; re-merging is a no-op.
+
+        The merged dataset is validated as a whole (references, shares, rules) before anything is
+        written; problems are reported with the row's record number in `rows`.
+        """
+        if stem not in _SPECS:
+            raise KeyError(f"unknown entity {stem!r}")
+        spec = _SPECS[stem]
+        incoming = canonical_rows(spec, [dict(r) for r in rows])
+        problems = _check_cells(spec, incoming, source or stem)
+        if problems:
+            raise ImportRejected(problems, what=source or stem)
+        who = _who(who)
+        with self._unit_of_work() as conn:
+            if self._generation(conn) is None:
+                raise StoreError(
+                    f"the store at {self.display_url} holds no dataset: import a bundle first"
+                )
+            tables = self._read_tables(conn)
+            current = {tuple(r[k] for k in spec.key): r for r in tables[stem]}
+            inserted: list[Row] = []
+            updated: list[Row] = []
+            unchanged = 0
+            for row in incoming:
+                key = tuple(row[k] for k in spec.key)
+                if key not in current:
+                    inserted.append(row)
+                elif current[key] != row:
+                    updated.append(row)
+                else:
+                    unchanged += 1
+            merged = dict(current)
+            for row in inserted + updated:
+                merged[tuple(row[k] for k in spec.key)] = row
+            tables[stem] = list(merged.values())
+            # Everything in the store was validated when written, so any problem now is the merge's.
+            problems = [
+                Problem(source or p.file, p.line, p.field, p.reason)
+                for p in validate_tables(tables)
+            ]
+            if problems:
+                raise ImportRejected(problems, what=source or stem)
+            self._write_merge(conn, spec, inserted, updated, current, who)
+            self._audit(
+                conn,
+                who,
+                f"merge {stem}",
+                {
+                    "source": source,
+                    "inserted": len(inserted),
+                    "updated": len(updated),
+                    "unchanged": unchanged,
+                },
+            )
+        return MergeSummary(len(inserted), len(updated), unchanged)
+
+    def _write_merge(
+        self,
+        conn: sa.Connection,
+        spec: EntitySpec,
+        inserted: list[Row],
+        updated: list[Row],
+        current: Mapping[tuple[Any, ...], Row],
+        who: str,
+    ) -> None:
+        generation = self._generation(conn)
+        ledger = {"generation": generation, "recorded_at": _now(), "recorded_by": who}
+        if spec.stem == "stock":
+            # The ledger folds movements of one key by summing them, so a changed movement is
+            # recorded as a correcting movement of the difference; a changed count replaces.
+            corrections = []
+            for row in updated:
+                old = current[tuple(row[k] for k in spec.key)]
+                if row["kind"] == StockEntryKind.MOVEMENT:
+                    row = {**row, "packs": row["packs"] - old["packs"]}
+                corrections.append(row)
+            rows = [{**_db_row(spec, r), **ledger} for r in inserted + corrections]
+            if rows:
+                conn.execute(stock_ledger.insert(), rows)
+            return
+        if spec.stem == "shortages":
+            rows = [{**_db_row(spec, r), **ledger, "change": "create"} for r in inserted]
+            rows += [{**_db_row(spec, r), **ledger, "change": "update"} for r in updated]
+            if rows:
+                conn.execute(shortage_ledger.insert(), rows)
+            return
+        table = ENTITY_TABLES[spec.stem]
+        if inserted:
+            conn.execute(table.insert(), [_db_row(spec, r) for r in inserted])
+        for row in updated:
+            condition = sa.and_(*(table.c[k] == _to_db(spec.column(k), row[k]) for k in spec.key))
+            conn.execute(table.update().where(condition).values(**_db_row(spec, row)))
+
+    def add_stock_entry(self, row: Mapping[str, Any], *, who: str | None = None) -> int:
+        """Append one stock count or movement to the ledger (validated); returns its entry id."""
+        spec = _SPECS["stock"]
+        entry = canonical_rows(spec, [dict(row)])[0]
+        problems = _check_cells(spec, [entry], "stock entry")
+        if entry["kind"] == StockEntryKind.COUNT and entry["packs"] < 0:
+            problems.append(Problem("stock entry", None, "packs", "a count cannot be negative"))
+        if entry["kind"] == StockEntryKind.MOVEMENT and entry["packs"] == 0:
+            problems.append(Problem("stock entry", None, "packs", "a movement of 0 packs"))
+        if problems:
+            raise ImportRejected(problems, what="stock entry")
+        who = _who(who)
+        with self._unit_of_work() as conn:
+            generation = self._generation(conn)
+            if generation is None:
+                raise StoreError("the store holds no dataset: import a bundle first")
+            products = ENTITY_TABLES["products"]
+            known = conn.execute(
+                sa.select(products.c.product_id).where(products.c.product_id == entry["product_id"])
+            ).first()
+            if known is None:
+                raise ImportRejected(
+                    [
+                        Problem(
+                            "stock entry",
+                            None,
+                            "product_id",
+                            f"unknown product {entry['product_id']!r}",
+                        )
+                    ],
+                    what="stock entry",
+                )
+            result = conn.execute(
+                stock_ledger.insert().values(
+                    **_db_row(spec, entry),
+                    generation=generation,
+                    recorded_at=_now(),
+                    recorded_by=who,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            entry_id = int(key[0])
+        return entry_id
+
+    def add_shortage_notice(self, row: Mapping[str, Any], *, who: str | None = None) -> str:
+        """Record a new notice or a change to one (validated against the dataset); 'created'/'updated'."""
+        summary = self.merge_rows("shortages", [row], who=who, source="shortage notice")
+        return "created" if summary.inserted else ("updated" if summary.updated else "unchanged")
+
+    # --- saved documents ----------------------------------------------------------------------
+    def save_document(
+        self, kind: str, key: str, payload: Mapping[str, Any], *, who: str | None = None
+    ) -> None:
+        """Save (or overwrite) a JSON document, e.g. a shortage response plan."""
+        who = _who(who)
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        with self._unit_of_work() as conn:
+            condition = sa.and_(documents.c.kind == kind, documents.c.key == key)
+            exists = conn.execute(sa.select(documents.c.key).where(condition)).first()
+            values = {"payload": text, "saved_at": _now(), "saved_by": who}
+            if exists:
+                conn.execute(documents.update().where(condition).values(**values))
+            else:
+                conn.execute(documents.insert().values(kind=kind, key=key, **values))
+            self._audit(conn, who, f"save {kind}", {"key": key})
+
+    def get_document(self, kind: str, key: str) -> dict[str, Any] | None:
+        """A saved document's payload, or None."""
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(documents.c.payload).where(
+                    documents.c.kind == kind, documents.c.key == key
+                )
+            ).scalar_one_or_none()
+        return None if text is None else dict(json.loads(text))
+
+    def list_documents(self, kind: str) -> list[dict[str, Any]]:
+        """Saved documents of one kind: key, saved_at, saved_by (without payloads), by key."""
+        with self.engine.connect() as conn:
+            query = (
+                sa.select(documents.c.key, documents.c.saved_at, documents.c.saved_by)
+                .where(documents.c.kind == kind)
+                .order_by(documents.c.key)
+            )
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _check_cells(spec: EntitySpec, rows: Sequence[Row], label: str) -> list[Problem]:
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        for column in spec.columns:
+            value = row.get(column.name)
+            try:
+                if value is None and column.required:
+                    raise ValueError("required value is missing")
+                if value is not None and column.py_type is not tuple:
+                    if (
+                        isinstance(value, str)
+                        and column.py_type is not str
+                        and not (
+                            isinstance(column.py_type, type) and issubclass(column.py_type, StrEnum)
+                        )
+                    ):
+                        raise ValueError(f"{value!r} is text, expected {column.type_name}")
+                    if column.py_type is str:
+                        value = column.parse(value) if value != "" else value
+                        row[column.name] = value
+                    elif isinstance(column.py_type, type) and issubclass(column.py_type, StrEnum):
+                        row[column.name] = column.py_type(value)
+                column.check(row.get(column.name))
+            except ValueError as exc:
+                problems.append(Problem(label, number, column.name, str(exc)))
+    return problems
+
+
+def _make_engine(url: str, *, echo: bool) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Our own BEGIN IMMEDIATE (below) instead of pysqlite's deferred transactions, so
+            # concurrent writers queue on the lock rather than fail with "database is locked".
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True)
