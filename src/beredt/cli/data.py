@@ -34,7 +34,7 @@ shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
 
 
 def _rejected(exc: ImportRejected) -> None:
-    fail(f"{exc.report()}\nnothing was written", code=2)
+    fail(f"{exc.summary()}\n{exc.report()}", code=2)
 
 
 def init(db: DatabaseOption = None) -> None:

@@ -56,6 +56,7 @@ def read_bundle(path: str | Path) -> Bundle:
         )
     tables: dict[str, list[Row]] = {}
     lines: dict[str, list[int]] = {}
+    rejected: dict[str, list[Row]] = {spec.stem: [] for spec in ENTITIES}
     for spec in ENTITIES:
         file = folder / spec.file
         if not file.exists():
@@ -65,9 +66,9 @@ def read_bundle(path: str | Path) -> Bundle:
                 )
             tables[spec.stem], lines[spec.stem] = [], []
             continue
-        tables[spec.stem], lines[spec.stem] = _read_table(file, spec, problems)
+        tables[spec.stem], lines[spec.stem] = _read_table(file, spec, problems, rejected[spec.stem])
     _check_keys(tables, lines, problems)
-    _check_references(tables, lines, problems)
+    _check_references(tables, lines, problems, rejected)
     _check_rules(tables, lines, problems)
     if problems or meta is None:
         raise ImportRejected(sorted(problems, key=_problem_order), what=f"bundle {folder}")
@@ -214,10 +215,16 @@ def _records(file: Path, problems: list[Problem]) -> Iterator[tuple[int, list[st
 
 
 def _read_table(
-    file: Path, spec: EntitySpec, problems: list[Problem]
+    file: Path, spec: EntitySpec, problems: list[Problem], rejected: list[Row] | None = None
 ) -> tuple[list[Row], list[int]]:
+    """Valid rows and their line numbers; rows with bad cells go to `rejected` (bad cells None).
+
+    Rejected rows still count as *existing* for reference checks, so one bad cell is reported
+    once rather than again as a dangling reference from every row that points to it.
+    """
     rows: list[Row] = []
     lines: list[int] = []
+    rejected = rejected if rejected is not None else []
     records = _records(file, problems)
     first = next(records, None)
     if first is None:
@@ -230,12 +237,15 @@ def _read_table(
     for name in header:
         if name not in declared:
             problems.append(Problem(spec.file, 1, name or "(empty)", "unknown column"))
-    for name in {h for h in header if header.count(h) > 1}:
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    for name in duplicated:
         problems.append(Problem(spec.file, 1, name, "column appears more than once"))
     for column in spec.columns:
         if column.required and column.name not in header:
             problems.append(Problem(spec.file, 1, column.name, "required column is missing"))
     positions = {name: i for i, name in enumerate(header) if name in declared}
+    if duplicated:
+        return rows, lines  # the rows cannot be read unambiguously
     for line, cells in records:
         if not cells or all(not c.strip() for c in cells):
             continue  # blank line
@@ -245,6 +255,7 @@ def _read_table(
                     spec.file, line, "row", f"has {len(cells)} fields, the header has {len(header)}"
                 )
             )
+            rejected.append(_salvage(spec, positions, cells))
             continue
         row: Row = {}
         ok = True
@@ -258,7 +269,21 @@ def _read_table(
         if ok:
             rows.append(row)
             lines.append(line)
+        else:
+            rejected.append(_salvage(spec, positions, cells))
     return rows, lines
+
+
+def _salvage(spec: EntitySpec, positions: dict[str, int], cells: list[str]) -> Row:
+    """The readable cells of a rejected row (others None), for reference checks only."""
+    row: Row = {}
+    for column in spec.columns:
+        index = positions.get(column.name)
+        try:
+            row[column.name] = column.parse(cells[index]) if index is not None else None
+        except (ValueError, IndexError):
+            row[column.name] = None
+    return row
 
 
 def _check_keys(
@@ -285,7 +310,10 @@ def _check_keys(
 
 
 def _check_references(
-    tables: dict[str, list[Row]], lines: dict[str, list[int]], problems: list[Problem]
+    tables: dict[str, list[Row]],
+    lines: dict[str, list[int]],
+    problems: list[Problem],
+    rejected: dict[str, list[Row]] | None = None,
 ) -> None:
     keys: dict[str, set[Any]] = defaultdict(set)
     for spec in ENTITIES:
@@ -293,7 +321,8 @@ def _check_references(
             if column.ref:
                 stem, target = column.ref.split(".")
                 if not keys[column.ref]:
-                    keys[column.ref] = {row[target] for row in tables.get(stem, [])}
+                    rows = [*tables.get(stem, []), *(rejected or {}).get(stem, [])]
+                    keys[column.ref] = {row[target] for row in rows}
     for spec in ENTITIES:
         for column in spec.columns:
             if not column.ref:

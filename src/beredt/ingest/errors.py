@@ -25,7 +25,13 @@ class ImportRejected(Exception):
 
     def __init__(self, problems: Iterable[Problem], what: str = "import") -> None:
         self.problems = list(problems)
-        super().__init__(f"{what} rejected: {len(self.problems)} problem(s); nothing was written")
+        self.what = what
+        super().__init__(self.summary() + "\n" + self.report())
+
+    def summary(self) -> str:
+        """One line: what was rejected and how many problems."""
+        n = len(self.problems)
+        return f"{self.what} rejected: {n} problem{'s' if n != 1 else ''}; nothing was written"
 
     def report(self) -> str:
         """Every problem on its own line."""

@@ -547,28 +547,17 @@ class Store:
 
 
 def _check_cells(spec: EntitySpec, rows: Sequence[Row], label: str) -> list[Problem]:
+    """Parse text cells and check every value against its column; fixes rows up in place."""
     problems = []
     for number, row in enumerate(rows, start=1):
         for column in spec.columns:
             value = row.get(column.name)
             try:
-                if value is None and column.required:
+                if isinstance(value, str) and not isinstance(value, StrEnum):
+                    row[column.name] = value = column.parse(value)
+                elif value is None and column.required:
                     raise ValueError("required value is missing")
-                if value is not None and column.py_type is not tuple:
-                    if (
-                        isinstance(value, str)
-                        and column.py_type is not str
-                        and not (
-                            isinstance(column.py_type, type) and issubclass(column.py_type, StrEnum)
-                        )
-                    ):
-                        raise ValueError(f"{value!r} is text, expected {column.type_name}")
-                    if column.py_type is str:
-                        value = column.parse(value) if value != "" else value
-                        row[column.name] = value
-                    elif isinstance(column.py_type, type) and issubclass(column.py_type, StrEnum):
-                        row[column.name] = column.py_type(value)
-                column.check(row.get(column.name))
+                column.check(value)
             except ValueError as exc:
                 problems.append(Problem(label, number, column.name, str(exc)))
     return problems
