@@ -86,7 +86,10 @@ def emit_json(data: Any, json_target: str | None) -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error to stderr and exit with `code`."""
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    console = Console(stderr=True, highlight=False)
+    # Problem reports are read and grepped line by line: never wrap them or parse markup.
+    console.print("[bold red]error:[/] ", end="")
+    console.print(message, markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -67,8 +67,15 @@ def read_bundle(path: str | Path) -> Bundle:
             tables[spec.stem], lines[spec.stem] = [], []
             continue
         tables[spec.stem], lines[spec.stem] = _read_table(file, spec, problems, rejected[spec.stem])
+    # A file that could not be decoded or parsed has no reliable keys: rows pointing into it
+    # are not reported as dangling, so the report shows the cause, not its echoes.
+    unreadable = {
+        spec.stem
+        for spec in ENTITIES
+        if any(p.file == spec.file and p.field in ("encoding", "csv") for p in problems)
+    }
     _check_keys(tables, lines, problems)
-    _check_references(tables, lines, problems, rejected)
+    _check_references(tables, lines, problems, rejected, unreadable)
     _check_rules(tables, lines, problems)
     if problems or meta is None:
         raise ImportRejected(sorted(problems, key=_problem_order), what=f"bundle {folder}")
@@ -226,8 +233,11 @@ def _read_table(
     lines: list[int] = []
     rejected = rejected if rejected is not None else []
     records = _records(file, problems)
+    known = len(problems)
     first = next(records, None)
     if first is None:
+        if len(problems) > known:  # undecodable: already reported
+            return rows, lines
         problems.append(
             Problem(spec.file, 1, "header", "the file is empty (a header line is needed)")
         )
@@ -314,6 +324,7 @@ def _check_references(
     lines: dict[str, list[int]],
     problems: list[Problem],
     rejected: dict[str, list[Row]] | None = None,
+    unreadable: set[str] | None = None,
 ) -> None:
     keys: dict[str, set[Any]] = defaultdict(set)
     for spec in ENTITIES:
@@ -328,6 +339,8 @@ def _check_references(
             if not column.ref:
                 continue
             stem, _ = column.ref.split(".")
+            if stem in (unreadable or set()):
+                continue
             for row, line in zip(tables[spec.stem], lines[spec.stem], strict=True):
                 value = row[column.name]
                 if value is not None and value not in keys[column.ref]:
