@@ -575,6 +575,7 @@ def _make_engine(url: str, *, echo: bool) -> sa.Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode; commits stay atomic
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
