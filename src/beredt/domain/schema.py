@@ -98,6 +98,8 @@ class Column:
             return "period (YYYY or YYYY-MM)"
         if self.kind == "hs":
             return "commodity code (2–10 digits)"
+        if self.kind == "id":
+            return "identifier (letters, digits, `_ . : / + -`; no spaces)"
         if isinstance(self.py_type, type) and issubclass(self.py_type, StrEnum):
             return "one of " + ", ".join(f"`{m.value}`" for m in self.py_type)
         if self.py_type is tuple:
