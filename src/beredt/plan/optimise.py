@@ -1,0 +1,581 @@
+"""The preparedness optimiser: best plan within a budget, the budget frontier, offer values.
+
+DESIGN.md §4 "Preparedness optimiser". A :class:`PlanModel` holds the option menu, the simulated
+losses of every option (common random numbers) and the MILP; :meth:`PlanModel.plan` chooses the
+plan for one budget, :meth:`PlanModel.frontier` sweeps budgets. Tomlin (2006) and Lücker &
+Seifert (2017) are the references for trading mitigation inventory against reserved
+(contingent/agility) capacity; see :mod:`beredt.plan.parameters`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from beredt.domain.dataset import Dataset
+from beredt.domain.enums import Criticality
+from beredt.plan.losses import OptionLosses
+from beredt.plan.milp import ChoiceProblem, ChoiceSolution, relaxation_values, solve_choice
+from beredt.plan.options import OptionMenu, build_options
+from beredt.plan.parameters import PlanParameters
+from beredt.results import Provenance, provenance
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class JointOutcome:
+    """A whole plan simulated jointly: unmet DDD per substance over the horizon and P(any vital)."""
+
+    unmet_ddd_mean: np.ndarray
+    unmet_ddd_se: np.ndarray
+    p_any_vital_shortage: float
+    national_loss_se_per_year: float | None = None
+
+
+#: Simulates a whole plan (option index per substance) jointly; None when no simulator is wired.
+JointEvaluator = Callable[[np.ndarray, Progress | None], JointOutcome]
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """How the MILP went: HiGHS status, relative MIP gap, wall-clock build and solve seconds."""
+
+    status: str
+    gap: float
+    mip_rel_gap: float
+    build_s: float
+    solve_s: float
+    n_options: int
+    n_options_after_dominance: int
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """Annual cost, expected loss (± standard error) and P(any vital shortage) of a plan."""
+
+    annual_cost: float
+    expected_loss_per_year: float
+    expected_loss_se_per_year: float
+    p_any_vital_shortage: float
+
+
+@dataclass(frozen=True)
+class Reevaluation:
+    """The chosen plan simulated jointly (shared lines, substitution) vs the decomposed estimate.
+
+    ``difference_per_year`` = joint − decomposed; ``by_substance`` lists the substances with the
+    largest absolute differences.
+    """
+
+    decomposed_loss_per_year: float
+    joint_loss_per_year: float
+    joint_loss_se_per_year: float
+    difference_per_year: float
+    relative_difference: float
+    p_any_vital_shortage_decomposed: float
+    p_any_vital_shortage_joint: float
+    by_substance: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The optimal plan for one budget, today's plan for comparison, and what offers are worth."""
+
+    provenance: Provenance
+    currency: str
+    budget: float
+    chosen: PlanSummary
+    today: PlanSummary
+    solve: SolveReport
+    budget_shadow_price: float
+    substances: pd.DataFrame
+    lines: pd.DataFrame
+    offer_values: pd.DataFrame
+    excluded_offers: pd.DataFrame
+    reevaluation: Reevaluation | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FrontierResult:
+    """Budget → expected loss and → P(any vital shortage), with today's plan for comparison."""
+
+    provenance: Provenance
+    currency: str
+    points: pd.DataFrame
+    today: PlanSummary
+    choices: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _cover_allowed(menu: OptionMenu, parameters: PlanParameters) -> np.ndarray:
+    """Options satisfying every minimum cover rule of their substance's criticality."""
+    options = menu.options
+    allowed = np.ones(len(options), dtype=bool)
+    has_res = (options["reservations"] != "").to_numpy()
+    weeks = options["weeks"].to_numpy(dtype=float)
+    crit = options["criticality"].to_numpy()
+    for rule in parameters.cover_rules:
+        applies = crit == Criticality(rule.criticality).value
+        ok = weeks >= rule.min_weeks - 1e-9
+        if rule.agreement_suffices:
+            ok |= has_res
+        allowed &= ~applies | ok
+    return allowed
+
+
+@dataclass(eq=False)
+class PlanModel:
+    """Options, their simulated losses and the MILP for one dataset: solve for any budget."""
+
+    dataset: Dataset
+    parameters: PlanParameters
+    menu: OptionMenu
+    losses: OptionLosses
+    joint: JointEvaluator | None = None
+    seed: int | None = None
+    scenario_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.losses.loss_per_year) != len(self.menu.options):
+            raise ValueError("losses must have one entry per option of the menu")
+        rows, opts, loads = self.menu.line_load_triplets()
+        self.allowed = _cover_allowed(self.menu, self.parameters)
+        self.problem = ChoiceProblem(
+            group=self.menu.group,
+            cost=self.menu.annual_cost,
+            loss=self.losses.loss_per_year,
+            load_row=rows,
+            load_option=opts,
+            load_value=loads,
+            capacity=np.ones(len(self.menu.lines)),
+            allowed=self.allowed,
+        )
+        crit = self.dataset.substances["criticality"].to_numpy()
+        self.vital = np.flatnonzero(crit == Criticality.VITAL.value)
+        self.notes: list[str] = []
+        if not self.allowed[self.menu.today].all():
+            bad = self.menu.options.loc[self.menu.today[~self.allowed[self.menu.today]], "atc_code"]
+            self.notes.append(
+                "today's plan breaks the cover rules for " + ", ".join(bad.astype(str).tolist())
+            )
+        today_loads = self.problem.line_loads(self.menu.today)
+        for line, load in zip(self.menu.lines, today_loads, strict=True):
+            if load > 1 + 1e-9:
+                self.notes.append(f"today's agreements load line {line} to {load:.2f} (> 1)")
+
+    # --- building blocks -----------------------------------------------------------------
+    def summary(self, choice: np.ndarray) -> PlanSummary:
+        """Cost, expected loss and P(any vital shortage) of a choice, from the option losses."""
+        return PlanSummary(
+            annual_cost=float(self.menu.annual_cost[choice].sum()),
+            expected_loss_per_year=float(self.losses.loss_per_year[choice].sum()),
+            # Substances are simulated on shared draws, so this treats them as independent: an
+            # indication of the noise, not an exact standard error of the national total.
+            expected_loss_se_per_year=float(
+                math.sqrt(float((self.losses.loss_se_per_year[choice] ** 2).sum()))
+            ),
+            p_any_vital_shortage=self.losses.any_shortage_probability(choice, self.vital),
+        )
+
+    def solve(self, budget: float, start: np.ndarray | None = None) -> ChoiceSolution:
+        """The MILP solution at `budget` (option index per substance)."""
+        return solve_choice(
+            self.problem,
+            float(budget),
+            mip_rel_gap=self.parameters.mip_rel_gap,
+            time_limit_s=self.parameters.time_limit_s,
+            start=start,
+        )
+
+    def option_table(self) -> pd.DataFrame:
+        """Every option with its cost, simulated unmet DDD, loss and whether cover rules allow it."""
+        table = self.menu.options.copy()
+        table["unmet_ddd_mean"] = self.losses.unmet_ddd_mean
+        table["unmet_ddd_se"] = self.losses.unmet_ddd_se
+        table["shortage_probability"] = self.losses.shortage_probability
+        table["loss_per_year"] = self.losses.loss_per_year
+        table["loss_se_per_year"] = self.losses.loss_se_per_year
+        table["allowed"] = self.allowed
+        return table
+
+    def _provenance(self, extra: dict[str, object]) -> Provenance:
+        p = self.parameters
+        params: dict[str, object] = {
+            "weeks_menu": list(p.weeks_menu),
+            "value_per_patient_day": p.value_per_patient_day,
+            "criticality_weights": dict(p.criticality_weights or {}),
+            "horizon_days": p.horizon_days,
+            "n_scenarios": self.losses.n_scenarios,
+            "cover_rules": [r.__dict__ for r in p.cover_rules],
+            "include_unqualified": p.include_unqualified,
+            "mip_rel_gap": p.mip_rel_gap,
+            "costs": p.costs.__dict__,
+            "scenario": self.scenario_name,
+            "loss_mode": self.losses.mode,
+            **extra,
+        }
+        return provenance(self.dataset, params, self.seed)
+
+    # --- one budget ------------------------------------------------------------------------
+    def plan(
+        self,
+        budget: float,
+        *,
+        reevaluate: bool = True,
+        offer_values: bool = True,
+        progress: Progress | None = None,
+    ) -> PlanResult:
+        """The optimal plan at `budget` with today's plan, line loads, offer values, re-evaluation."""
+        today = self.menu.today
+        start = today if self.allowed[today].all() else None
+        solution = self.solve(budget, start=start)
+        choice = solution.choice
+        chosen = self.summary(choice)
+        today_summary = self.summary(today)
+        total_steps = 2 + (1 if reevaluate and self.joint is not None else 0)
+        if progress:
+            progress(1, total_steps)
+        values, price = (
+            self.offer_values(budget, choice) if offer_values else (_empty_offer_values(), math.nan)
+        )
+        if progress:
+            progress(2, total_steps)
+        reevaluation = None
+        notes = list(self.notes)
+        if reevaluate and self.joint is not None:
+            reevaluation = self.reevaluate(choice)
+            if progress:
+                progress(3, total_steps)
+        elif reevaluate:
+            notes.append("no joint simulator wired: the plan was not re-evaluated jointly")
+        if self.losses.shortage_bits is None:
+            notes.append(
+                "P(any vital shortage) assumes substances fail independently (no per-scenario "
+                "indicators from the simulator); common causes make the true figure lower"
+            )
+        return PlanResult(
+            provenance=self._provenance({"budget": float(budget)}),
+            currency=self.dataset.currency,
+            budget=float(budget),
+            chosen=chosen,
+            today=today_summary,
+            solve=SolveReport(
+                status=solution.status,
+                gap=solution.gap,
+                mip_rel_gap=self.parameters.mip_rel_gap,
+                build_s=solution.build_s,
+                solve_s=solution.solve_s,
+                n_options=solution.n_options,
+                n_options_after_dominance=solution.n_options_kept,
+            ),
+            budget_shadow_price=price,
+            substances=self.substance_table(choice),
+            lines=self.line_table(choice),
+            offer_values=values,
+            excluded_offers=self.menu.excluded,
+            reevaluation=reevaluation,
+            notes=notes,
+        )
+
+    def substance_table(self, choice: np.ndarray) -> pd.DataFrame:
+        """Per substance: the chosen option next to today's, with costs and losses."""
+        o = self.menu.options
+        subs = self.dataset.substances
+        today = self.menu.today
+        loss = self.losses.loss_per_year
+        table = pd.DataFrame(
+            {
+                "atc_code": subs["atc_code"].to_numpy(),
+                "name": subs["name"].to_numpy(),
+                "criticality": subs["criticality"].to_numpy(),
+                "demand_ddd_per_day": self.dataset.demand_ddd_per_day,
+                "chosen": o["label"].to_numpy()[choice],
+                "chosen_weeks": o["weeks"].to_numpy()[choice],
+                "chosen_stock_ddd": o["stock_ddd"].to_numpy()[choice],
+                "chosen_reservations": o["reservations"].to_numpy()[choice],
+                "chosen_annual_cost": self.menu.annual_cost[choice],
+                "chosen_loss_per_year": loss[choice],
+                "chosen_shortage_probability": self.losses.shortage_probability[choice],
+                "today": o["label"].to_numpy()[today],
+                "today_annual_cost": self.menu.annual_cost[today],
+                "today_loss_per_year": loss[today],
+                "changed": choice != today,
+            }
+        )
+        table["loss_avoided_vs_today"] = (
+            table["today_loss_per_year"] - table["chosen_loss_per_year"]
+        )
+        return table
+
+    def line_table(self, choice: np.ndarray) -> pd.DataFrame:
+        """Per production line: load under the chosen plan and under today's (≤ 1 each)."""
+        lines = self.dataset.lines.set_index("line_id")
+        return pd.DataFrame(
+            {
+                "line_id": list(self.menu.lines),
+                "company_id": [lines.loc[ln, "company_id"] for ln in self.menu.lines],
+                "load": self.problem.line_loads(choice),
+                "today_load": self.problem.line_loads(self.menu.today),
+            }
+        )
+
+    # --- value of agreements ---------------------------------------------------------------
+    def offer_values(self, budget: float, choice: np.ndarray) -> tuple[pd.DataFrame, float]:
+        """What every offer/agreement is worth at `budget`, ranked; and the budget's shadow price.
+
+        * ``loss_avoided_per_year``: the offer on top of the plan's stock for its substance (the
+          menu weeks nearest the chosen stock): loss without it − loss with it.
+        * ``loss_avoided_per_fee``: that per currency unit of the fee (the benefit–cost ratio).
+        * ``marginal_value_per_year``: optimal loss at this budget with the offer excluded −
+          with it forced in (the fee then displaces other spending), from the continuous
+          relaxation so it is free of MIP-gap noise; ``marginal_value_per_fee`` per unit of fee.
+          Positive: the offer earns its place at this budget. Ranked by it.
+        * ``break_even_fee``: the fee at which the offer avoids as much loss per currency unit as
+          the last unit of budget does elsewhere (loss avoided ÷ the budget's shadow price).
+        """
+        cands = self.menu.candidates
+        if cands.empty:
+            return _empty_offer_values(), math.nan
+        options = self.menu.options
+        reservations = options["reservations"].to_numpy()
+        n_options = len(options)
+        has: dict[str, np.ndarray] = {}
+        for rid, opts in self.menu.reservations.groupby("reservation_id")["option_idx"]:
+            mask = np.zeros(n_options, dtype=bool)
+            mask[opts.to_numpy()] = True
+            has[str(rid)] = mask
+        group = self.menu.group
+        variants: list[np.ndarray] = []
+        records = cands.to_dict(orient="records")
+        for rec in records:
+            with_r = has[str(rec["reservation_id"])]
+            variants.append(self.allowed & ~with_r)  # excluded
+            variants.append(self.allowed & (with_r | (group != rec["substance_idx"])))  # forced in
+        relax = relaxation_values(self.problem, float(budget), variants)
+        price = relax.budget_price
+        rows = []
+        lines = self.dataset.lines.set_index("line_id")
+        companies = self.dataset.companies.set_index("company_id")
+        subs = self.dataset.substances
+        weeks = options["weeks"].to_numpy(dtype=float)
+        menu_weeks = np.asarray(self.parameters.weeks_menu)
+        loss = self.losses.loss_per_year
+        for i, rec in enumerate(records):
+            s = int(rec["substance_idx"])
+            rid = str(rec["reservation_id"])
+            chosen_weeks = weeks[choice[s]]
+            ref = float(menu_weeks[np.argmin(np.abs(menu_weeks - chosen_weeks))])
+            in_s = group == s
+            at_ref = in_s & np.isclose(weeks, ref)
+            without = np.flatnonzero(at_ref & (reservations == ""))
+            with_r = np.flatnonzero(at_ref & (reservations == rid))
+            avoided = (
+                float(loss[without[0]] - loss[with_r[0]])
+                if len(without) and len(with_r)
+                else math.nan
+            )
+            v_out, v_in = relax.variant_values[2 * i], relax.variant_values[2 * i + 1]
+            marginal = float(v_out - v_in) if np.isfinite(v_in) else -math.inf
+            fee = float(rec["annual_fee"])
+            company_id = lines.loc[rec["line_id"], "company_id"]
+            rows.append(
+                {
+                    "reservation_id": rid,
+                    "kind": rec["kind"],
+                    "producer": companies.loc[company_id, "name"]
+                    if company_id in companies.index
+                    else company_id,
+                    "line_id": rec["line_id"],
+                    "atc_code": subs["atc_code"].iat[s],
+                    "substance": subs["name"].iat[s],
+                    "criticality": subs["criticality"].iat[s],
+                    "reserved_ddd_per_day": float(rec["reserved_ddd_per_day"]),
+                    "response_days": int(rec["response_days"]),
+                    "line_load": float(rec["line_load"]),
+                    "annual_fee": fee,
+                    "in_plan": bool(has[rid][choice[s]]),
+                    "reference_weeks": ref,
+                    "loss_avoided_per_year": avoided,
+                    "loss_avoided_per_fee": _per(avoided, fee),
+                    "marginal_value_per_year": marginal,
+                    "marginal_value_per_fee": _per(marginal, fee),
+                    "break_even_fee": avoided / price if price > 0 else math.inf,
+                }
+            )
+        table = pd.DataFrame(rows)
+        table = table.sort_values(
+            ["marginal_value_per_fee", "loss_avoided_per_fee"],
+            ascending=False,
+            na_position="last",
+            kind="stable",
+        ).reset_index(drop=True)
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table, price
+
+    # --- joint re-evaluation -----------------------------------------------------------------
+    def reevaluate(self, choice: np.ndarray, progress: Progress | None = None) -> Reevaluation:
+        """Simulate the plan jointly and compare with the sum of the decomposed option losses."""
+        if self.joint is None:
+            raise RuntimeError("no joint simulator wired into this PlanModel")
+        outcome = self.joint(choice, progress)
+        weights = self.dataset.criticality_weights(self.parameters.criticality_weights)
+        per_ddd = self.parameters.value_per_patient_day * weights * 365.0 / self.losses.horizon_days
+        joint_loss = outcome.unmet_ddd_mean * per_ddd
+        decomposed = self.losses.loss_per_year[choice]
+        joint_total = float(joint_loss.sum())
+        dec_total = float(decomposed.sum())
+        se = outcome.national_loss_se_per_year
+        if se is None:
+            se = float(np.sqrt(((outcome.unmet_ddd_se * per_ddd) ** 2).sum()))
+        by = pd.DataFrame(
+            {
+                "atc_code": self.dataset.substances["atc_code"].to_numpy(),
+                "decomposed_loss_per_year": decomposed,
+                "joint_loss_per_year": joint_loss,
+                "difference_per_year": joint_loss - decomposed,
+            }
+        )
+        by = by.reindex(by["difference_per_year"].abs().sort_values(ascending=False).index)
+        return Reevaluation(
+            decomposed_loss_per_year=dec_total,
+            joint_loss_per_year=joint_total,
+            joint_loss_se_per_year=se,
+            difference_per_year=joint_total - dec_total,
+            relative_difference=(joint_total - dec_total) / dec_total if dec_total else math.nan,
+            p_any_vital_shortage_decomposed=self.losses.any_shortage_probability(
+                choice, self.vital
+            ),
+            p_any_vital_shortage_joint=outcome.p_any_vital_shortage,
+            by_substance=by.head(20).reset_index(drop=True),
+        )
+
+    # --- budget sweep ------------------------------------------------------------------------
+    def frontier(
+        self, budgets: Sequence[float], progress: Progress | None = None
+    ) -> FrontierResult:
+        """Solve every budget (ascending, each warm-started from the last plan) → the frontier.
+
+        Warm starts make the curve monotone whatever the MIP gap: a plan feasible at a budget is
+        feasible at every larger one, and HiGHS never returns worse than its start.
+        """
+        ordered = sorted(float(b) for b in budgets)
+        rows = []
+        choices = {}
+        start = None
+        notes = list(self.notes)
+        for i, budget in enumerate(ordered):
+            try:
+                solution = self.solve(budget, start=start)
+            except ValueError as exc:  # PlanInfeasible: below the cheapest allowed plan
+                rows.append(
+                    {
+                        "budget": budget,
+                        "feasible": False,
+                        "annual_cost": math.nan,
+                        "expected_loss_per_year": math.nan,
+                        "expected_loss_se_per_year": math.nan,
+                        "p_any_vital_shortage": math.nan,
+                        "gap": math.nan,
+                        "solve_s": math.nan,
+                        "status": str(exc),
+                    }
+                )
+            else:
+                start = solution.choice
+                summary = self.summary(solution.choice)
+                choices[f"{budget:.6g}"] = self.menu.options["label"].to_numpy()[solution.choice]
+                rows.append(
+                    {
+                        "budget": budget,
+                        "feasible": True,
+                        "annual_cost": summary.annual_cost,
+                        "expected_loss_per_year": summary.expected_loss_per_year,
+                        "expected_loss_se_per_year": summary.expected_loss_se_per_year,
+                        "p_any_vital_shortage": summary.p_any_vital_shortage,
+                        "gap": solution.gap,
+                        "solve_s": solution.solve_s,
+                        "status": solution.status,
+                    }
+                )
+            if progress:
+                progress(i + 1, len(ordered))
+        if self.losses.shortage_bits is None:
+            notes.append(
+                "P(any vital shortage) assumes substances fail independently (no per-scenario "
+                "indicators from the simulator)"
+            )
+        choice_table = pd.DataFrame(
+            {"atc_code": self.dataset.substances["atc_code"].to_numpy(), **choices}
+        )
+        return FrontierResult(
+            provenance=self._provenance({"budgets": ordered}),
+            currency=self.dataset.currency,
+            points=pd.DataFrame(rows),
+            today=self.summary(self.menu.today),
+            choices=choice_table,
+            notes=notes,
+        )
+
+
+def _per(value: float, fee: float) -> float:
+    if fee > 0:
+        return value / fee
+    if value == 0 or math.isnan(value):
+        return math.nan
+    return math.copysign(math.inf, value)
+
+
+def _empty_offer_values() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=[
+            "rank",
+            "reservation_id",
+            "kind",
+            "producer",
+            "line_id",
+            "atc_code",
+            "substance",
+            "criticality",
+            "reserved_ddd_per_day",
+            "response_days",
+            "line_load",
+            "annual_fee",
+            "in_plan",
+            "reference_weeks",
+            "loss_avoided_per_year",
+            "loss_avoided_per_fee",
+            "marginal_value_per_year",
+            "marginal_value_per_fee",
+            "break_even_fee",
+        ]
+    )
+
+
+def model_from_losses(
+    dataset: Dataset,
+    losses: OptionLosses,
+    *,
+    parameters: PlanParameters | None = None,
+    menu: OptionMenu | None = None,
+    joint: JointEvaluator | None = None,
+    seed: int | None = None,
+    scenario_name: str | None = None,
+) -> PlanModel:
+    """A :class:`PlanModel` from option losses computed elsewhere (tests, saved runs)."""
+    parameters = parameters or PlanParameters()
+    menu = menu or build_options(dataset, parameters)
+    return PlanModel(
+        dataset=dataset,
+        parameters=parameters,
+        menu=menu,
+        losses=losses,
+        joint=joint,
+        seed=seed,
+        scenario_name=scenario_name,
+    )
