@@ -29,6 +29,9 @@ _TEXT = {
         "agreed": "Capacity under agreement",
         "share_axis": "Share of national demand covered",
         "no_data": "No data",
+        "all": "All",
+        "trade:total": "all health-industry groups (trade statistics)",
+        "industry": "the industry's export revenue (industry figures)",
     },
     "nb": {
         "actual": "Eksport",
@@ -42,6 +45,9 @@ _TEXT = {
         "agreed": "Kapasitet under avtale",
         "share_axis": "Andel av nasjonalt behov dekket",
         "no_data": "Ingen data",
+        "all": "Alle",
+        "trade:total": "alle helseindustrigrupper (handelsstatistikk)",
+        "industry": "industriens eksportinntekter (industritall)",
     },
 }
 
@@ -50,8 +56,21 @@ def _t(lang: str) -> dict[str, str]:
     return _TEXT.get(lang, _TEXT["en"])
 
 
+def series_label(series: str, result: IndustryIndicators | None = None, lang: str = "en") -> str:
+    """Readable name of a target series (``trade:total``, ``trade:<group>``, ``industry``)."""
+    text = _t(lang)
+    if series in text:
+        return text[series]
+    if series.startswith("trade:") and result is not None:
+        gid = series.removeprefix("trade:")
+        for g in result.groups:
+            if g["group"] == gid:
+                return str((g.get("name_nb") or g["name"]) if lang == "nb" else g["name"])
+    return series
+
+
 def exports_target_figure(
-    target: TargetProgress, currency: str = "NOK", lang: str = "en"
+    target: TargetProgress, currency: str = "NOK", lang: str = "en", label: str | None = None
 ) -> Figure:
     """Line chart: yearly exports of one series against the compound target path."""
     text = _t(lang)
@@ -94,7 +113,8 @@ def exports_target_figure(
         ax.legend(loc="upper left", frameon=False, fontsize=8)
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}" if v == int(v) else ""))
-    ax.set_title(text["exports_title"].format(series=target.series), fontsize=10)
+    title = text["exports_title"].format(series=label or series_label(target.series, lang=lang))
+    ax.set_title(title, fontsize=10)
     ax.set_ylabel(text["currency_axis"].format(currency=currency))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -106,7 +126,7 @@ def self_sufficiency_figure(result: IndustryIndicators, lang: str = "en") -> Fig
     text = _t(lang)
     ss = result.self_sufficiency
     groups = ss.by_group
-    fig = Figure(figsize=(7.5, 4.2), dpi=100)
+    fig = Figure(figsize=(7.5, 4.6), dpi=100)
     ax = fig.add_subplot()
     if groups.empty:
         ax.text(0.5, 0.5, text["no_data"], ha="center", va="center", transform=ax.transAxes)
@@ -122,9 +142,16 @@ def self_sufficiency_figure(result: IndustryIndicators, lang: str = "en") -> Fig
             values = [0.0 if math.isnan(v) else v for v in groups[column].astype(float)]
             ax.bar(x + (k - 1) * width, values, width, label=label, color=color)
         ax.set_xticks(x, list(groups["atc_group"]))
+        if ss.total:
+            # The national figure as a last bar group, set apart by a gap.
+            xt = len(groups) + 0.4
+            for k, (column, _, color) in enumerate(series):
+                v = float(ss.total[column])
+                ax.bar(xt + (k - 1) * width, 0.0 if math.isnan(v) else v, width, color=color)
+            ax.set_xticks([*x, xt], [*groups["atc_group"], text["all"]])
         ax.set_ylim(0, 1.05)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.legend(loc="upper right", frameon=False, fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False, fontsize=8)
     ax.set_title(text["ss_title"], fontsize=10)
     ax.set_ylabel(text["share_axis"])
     ax.grid(axis="y", alpha=0.3)
@@ -145,7 +172,9 @@ def industry_figures(
     """The standard charts by file stem: exports vs target path, self-sufficiency by group."""
     target = result.target(series)
     return {
-        "industry_exports_target": exports_target_figure(target, result.currency, lang),
+        "industry_exports_target": exports_target_figure(
+            target, result.currency, lang, series_label(series, result, lang)
+        ),
         "industry_self_sufficiency": self_sufficiency_figure(result, lang),
     }
 

@@ -80,6 +80,25 @@ def annual_trade(trade: pd.DataFrame) -> pd.DataFrame:
     return _to_years(per_period)
 
 
+def inconsistent_totals(trade: pd.DataFrame) -> pd.DataFrame:
+    """(period, hs_code, flow) whose all-country figure is below the sum of its country figures.
+
+    Such totals come from mixing sources (e.g. an illustrative total and a country breakdown);
+    :func:`annual_trade` uses the all-country figure, so the user should know.
+    """
+    cols = ["period", "hs_code", "flow", "all_countries", "sum_of_countries"]
+    if trade.empty:
+        return pd.DataFrame(columns=cols)
+    t = _with_year(trade)
+    zz = t["partner_country"] == ALL_COUNTRIES
+    keys = ["period", "hs_code", "flow"]
+    totals = t[zz].groupby(keys)["value"].sum().rename("all_countries")
+    parts = t[~zz].groupby(keys)["value"].sum().rename("sum_of_countries")
+    both = pd.concat([totals, parts], axis=1, join="inner").reset_index()
+    bad = both["sum_of_countries"] > both["all_countries"] * (1 + 1e-9) + 1e-6
+    return both[bad].reset_index(drop=True)[cols]
+
+
 def _with_year(trade: pd.DataFrame) -> pd.DataFrame:
     t = trade[["period", "hs_code", "flow", "partner_country", "value"]].copy()
     t["period"] = t["period"].astype(str)
@@ -678,6 +697,14 @@ def industry_indicators(
         notes.append(
             "trade or industry figures in this dataset are labelled illustrative: "
             "they are not official statistics"
+        )
+    clash = inconsistent_totals(trade)
+    if len(clash):
+        first = clash.iloc[0]
+        notes.append(
+            f"{len(clash)} all-country (ZZ) trade figures are smaller than the sum of their "
+            f"country figures (e.g. {first['hs_code']} {first['flow']} {first['period']}): "
+            "the all-country figures are used; check that they come from the same source"
         )
     partial = by_group[(by_group["group"] == TOTAL) & (by_group["months"] < 12)]
     for year, months in zip(partial["year"], partial["months"], strict=True):
