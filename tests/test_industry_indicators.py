@@ -19,6 +19,7 @@ from beredt.industry.indicators import (
     cagr,
     exports_by_destination,
     growth_against_target,
+    inconsistent_totals,
     industry_indicators,
     report_tables,
     required_cagr,
@@ -412,3 +413,40 @@ def test_user_groups_change_the_totals(trade_dataset: Dataset) -> None:
     table = trade_by_group(trade_dataset.trade, groups)
     assert _cell(table, "contrast", 2019, "exports") == pytest.approx(4100 * M)
     assert set(table["group"]) == {"contrast", "total"}
+
+
+def test_totals_smaller_than_their_countries_are_flagged(small_dataset: Dataset) -> None:
+    rows = [
+        {
+            "period": "2022",
+            "hs_code": "30049000",
+            "flow": "export",
+            "partner_country": "ZZ",
+            "value": 50.0,
+        },
+        {
+            "period": "2022",
+            "hs_code": "30049000",
+            "flow": "export",
+            "partner_country": "SE",
+            "value": 60.0,
+        },
+        {
+            "period": "2022",
+            "hs_code": "30049000",
+            "flow": "import",
+            "partner_country": "ZZ",
+            "value": 100.0,
+        },
+        {
+            "period": "2022",
+            "hs_code": "30049000",
+            "flow": "import",
+            "partner_country": "SE",
+            "value": 60.0,
+        },
+    ]
+    clash = inconsistent_totals(pd.DataFrame(rows))
+    assert list(clash["flow"]) == ["export"]
+    result = industry_indicators(small_dataset.replace(trade=rows))
+    assert any("smaller than the sum of their country figures" in n for n in result.notes)
