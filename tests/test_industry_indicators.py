@@ -272,6 +272,8 @@ def test_self_sufficiency_by_hand(small_dataset: Dataset) -> None:
     assert sub.loc["B05BB01", "agreed_ratio"] == 1.0
     # API on hand: 2,000,000 DDD of paracetamol / 120,000 a day.
     assert sub.loc["N02BE01", "api_on_hand_days"] == pytest.approx(2_000_000 / 120_000)
+    assert sub.loc["N02BE01", "api_source_countries"] == "CN"
+    assert sub.loc["B05BB01", "api_source_countries"] == ""
     # Products finished at a Norwegian site: Paracet (0.6 of paracetamol), NaCl (0.9).
     assert sub.loc["N02BE01", "domestic_fdf_share"] == pytest.approx(0.6)
     assert sub.loc["B05BB01", "domestic_fdf_share"] == pytest.approx(0.9)

@@ -417,6 +417,11 @@ def self_sufficiency(
     q_by_s = qualified.groupby("substance_idx")["capacity_ddd_per_day"].sum()
     unq_by_s = caps[~caps["qualified"]].groupby("substance_idx")["capacity_ddd_per_day"].sum()
     api_by_s = qualified.groupby("substance_idx")["api_on_hand_ddd"].sum()
+    api_from = (
+        qualified.dropna(subset=["api_source_country"])
+        .groupby("substance_idx")["api_source_country"]
+        .agg(lambda c: ";".join(sorted(set(map(str, c)))))
+    )
     agreements = dataset.active_agreements
     a_by_s = agreements.groupby("substance_idx")["reserved_ddd_per_day"].sum()
     offers = dataset.valid_offers
@@ -452,6 +457,7 @@ def self_sufficiency(
             "qualified_ratio": q_ratio,
             "agreed_ratio": a_ratio,
             "api_on_hand_days": api_days,
+            "api_source_countries": api_from.reindex(idx, fill_value="").to_numpy(),
             "domestic_fdf_share": fdf_share,
             "domestic_option": has_option,
         }
@@ -558,6 +564,7 @@ def _domestic_capabilities(dataset: Dataset) -> pd.DataFrame:
         "substance_idx",
         "capacity_ddd_per_day",
         "api_on_hand_ddd",
+        "api_source_country",
         "qualified",
     ]
     if caps.empty:

@@ -21,6 +21,7 @@ mostly zeros); all-country (``ZZ``) rows are kept even when zero.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -32,9 +33,7 @@ import numpy as np
 import pandas as pd
 
 from beredt.domain.bundle import Row
-from beredt.domain.entities import TradeFigure
 from beredt.domain.enums import TradeFlow
-from beredt.domain.schema import spec_of
 from beredt.industry.jsonstat import JsonStatDataset, read_jsonstat
 from beredt.ingest.errors import ImportRejected, Problem
 
@@ -244,25 +243,45 @@ def trade_rows(ds: JsonStatDataset, source: str | None = None) -> TradeImport:
     dropped = int(drop.sum())
     out = out[~drop]
 
-    spec = spec_of(TradeFigure)
-    kg_col = spec.column("quantity_kg")
-    value_col = spec.column("value")
-    rows: list[Row] = []
-    for period, hs, flow, partner, value, kg in out.itertuples(index=False, name=None):
-        value_col.check(float(value))
-        kg_value = None if pd.isna(kg) else float(kg)
-        kg_col.check(kg_value)
-        rows.append(
-            {
-                "period": period,
-                "hs_code": hs,
-                "flow": flow,
-                "partner_country": partner,
-                "value": float(value),
-                "quantity_kg": kg_value,
-                "source": source,
-            }
+    # Values are non-negative here (negatives were refused) and finite (the reader refuses
+    # anything else), so the column constraints of TradeFigure hold; weights are checked too.
+    negative_kg = out["kg"] < 0
+    if negative_kg.any():
+        first = out[negative_kg].iloc[0]
+        raise ImportRejected(
+            [
+                Problem(
+                    ds.file,
+                    None,
+                    f"value[Varekoder={first['hs_code']}, Tid={first['period']}, "
+                    "ContentsCode=Mengde1]",
+                    f"{first['kg']:g} kg is negative: weights are ≥ 0",
+                )
+            ],
+            f"Statistics Norway import of {ds.file}",
         )
+    kg_values = [None if math.isnan(k) else k for k in out["kg"].astype(float).tolist()]
+    columns = zip(
+        out["period"].astype(str).tolist(),
+        out["hs_code"].astype(str).tolist(),
+        out["flow"].tolist(),
+        out["partner_country"].astype(str).tolist(),
+        out["value"].astype(float).tolist(),
+        kg_values,
+        strict=True,
+    )
+    rows: list[Row] = [
+        {
+            "period": period,
+            "hs_code": hs,
+            "flow": flow,
+            "partner_country": partner,
+            "value": value,
+            "quantity_kg": kg,
+            "source": source,
+        }
+        for period, hs, flow, partner, value, kg in columns
+    ]
     return TradeImport(
         rows=rows,
         file=ds.file,
