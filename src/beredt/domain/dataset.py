@@ -238,7 +238,9 @@ def build_dataset(bundle: Bundle, as_of: dt.date | None = None) -> Dataset:
             shortages["announced_date"], shortages["start_date"], strict=True
         )
     ]
-    shortages = shortages[[d <= as_of for d in known_from]].reset_index(drop=True)
+    # A boolean array, not a list: an empty list would select columns, not rows.
+    known = np.array([d <= as_of for d in known_from], dtype=bool)
+    shortages = shortages[known].reset_index(drop=True)
     open_status = {s.value for s in ShortageStatus if s.is_open}
     shortages["is_open"] = [
         st in open_status and (not isinstance(end, dt.date) or end > as_of)
