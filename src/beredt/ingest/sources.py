@@ -1,0 +1,822 @@
+"""Shared machinery of the public-format importers (FEST, WHO ATC/DDD, shortage lists).
+
+Each importer parses a file into complete entity rows (dicts keyed by the column names of
+:mod:`beredt.domain.entities`) plus what it could not match, as a :class:`SourceImport`; nothing is
+written while parsing. :func:`check_import` validates the rows merged into the store's current
+state (keys, references, rules) and :func:`write_import` merges them by natural key, so a failed
+import changes nothing and a re-import of the same file changes nothing either.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from beredt.domain.atc import AtcCode, AtcError
+from beredt.domain.bundle import Bundle, Row
+from beredt.domain.enums import ShortageCause, ShortageStatus
+from beredt.domain.schema import ENTITIES, EntitySpec
+from beredt.ingest.bundle import validate_tables
+from beredt.ingest.errors import ImportRejected, Problem
+
+_SPECS = {spec.stem: spec for spec in ENTITIES}
+#: Dates outside this range are typing errors, not medicine shortages or catalogue entries.
+EARLIEST_DATE = dt.date(1950, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+# --- results --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Note:
+    """A record that was not imported as it stands (unmatched or skipped), or a warning."""
+
+    file: str
+    line: int | None  # 1-based line of the record in the file (record number for JSON lists)
+    key: str  # the record as the source names it: pack number, URL, NDC, name …
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.key}: {self.reason}"
+
+
+@dataclass
+class SourceImport:
+    """What an importer read from one file: rows per entity, and what it did not import."""
+
+    source: str  # FEST, WHO ATC/DDD, EMA, FDA, DMP
+    file: str
+    records: int = 0  # records read from the file
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    lines: dict[str, list[int | None]] = field(default_factory=dict)
+    unmatched: list[Note] = field(default_factory=list)  # could not be tied to a substance
+    skipped: list[Note] = field(default_factory=list)  # deliberately left out (inactive, …)
+    warnings: list[Note] = field(default_factory=list)  # imported, with a caveat
+
+    def add(self, stem: str, row: Row, line: int | None) -> None:
+        """Add a complete row of entity `stem`, remembering the file line it came from."""
+        spec = _SPECS[stem]
+        self.rows.setdefault(stem, []).append(
+            {c.name: row.get(c.name, c.default) for c in spec.columns}
+        )
+        self.lines.setdefault(stem, []).append(line)
+
+    def unmatch(self, line: int | None, key: str, reason: str) -> None:
+        """Record a record that could not be matched to a substance."""
+        self.unmatched.append(Note(self.file, line, key, reason))
+
+    def skip(self, line: int | None, key: str, reason: str) -> None:
+        """Record a record deliberately not imported."""
+        self.skipped.append(Note(self.file, line, key, reason))
+
+    def warn(self, line: int | None, key: str, reason: str) -> None:
+        """Record a caveat about an imported record."""
+        self.warnings.append(Note(self.file, line, key, reason))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per entity, in declaration order."""
+        return {s.stem: len(self.rows[s.stem]) for s in ENTITIES if self.rows.get(s.stem)}
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """How many records were skipped for each reason (dates and names folded away)."""
+        return dict(Counter(_reason_kind(n.reason) for n in self.skipped).most_common())
+
+
+def _reason_kind(reason: str) -> str:
+    return re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "DATE", reason.split(":")[0])
+
+
+@dataclass(frozen=True)
+class EntityChange:
+    """Rows of one entity a merge inserts, updates and leaves unchanged."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class MergeTarget(Protocol):
+    """The part of :class:`beredt.store.Store` an import needs."""
+
+    def export_bundle(self) -> Bundle: ...
+
+    def merge_rows(
+        self,
+        stem: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        who: str | None = None,
+        source: str | None = None,
+    ) -> Any: ...
+
+
+def plan_changes(existing: Bundle, result: SourceImport) -> dict[str, EntityChange]:
+    """What merging `result` into `existing` would do, per entity (a dry run)."""
+    plan: dict[str, EntityChange] = {}
+    for stem, rows in result.rows.items():
+        spec = _SPECS[stem]
+        current = {_key(spec, r): r for r in existing.rows(stem)}
+        inserted = updated = unchanged = 0
+        for row in rows:
+            old = current.get(_key(spec, row))
+            if old is None:
+                inserted += 1
+            elif dict(old) != row:
+                updated += 1
+            else:
+                unchanged += 1
+        plan[stem] = EntityChange(inserted, updated, unchanged)
+    return {s.stem: plan[s.stem] for s in ENTITIES if s.stem in plan}
+
+
+def check_import(existing: Bundle, result: SourceImport) -> None:
+    """Validate `result` merged into `existing` as a whole; raise :class:`ImportRejected` if bad.
+
+    Problems in imported rows are reported at their line in the source file; problems the merge
+    would cause in rows already stored are reported against the stored table.
+    """
+    offset = 1_000_000_000  # line numbers above this mark incoming rows
+    tables: dict[str, list[Row]] = {}
+    lines: dict[str, list[int]] = {}
+    origin: dict[tuple[str, int], int | None] = {}
+    for spec in ENTITIES:
+        merged: dict[tuple[Any, ...], tuple[Row, int]] = {}
+        for number, row in enumerate(existing.rows(spec.stem), start=1):
+            merged[_key(spec, row)] = (dict(row), number)
+        for i, (row, line) in enumerate(
+            zip(result.rows.get(spec.stem, []), result.lines.get(spec.stem, []), strict=True)
+        ):
+            merged[_key(spec, row)] = (row, offset + i)
+            origin[(spec.file, offset + i)] = line
+        tables[spec.stem] = [r for r, _ in merged.values()]
+        lines[spec.stem] = [n for _, n in merged.values()]
+    problems = []
+    for p in validate_tables(tables, lines):
+        if p.line is not None and p.line >= offset:
+            problems.append(Problem(result.file, origin[(p.file, p.line)], p.field, p.reason))
+        else:
+            problems.append(Problem(f"stored {p.file}", p.line, p.field, p.reason))
+    if problems:
+        raise ImportRejected(problems, what=f"{result.source} import of {result.file}")
+
+
+def write_import(
+    store: MergeTarget, result: SourceImport, *, who: str | None = None
+) -> dict[str, EntityChange]:
+    """Merge `result` into the store by natural key, after validating the merge as a whole.
+
+    Entities are merged in declaration order (referenced tables first). Everything is validated
+    against the store's current state before the first write, so a rejected import writes nothing.
+    """
+    existing = store.export_bundle()
+    check_import(existing, result)
+    changes: dict[str, EntityChange] = {}
+    label = f"{result.source} {Path(result.file).name}"
+    for spec in ENTITIES:
+        rows = result.rows.get(spec.stem)
+        if not rows:
+            continue
+        summary = store.merge_rows(spec.stem, rows, who=who, source=label)
+        changes[spec.stem] = EntityChange(summary.inserted, summary.updated, summary.unchanged)
+    return changes
+
+
+def _key(spec: EntitySpec, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[k] for k in spec.key)
+
+
+# --- names and substance matching ------------------------------------------------------------
+_FOLD = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "ß": "ss", "ł": "l", "đ": "d"})
+#: Salt and hydrate words WHO/INN names carry or drop (amoxicillin vs amoxicillin trihydrate).
+SALT_WORDS = frozenset(
+    [
+        "acetate",
+        "acetat",
+        "besilate",
+        "besylate",
+        "bitartrate",
+        "bromide",
+        "bromid",
+        "calcium",
+        "citrate",
+        "citrat",
+        "dihydrate",
+        "dihydrat",
+        "fumarate",
+        "fumarat",
+        "hemihydrate",
+        "hyclate",
+        "hydrobromide",
+        "hydrochloride",
+        "hydroklorid",
+        "hydrochlorid",
+        "hcl",
+        "maleate",
+        "maleat",
+        "mesilate",
+        "mesylate",
+        "mesilat",
+        "monohydrate",
+        "monohydrat",
+        "natrium",
+        "potassium",
+        "kalium",
+        "phosphate",
+        "fosfat",
+        "sodium",
+        "succinate",
+        "suksinat",
+        "sulfate",
+        "sulphate",
+        "sulfat",
+        "tartrate",
+        "tartrat",
+        "trihydrate",
+        "trihydrat",
+    ]
+)
+#: Words of dosage forms and packaging that name no substance (openFDA generic names).
+FORM_WORDS = frozenset(
+    [
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "injection",
+        "injectable",
+        "solution",
+        "suspension",
+        "powder",
+        "for",
+        "oral",
+        "extended",
+        "release",
+        "delayed",
+        "film",
+        "coated",
+        "chewable",
+        "orally",
+        "disintegrating",
+        "sublingual",
+        "cream",
+        "ointment",
+        "gel",
+        "spray",
+        "inhalation",
+        "aerosol",
+        "vial",
+        "vials",
+        "bag",
+        "premix",
+        "in",
+        "dextrose",
+        "usp",
+        "kit",
+        "emulsion",
+        "lyophilized",
+        "concentrate",
+        "infusion",
+        "intravenous",
+        "syrup",
+        "drops",
+        "ophthalmic",
+        "nasal",
+        "topical",
+        "patch",
+        "transdermal",
+        "suppository",
+        "rectal",
+        "vaginal",
+        "elixir",
+        "liquid",
+        "granules",
+        "pellets",
+        "er",
+        "xr",
+        "sr",
+        "dr",
+        "ir",
+        "odt",
+        "iv",
+        "im",
+        "sc",
+    ]
+)
+_COMBINATION = re.compile(r"\b(and|with|og|med)\b|[/+&]")
+
+
+def fold(text: str) -> str:
+    """Text without case and diacritics, punctuation as spaces (``Østradiol-Valerat`` → ``ostradiol valerat``)."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def spelling_key(word: str) -> str:
+    """A key under which English and Scandinavian INN spellings agree.
+
+    Norwegian and Swedish write INNs phonetically (amoksicillin, fenoksymetylpenicillin,
+    morfin, kodein); folding ph→f, th→t, qu→k, x→ks, c→k, y→i and a final e makes them meet.
+    """
+    for old, new in (("ph", "f"), ("th", "t"), ("qu", "k"), ("x", "ks"), ("c", "k"), ("y", "i")):
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)  # doubled letters: penicillin / penisillin
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+def _tokens(text: str) -> list[str]:
+    return fold(text).split()
+
+
+def _strip_salts(tokens: Sequence[str]) -> tuple[str, ...]:
+    kept = tuple(t for t in tokens if t not in SALT_WORDS)
+    return kept or tuple(tokens)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of matching a name to a substance: its ATC code, or why there is none."""
+
+    atc_code: str | None
+    how: str  # atc, name, spelling, text; or the failure: none, ambiguous, combination
+    reason: str = ""
+
+
+class SubstanceMatcher:
+    """Matches source records to the store's substances by ATC code or by name.
+
+    Names match case- and diacritics-insensitively, ignoring salt words, then by
+    :func:`spelling_key`; free text (a product description) matches when exactly one substance's
+    name occurs in it as a run of whole words.
+    """
+
+    def __init__(self, substances: Iterable[Mapping[str, Any]]) -> None:
+        self.names: dict[str, str] = {}
+        exact: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        spelled: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for row in substances:
+            atc, name = str(row["atc_code"]), str(row["name"])
+            self.names[atc] = name
+            words = _strip_salts(_tokens(name))
+            exact[words].add(atc)
+            spelled[tuple(spelling_key(w) for w in words)].add(atc)
+        self._exact = exact
+        self._spelled = spelled
+        # For free text: every substance's word run, also with a parenthesised qualifier put
+        # first, so "insulin (human)" is found in "Insulin (human insulin) …" and "human insulin".
+        self._runs: list[tuple[tuple[str, ...], str]] = []
+        for atc, name in self.names.items():
+            for variant in {name, _parenthesis_first(name)}:
+                words = tuple(spelling_key(w) for w in _strip_salts(_tokens(variant)))
+                if words and len(" ".join(words)) >= 4:
+                    self._runs.append((words, atc))
+
+    def __contains__(self, atc_code: object) -> bool:
+        return atc_code in self.names
+
+    def by_atc(self, code: str) -> Match:
+        """The substance with ATC code `code` (level 5), if the store has it."""
+        if code in self.names:
+            return Match(code, "atc")
+        return Match(None, "none", f"ATC {code} is not among the substances")
+
+    def by_name(self, name: str) -> Match:
+        """The substance called `name` (INN, any case or accents, salts ignored)."""
+        words = _strip_salts(_tokens(name))
+        if not words:
+            return Match(None, "none", "no name")
+        for how, index, key in (
+            ("name", self._exact, words),
+            ("spelling", self._spelled, tuple(spelling_key(w) for w in words)),
+        ):
+            found = index.get(key, set())
+            if len(found) == 1:
+                return Match(next(iter(found)), how)
+            if len(found) > 1:
+                return Match(None, "ambiguous", f"{name!r} names {', '.join(sorted(found))}")
+        return Match(None, "none", f"no substance is called {name!r}")
+
+    def in_text(self, text: str) -> Match:
+        """The one substance whose name occurs in `text` as whole words (longest names win)."""
+        words = [spelling_key(w) for w in _strip_salts(_tokens(text))]
+        hits: dict[str, int] = {}
+        for run, atc in self._runs:
+            n = len(run)
+            if any(tuple(words[i : i + n]) == run for i in range(len(words) - n + 1)):
+                hits[atc] = max(hits.get(atc, 0), n)
+        if not hits:
+            return Match(None, "none", f"no substance name occurs in {text!r}")
+        longest = max(hits.values())
+        best = sorted(a for a, n in hits.items() if n == longest)
+        # "and", "/" or "+" outside parentheses joins substances: a combination product.
+        combination = _COMBINATION.search(fold(re.sub(r"\([^)]*\)", " ", text)))
+        if len(best) > 1 or (len(hits) > 1 and combination):
+            names = ", ".join(f"{self.names[a]} ({a})" for a in sorted(hits))
+            return Match(None, "ambiguous", f"{text!r} names several substances: {names}")
+        if combination:
+            return Match(None, "combination", f"{text!r} looks like a combination product")
+        return Match(best[0], "text")
+
+
+def _parenthesis_first(name: str) -> str:
+    """``insulin (human)`` → ``human insulin``; names without a parenthesis are returned as is."""
+    match = re.fullmatch(r"\s*([^()]+?)\s*\(([^()]+)\)\s*", name)
+    return f"{match.group(2)} {match.group(1)}" if match else name
+
+
+def parse_atc(text: str) -> AtcCode:
+    """A validated ATC code of any level; raises ValueError with the reason."""
+    try:
+        return AtcCode.parse(text)
+    except AtcError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# --- values ----------------------------------------------------------------------------------
+def parse_date(text: str, formats: Sequence[str], what: str = "date") -> dt.date:
+    """Parse `text` with the first matching strptime format; ValueError naming the formats."""
+    text = text.strip()
+    for fmt in formats:
+        try:
+            value = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(
+                f"{text!r} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: not a plausible {what}"
+            )
+        return value
+    shown = " or ".join(_FORMAT_NAMES.get(f, f) for f in formats)
+    raise ValueError(f"{text!r} is not a {what} ({shown})")
+
+
+_FORMAT_NAMES = {
+    "%Y-%m-%d": "YYYY-MM-DD",
+    "%d/%m/%Y": "DD/MM/YYYY",
+    "%m/%d/%Y": "MM/DD/YYYY",
+    "%Y%m%d": "YYYYMMDD",
+    "%d.%m.%Y": "DD.MM.YYYY",
+}
+
+
+def parse_number(
+    text: str, *, positive: bool = False, maximum: float | None = None, decimal_comma: bool = False
+) -> float:
+    """A finite number from text (``NA``/empty are the caller's business); ValueError if bad."""
+    raw = text.strip()
+    if decimal_comma:
+        raw = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text.strip()!r} is not a finite number")
+    if positive and value <= 0:
+        raise ValueError(f"{text.strip()} must be greater than 0")
+    if not positive and value < 0:
+        raise ValueError(f"{text.strip()} is negative")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{text.strip()} is implausibly large (more than {maximum:g})")
+    return value
+
+
+#: Free-text causes (English: EMA, FDA; Norwegian: DMP) to the normalised causes, first hit wins.
+_CAUSE_WORDS: tuple[tuple[ShortageCause, tuple[str, ...]], ...] = (
+    (
+        ShortageCause.EXPORT_RESTRICTION,
+        ("export restriction", "export ban", "eksportrestrik", "eksportforbud"),
+    ),
+    (
+        ShortageCause.API_SUPPLY,
+        (
+            "active ingredient",
+            "active pharmaceutical",
+            "inactive ingredient",
+            "raw material",
+            "api",
+            "ravare",
+            "virkestoff",
+            "innsatsfaktor",
+            "starting material",
+        ),
+    ),
+    (
+        ShortageCause.QUALITY,
+        (
+            "good manufacturing practice",
+            "gmp",
+            "quality",
+            "kvalitet",
+            "recall",
+            "tilbakekall",
+            "defect",
+            "contamina",
+            "sterility",
+            "steril",
+        ),
+    ),
+    (
+        ShortageCause.DEMAND_INCREASE,
+        ("demand", "ettersporsel", "okt salg", "okt forbruk", "increased use", "okt behov"),
+    ),
+    (
+        ShortageCause.COMMERCIAL,
+        (
+            "discontinu",
+            "withdraw",
+            "business decision",
+            "commercial",
+            "kommersiel",
+            "avregistr",
+            "market exit",
+            "utgar fra markedet",
+            "avslutt",
+            "opphor",
+            "nedlegg",
+        ),
+    ),
+    (
+        ShortageCause.REGULATORY,
+        (
+            "regulator",
+            "licen",
+            "labelling",
+            "labeling",
+            "variation",
+            "myndighet",
+            "godkjenning",
+            "tillatelse",
+            "merking",
+        ),
+    ),
+    (
+        ShortageCause.MANUFACTURING,
+        (
+            "manufactur",
+            "production",
+            "produksjon",
+            "tilvirk",
+            "capacity",
+            "kapasitet",
+            "fabrik",
+            "plant",
+        ),
+    ),
+    (
+        ShortageCause.LOGISTICS,
+        (
+            "shipping",
+            "transport",
+            "logist",
+            "distribut",
+            "delivery",
+            "levering",
+            "leveranse",
+            "forsinke",
+            "delay in shipping",
+        ),
+    ),
+)
+_UNKNOWN_WORDS = ("unknown", "ukjent", "not specified", "ikke oppgitt", "n a", "na", "none")
+
+
+def normalise_cause(text: str | None) -> ShortageCause:
+    """The normalised cause of a free-text shortage reason (English or Norwegian)."""
+    folded = fold(text or "")
+    if not folded or folded in _UNKNOWN_WORDS:
+        return ShortageCause.UNKNOWN
+    padded = f" {folded} "
+    for cause, words in _CAUSE_WORDS:
+        for word in words:
+            if (f" {word} " in padded) if len(word) <= 3 else (word in folded):
+                return cause
+    return ShortageCause.OTHER
+
+
+# --- reading files ---------------------------------------------------------------------------
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """The text of `path`; :class:`ImportRejected` naming line and byte when it is not `encoding`."""
+    data = read_bytes(path)
+    try:
+        return data.decode(
+            "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        )
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected(
+            [
+                Problem(
+                    path.name,
+                    line,
+                    "encoding",
+                    f"not {encoding} ({exc.reason} at byte {exc.start}); save the file as "
+                    f"{encoding} or give its encoding with --encoding",
+                )
+            ],
+            what=str(path),
+        ) from None
+    except LookupError:
+        raise ImportRejected(
+            [Problem(path.name, None, "encoding", f"unknown encoding {encoding!r}")], what=str(path)
+        ) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`; :class:`ImportRejected` when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportRejected(
+            [Problem(path.name, None, "file", exc.strerror or str(exc))], what=str(path)
+        ) from None
+
+
+def _header_line(text: str) -> tuple[int, str]:
+    """(0-based index, text) of the header: the first line not starting with ``#``."""
+    for index, line in enumerate(text.split("\n")):
+        if not line.lstrip().startswith("#"):
+            return index, line.rstrip("\r")
+    return 0, ""
+
+
+def _delimiter(header: str) -> str:
+    return max((";", ",", "\t"), key=header.count)
+
+
+def csv_records(
+    path: Path, text: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {header: cell}) of each CSV record; the delimiter (``,`` ``;`` or tab) is sniffed.
+
+    Lines starting with ``#`` before the header are comments (fixtures say where they come from).
+    Headers are stripped; a record with the wrong number of cells is reported, not yielded.
+    """
+    skip, header_text = _header_line(text)
+    offset = sum(len(line) + 1 for line in text.split("\n")[:skip])
+    reader = csv.reader(
+        io.StringIO(text[offset:], newline=""), delimiter=_delimiter(header_text), strict=True
+    )
+    start = skip + 1
+    header: list[str] | None = None
+    try:
+        for cells in reader:
+            line, start = start, skip + reader.line_num + 1
+            if header is None:
+                header = [h.strip() for h in cells]
+                continue
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(
+                    Problem(
+                        path.name,
+                        line,
+                        "row",
+                        f"has {len(cells)} fields, the header has {len(header)}",
+                    )
+                )
+                continue
+            yield line, dict(zip(header, cells, strict=True))
+    except csv.Error as exc:
+        problems.append(Problem(path.name, skip + reader.line_num, "csv", str(exc)))
+
+
+def csv_header(text: str) -> list[str]:
+    """The stripped header cells of CSV `text` (same rules as :func:`csv_records`)."""
+    _, header = _header_line(text)
+    return [h.strip() for h in next(csv.reader([header], delimiter=_delimiter(header)), [])]
+
+
+def json_records(path: Path, text: str, keys: Sequence[str] = ()) -> list[tuple[int, Any]]:
+    """(line, record) of each element of a JSON list, with the line where the element starts.
+
+    The list is the document itself or, in an envelope, the value of the first of `keys` that the
+    top-level object has (``results`` for openFDA). Malformed JSON is rejected with its line.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(
+            [Problem(path.name, exc.lineno, "json", f"{exc.msg} (column {exc.colno})")],
+            what=str(path),
+        ) from None
+    start = _list_start(text, document, keys)
+    if start is None:
+        wanted = " or ".join(f"an object with {k!r}" for k in keys)
+        raise ImportRejected(
+            [
+                Problem(
+                    path.name,
+                    1,
+                    "json",
+                    f"expected a list of records{(' or ' + wanted) if keys else ''}, "
+                    f"found {type(document).__name__}",
+                )
+            ],
+            what=str(path),
+        )
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    decoder = json.JSONDecoder()
+    records: list[tuple[int, Any]] = []
+    i = start + 1
+    while True:
+        while text[i] in " \t\r\n,":
+            i += 1
+        if text[i] == "]":
+            break
+        value, end = decoder.raw_decode(text, i)
+        records.append((bisect_right(newlines, i - 1) + 1, value))
+        i = end
+    return records
+
+
+def _list_start(text: str, document: Any, keys: Sequence[str]) -> int | None:
+    """Offset of the '[' that opens the records list (the document or an envelope's value)."""
+    if isinstance(document, list):
+        return text.index("[")
+    if not isinstance(document, dict):
+        return None
+    key = next((k for k in keys if isinstance(document.get(k), list)), None)
+    if key is None:
+        return None
+    # Walk the top-level object's members with the decoder to find the key's value.
+    decoder = json.JSONDecoder()
+    i = text.index("{") + 1
+    while True:
+        while text[i] in " \t\r\n,":
+            i += 1
+        name, i = decoder.raw_decode(text, i)
+        while text[i] in " \t\r\n:":
+            i += 1
+        if name == key:
+            return i
+        _, i = decoder.raw_decode(text, i)
+
+
+def text_field(record: Mapping[str, Any], name: str) -> str:
+    """A record's text value (None and missing as ''), stripped; lists joined by ``;``."""
+    value = record.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v).strip() for v in value if v is not None and str(v).strip())
+    return str(value).strip()
+
+
+def slug(text: str) -> str:
+    """An identifier from a name (``Orifarm Healthcare AS`` → ``orifarm-healthcare-as``)."""
+    return re.sub(r"-+", "-", fold(text).replace(" ", "-")).strip("-") or "unknown"
+
+
+# --- shortage notices ------------------------------------------------------------------------
+def shortage_status(text: str, table: Mapping[str, ShortageStatus]) -> ShortageStatus:
+    """The normalised status of a source's status word; ValueError listing the accepted words."""
+    status = table.get(fold(text))
+    if status is None:
+        accepted = ", ".join(sorted({k for k in table if k}))
+        raise ValueError(f"{text.strip()!r} is not a known status (accepted: {accepted})")
+    return status
+
+
+class KeyTracker:
+    """Reports a natural key that appears twice in one file, naming the first line."""
+
+    def __init__(self, file: str, field: str) -> None:
+        self.file, self.field = file, field
+        self.first: dict[str, int | None] = {}
+
+    def seen(self, key: str, line: int | None, problems: list[Problem]) -> bool:
+        """True (and a problem) when `key` was already seen."""
+        if key in self.first:
+            problems.append(
+                Problem(
+                    self.file,
+                    line,
+                    self.field,
+                    f"duplicate {key!r} (first on line {self.first[key]})",
+                )
+            )
+            return True
+        self.first[key] = line
+        return False
+
+
+def clamp_end(
+    result: SourceImport, line: int | None, key: str, start: dt.date, end: dt.date | None, what: str
+) -> dt.date | None:
+    """`end` unless it lies before `start` (then None, with a warning naming `what`)."""
+    if end is not None and end < start:
+        result.warn(line, key, f"{what} {end} is before the start {start}; left empty")
+        return None
+    return end
