@@ -381,7 +381,10 @@ def domestic_coverage(ds: Dataset, weights: RiskWeights) -> FactorValues:
         elif not has_demand[i] or demand[i] <= 0:
             text.append("domestic capacity; demand unknown")
         elif r > 0:
-            text.append(f"agreements reserve {pct(r / demand[i])} of demand")
+            words = f"agreements reserve {pct(r / demand[i])} of demand"
+            if c > r:
+                words += f"; qualified capacity {pct(c / demand[i])}"
+            text.append(words)
         else:
             text.append(f"qualified domestic capacity {pct(c / demand[i])} of demand, no agreement")
     return FactorValues(raw, has_demand.astype(float), text)
