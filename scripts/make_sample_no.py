@@ -156,7 +156,7 @@ ASSUMED_NOTES: dict[str, str] = {
     "PN": "WHO assigns no DDDs to parenteral nutrition (B05BA); assumed one 1,500 ml three-chamber bag a day",
     "N01": "WHO assigns no DDDs to anaesthetics (N01); assumed the amount used in one 2-hour general anaesthesia",
     "N01B": "WHO assigns no DDDs to local anaesthetics (N01B); assumed the amount for one procedure",
-    "M03": "No DDD assumed from WHO for neuromuscular blockers used in anaesthesia; assumed the amount for one anaesthesia",
+    "M03": "WHO assigns no DDDs to neuromuscular blockers used in anaesthesia (M03A); assumed the amount for one anaesthesia",
     "L01": "WHO assigns no DDDs to antineoplastic agents (L01); assumed the mean daily dose over a treatment cycle (1 DDD = one patient-day on treatment)",
     "V03": "WHO assigns no DDDs to antidotes (V03AB); assumed the dose for one treated patient",
     "V08": "WHO assigns no DDDs to contrast media (V08); assumed the amount for one examination",
@@ -222,7 +222,7 @@ B03BB01|folic acid|0.4|mg|O||E|y|4|A|G|tab
 B03XA01|erythropoietin|1|TU|P||E|y|0.2|H|X|inj
 B03XA02|darbepoetin alfa|4.5|mcg|P||E|n|0.3|H|B|inj
 B05AA01|albumin|20|g|P|WHO assigns no DDDs to blood substitutes (B05A); assumed 20 g (100 ml of 20 % albumin) a day|V|n|0.02|H|H|inf
-B05BA02|fat emulsions|250|ml|P|@PN|V|n|0.05|H|H|inf
+B05BA02|fat emulsions|250|ml|P|WHO assigns no DDDs to parenteral nutrition (B05BA); assumed 250 ml of a 20 % lipid emulsion a day|V|n|0.05|H|H|inf
 B05BA03|carbohydrates (glucose infusion)|1000|ml|P|@IVF|V|y|0.9|H|H|inf
 B05BA10|combinations (parenteral nutrition)|1500|ml|P|@PN|V|n|0.1|H|H|inf
 B05BB01|electrolytes (sodium chloride 9 mg/ml, Ringer's acetate)|1000|ml|P|@IVF|V|y|2|H|H|inf
@@ -399,8 +399,8 @@ M04AA01|allopurinol|0.4|g|O||E|y|8|F|G|tab
 M04AC01|colchicine|1|mg|O||O|n|1|A|G|tab
 M05BA04|alendronic acid|10|mg|O||E|n|7|F|G|tab
 N01AB06|isoflurane|20|ml|Inhal|@N01|V|y|0.01|H|H|gas
-N01AB08|sevoflurane|30|ml|Inhal|@N01|V|y|0.1|H|H|gas
-N01AH01|fentanyl (anaesthesia)|0.5|mg|P|@N01|V|y|0.1|H|H|inj
+N01AB08|sevoflurane|30|ml|Inhal|@N01|V|n|0.1|H|H|gas
+N01AH01|fentanyl (anaesthesia)|0.5|mg|P|@N01|V|n|0.1|H|H|inj
 N01AH06|remifentanil|2|mg|P|@N01|V|n|0.05|H|H|inj
 N01AX03|ketamine|0.2|g|P|@N01|V|y|0.03|H|H|inj
 N01AX10|propofol|1|g|P|@N01|V|y|0.15|H|H|inj
@@ -581,6 +581,11 @@ def parse_table(text: str) -> list[SubstanceSpec]:
     return specs
 
 
+def _title(name: str) -> str:
+    """`name` with its first letter in upper case (the rest unchanged)."""
+    return name[:1].upper() + name[1:]
+
+
 def _rng(*keys: object) -> np.random.Generator:
     """A generator seeded by :data:`SEED` and stable keys (CRC-32 of their text)."""
     return np.random.default_rng([SEED, *(zlib.crc32(str(k).encode()) for k in keys)])
@@ -639,273 +644,86 @@ def _c(cid: str, name: str, country: str, kind: str, brand: str, *sites: str) ->
     return CompanySpec(cid, name, country, kind, brand, tuple(parsed))
 
 
-FOREIGN: list[CompanySpec] = [
-    # Generic houses (MA holders with their own finished-dose sites).
-    _c(
-        "auravind",
-        "Auravind Pharma Ltd",
-        "IN",
-        "generic",
-        "Auravind",
-        "hyd-fdf:Hyderabad:IN:fdf",
-        "goa-fdf:Goa:IN:fdf",
-    ),
-    _c("deccan", "Deccan Generics Ltd", "IN", "generic", "Deccan", "ahm-fdf:Ahmedabad:IN:fdf"),
-    _c("ganga", "Ganga Lifesciences Ltd", "IN", "generic", "Ganga", "baddi-fdf:Baddi:IN:fdf"),
-    _c("sunmed", "Sunmed Laboratories Ltd", "IN", "generic", "Sunmed", "vad-fdf:Vadodara:IN:fdf"),
-    _c(
-        "generika-nord",
-        "Generika Nord GmbH",
-        "DE",
-        "generic",
-        "Generika",
-        "ulm-fdf:Ulm:DE:fdf",
-        "pune-fdf:Pune:IN:fdf",
-    ),
-    _c("rheinmed", "Rheinmed Generics GmbH", "DE", "generic", "Rheinmed", "mainz-fdf:Mainz:DE:fdf"),
-    _c("alpska", "Alpska Farmacija d.d.", "SI", "generic", "Alpska", "lju-fdf:Ljubljana:SI:fdf"),
-    _c(
-        "danubia",
-        "Danubia Pharma Zrt",
-        "HU",
-        "generic",
-        "Danubia",
-        "deb-fdf:Debrecen:HU:fdf",
-        "deb-api:Debrecen:HU:api",
-    ),
-    _c(
-        "islandia",
-        "Islandia Generics ehf",
-        "IS",
-        "generic",
-        "Islandia",
-        "haf-fdf:Hafnarfjordur:IS:fdf",
-        "pune-fdf:Pune:IN:fdf",
-    ),
-    _c("baltica", "Baltica Medica AB", "SE", "generic", "Baltica", "upp-fdf:Uppsala:SE:fdf"),
-    _c("oresund", "Oresund Pharma A/S", "DK", "generic", "Oresund", "koge-fdf:Koge:DK:fdf"),
-    _c("iberfarma", "Iberfarma S.A.", "ES", "generic", "Iberfarma", "bcn-fdf:Barcelona:ES:fdf"),
-    _c("polfarma", "Polfarma S.A.", "PL", "generic", "Polfarma", "lodz-fdf:Lodz:PL:fdf"),
-    _c("kaleva", "Kaleva Pharma Oy", "FI", "generic", "Kaleva", "espoo-fdf:Espoo:FI:fdf"),
-    _c(
-        "tirol",
-        "Tirol Antibiotika GmbH",
-        "AT",
-        "generic",
-        "Tirol",
-        "ibk-fdf:Innsbruck:AT:fdf",
-        "ibk-api:Innsbruck:AT:api",
-    ),
-    _c(
-        "lombardia",
-        "Lombardia Farmaceutici SpA",
-        "IT",
-        "generic",
-        "Lombardia",
-        "mil-fdf:Milano:IT:fdf",
-        "mil-ster:Milano:IT:fdf:sterile",
-    ),
-    # Originators.
-    _c(
-        "meridian",
-        "Meridian Biopharma Inc",
-        "US",
-        "originator",
-        "Meridian",
-        "ral-fdf:Raleigh:US:fdf",
-        "cork-api:Cork:IE:api",
-    ),
-    _c(
-        "rhone",
-        "Rhone Therapeutics SA",
-        "FR",
-        "originator",
-        "Rhone",
-        "lyon-fdf:Lyon:FR:fdf",
-        "lyon-api:Lyon:FR:api",
-    ),
-    _c(
-        "basel-ls",
-        "Basel Life Sciences AG",
-        "CH",
-        "originator",
-        "Baselis",
-        "bsl-fdf:Basel:CH:fdf",
-        "visp-api:Visp:CH:api",
-    ),
-    _c(
-        "thames",
-        "Thames Pharmaceuticals plc",
-        "GB",
-        "originator",
-        "Thames",
-        "mac-fdf:Macclesfield:GB:fdf",
-        "mac-api:Macclesfield:GB:api",
-    ),
-    _c(
-        "kattegat",
-        "Kattegat Insulin A/S",
-        "DK",
-        "originator",
-        "Kattegat",
-        "hil-fdf:Hillerod:DK:fdf:sterile",
-        "hil-api:Hillerod:DK:api",
-        "cha-fdf:Chartres:FR:fdf:sterile",
-    ),
-    _c(
-        "rheinmain",
-        "Rhein-Main Pharma AG",
-        "DE",
-        "originator",
-        "Rheinmain",
-        "ffm-fdf:Frankfurt:DE:fdf:sterile",
-        "ffm-api:Frankfurt:DE:api",
-    ),
-    _c(
-        "kansai",
-        "Kansai Pharmaceutical Co",
-        "JP",
-        "originator",
-        "Kansai",
-        "osa-fdf:Osaka:JP:fdf",
-        "osa-api:Osaka:JP:api",
-    ),
-    _c(
-        "flanders",
-        "Flanders Biologics NV",
-        "BE",
-        "originator",
-        "Flanders",
-        "ghe-fdf:Ghent:BE:fdf:sterile",
-        "ghe-api:Ghent:BE:api",
-    ),
-    _c(
-        "shannon",
-        "Shannon Pharma Ltd",
-        "IE",
-        "originator",
-        "Shannon",
-        "lim-fdf:Limerick:IE:fdf",
-        "lim-api:Limerick:IE:api",
-    ),
-    # Biosimilar makers.
-    _c(
-        "bangalore-bio",
-        "Bangalore Biologics Ltd",
-        "IN",
-        "biosimilar",
-        "Bangabio",
-        "blr-fdf:Bengaluru:IN:fdf:sterile",
-        "blr-api:Bengaluru:IN:api",
-    ),
-    _c(
-        "songdo-bio",
-        "Songdo Biologics Co",
-        "KR",
-        "biosimilar",
-        "Songdo",
-        "inc-fdf:Incheon:KR:fdf:sterile",
-        "inc-api:Incheon:KR:api",
-    ),
-    # Sterile injectables and hospital products.
-    _c(
-        "sterimed",
-        "Sterimed Injectables GmbH",
-        "DE",
-        "sterile",
-        "Sterimed",
-        "bhg-fdf:Bad Homburg:DE:fdf:sterile",
-        "graz-fdf:Graz:AT:fdf:sterile",
-    ),
-    _c(
-        "adriatic",
-        "Adriatic Sterile Products SpA",
-        "IT",
-        "sterile",
-        "Adriatic",
-        "bari-fdf:Bari:IT:fdf:sterile",
-    ),
-    _c(
-        "cascade",
-        "Cascade Sterile Inc",
-        "US",
-        "sterile",
-        "Cascade",
-        "pdx-fdf:Portland:US:fdf:sterile",
-    ),
-    _c(
-        "himalaya",
-        "Himalaya Parenterals Ltd",
-        "IN",
-        "sterile",
-        "Himalaya",
-        "che-fdf:Chennai:IN:fdf:sterile",
-    ),
-    _c(
-        "scanfluid",
-        "Scandinavian Fluids AB",
-        "SE",
-        "fluids",
-        "Scanfluid",
-        "hbg-fdf:Helsingborg:SE:fdf:sterile",
-    ),
-    _c(
-        "atlantic",
-        "Atlantic Anaesthetics Ltd",
-        "GB",
-        "sterile",
-        "Atlantic",
-        "liv-fdf:Liverpool:GB:fdf",
-        "liv-api:Liverpool:GB:api",
-    ),
-    _c(
-        "imagix",
-        "Imagix SpA",
-        "IT",
-        "originator",
-        "Imagix",
-        "tor-fdf:Torino:IT:fdf:sterile",
-        "tor-api:Torino:IT:api",
-    ),
-    _c(
-        "guerande",
-        "Guerande Imaging SA",
-        "FR",
-        "originator",
-        "Guerande",
-        "aul-fdf:Aulnay:FR:fdf:sterile",
-        "aul-api:Aulnay:FR:api",
-    ),
-    # API makers.
-    _c("telangana-bulk", "Telangana Bulk Drugs Ltd", "IN", "api", "", "hyd-api:Hyderabad:IN:api"),
-    _c("gujarat-synth", "Gujarat Synthetics Ltd", "IN", "api", "", "ank-api:Ankleshwar:IN:api"),
-    _c("vizag-api", "Vizag Actives Ltd", "IN", "api", "", "viz-api:Visakhapatnam:IN:api"),
-    _c("punjab-act", "Punjab Actives Ltd", "IN", "api", "", "moh-api:Mohali:IN:api"),
-    _c(
-        "hebei-jh", "Hebei Jinghe Pharmaceutical Co", "CN", "api", "", "sjz-api:Shijiazhuang:CN:api"
-    ),
-    _c("taizhou-api", "Zhejiang Taizhou API Co", "CN", "api", "", "tz-api:Taizhou:CN:api"),
-    _c("shandong-fc", "Shandong Linyi Fine Chemicals Co", "CN", "api", "", "ly-api:Linyi:CN:api"),
-    _c("jiangsu-bp", "Jiangsu Bulk Pharma Co", "CN", "api", "", "lyg-api:Lianyungang:CN:api"),
-    _c("sichuan-hep", "Sichuan Heparin Biochem Co", "CN", "api", "", "cd-api:Chengdu:CN:api"),
-    _c("mongolia-ferm", "Inner Mongolia Fermentation Co", "CN", "api", "", "hoh-api:Hohhot:CN:api"),
-    _c("chimica-lomb", "Chimica Lombarda SpA", "IT", "api", "", "como-api:Como:IT:api"),
-    _c("fermenti-it", "Fermenti Italia SpA", "IT", "api", "", "lat-api:Latina:IT:api"),
-    _c("quimica-lev", "Quimica Levante SA", "ES", "api", "", "vlc-api:Valencia:ES:api"),
-    _c("marburg-wirk", "Marburg Wirkstoffe GmbH", "DE", "api", "", "mar-api:Marburg:DE:api"),
-    _c("texas-fc", "Texas Fine Chemicals Inc", "US", "api", "", "hou-api:Houston:US:api"),
-    _c("lothian-alk", "Lothian Alkaloids Ltd", "GB", "api", "", "edi-api:Edinburgh:GB:api"),
-    _c("rhone-actifs", "Rhone Actifs SAS", "FR", "api", "", "rou-api:Roussillon:FR:api"),
-    _c("delft-vit", "Delft Vitamins BV", "NL", "api", "", "dlf-api:Delft:NL:api"),
-    _c(
-        "plasma-us",
-        "Appalachian Plasma Fractionation Inc",
-        "US",
-        "api",
-        "",
-        "knx-api:Knoxville:US:api",
-    ),
-]
+#: Foreign companies (fictional): id | name | country | kind | brand | sites, where a site is
+#: ``suffix:Town:CC:stage[:sterile]``. Generic houses, originators, biosimilar makers, sterile
+#: and hospital-product makers, contrast-media makers and API makers.
+FOREIGN_TABLE = """
+auravind | Auravind Pharma Ltd | IN | generic | Auravind | hyd-fdf:Hyderabad:IN:fdf, goa-fdf:Goa:IN:fdf
+deccan | Deccan Generics Ltd | IN | generic | Deccan | ahm-fdf:Ahmedabad:IN:fdf
+ganga | Ganga Lifesciences Ltd | IN | generic | Ganga | baddi-fdf:Baddi:IN:fdf
+sunmed | Sunmed Laboratories Ltd | IN | generic | Sunmed | vad-fdf:Vadodara:IN:fdf
+generika-nord | Generika Nord GmbH | DE | generic | Generika | ulm-fdf:Ulm:DE:fdf, pune-fdf:Pune:IN:fdf
+rheinmed | Rheinmed Generics GmbH | DE | generic | Rheinmed | mainz-fdf:Mainz:DE:fdf
+alpska | Alpska Farmacija d.d. | SI | generic | Alpska | lju-fdf:Ljubljana:SI:fdf
+danubia | Danubia Pharma Zrt | HU | generic | Danubia | deb-fdf:Debrecen:HU:fdf, deb-api:Debrecen:HU:api
+islandia | Islandia Generics ehf | IS | generic | Islandia | haf-fdf:Hafnarfjordur:IS:fdf, pune-fdf:Pune:IN:fdf
+baltica | Baltica Medica AB | SE | generic | Baltica | upp-fdf:Uppsala:SE:fdf
+oresund | Oresund Pharma A/S | DK | generic | Oresund | koge-fdf:Koge:DK:fdf
+iberfarma | Iberfarma S.A. | ES | generic | Iberfarma | bcn-fdf:Barcelona:ES:fdf
+polfarma | Polfarma S.A. | PL | generic | Polfarma | lodz-fdf:Lodz:PL:fdf
+kaleva | Kaleva Pharma Oy | FI | generic | Kaleva | espoo-fdf:Espoo:FI:fdf
+tirol | Tirol Antibiotika GmbH | AT | generic | Tirol | ibk-fdf:Innsbruck:AT:fdf, ibk-api:Innsbruck:AT:api
+lombardia | Lombardia Farmaceutici SpA | IT | generic | Lombardia | mil-fdf:Milano:IT:fdf, mil-ster:Milano:IT:fdf:sterile
+meridian | Meridian Biopharma Inc | US | originator | Meridian | ral-fdf:Raleigh:US:fdf, cork-api:Cork:IE:api
+rhone | Rhone Therapeutics SA | FR | originator | Rhone | lyon-fdf:Lyon:FR:fdf, lyon-api:Lyon:FR:api
+basel-ls | Basel Life Sciences AG | CH | originator | Baselis | bsl-fdf:Basel:CH:fdf, visp-api:Visp:CH:api
+thames | Thames Pharmaceuticals plc | GB | originator | Thames | mac-fdf:Macclesfield:GB:fdf, mac-api:Macclesfield:GB:api
+kattegat | Kattegat Insulin A/S | DK | originator | Kattegat | hil-fdf:Hillerod:DK:fdf:sterile, hil-api:Hillerod:DK:api, cha-fdf:Chartres:FR:fdf:sterile
+rheinmain | Rhein-Main Pharma AG | DE | originator | Rheinmain | ffm-fdf:Frankfurt:DE:fdf:sterile, ffm-api:Frankfurt:DE:api
+kansai | Kansai Pharmaceutical Co | JP | originator | Kansai | osa-fdf:Osaka:JP:fdf, osa-api:Osaka:JP:api
+flanders | Flanders Biologics NV | BE | originator | Flanders | ghe-fdf:Ghent:BE:fdf:sterile, ghe-api:Ghent:BE:api
+shannon | Shannon Pharma Ltd | IE | originator | Shannon | lim-fdf:Limerick:IE:fdf, lim-api:Limerick:IE:api
+bangalore-bio | Bangalore Biologics Ltd | IN | biosimilar | Bangabio | blr-fdf:Bengaluru:IN:fdf:sterile, blr-api:Bengaluru:IN:api
+songdo-bio | Songdo Biologics Co | KR | biosimilar | Songdo | inc-fdf:Incheon:KR:fdf:sterile, inc-api:Incheon:KR:api
+sterimed | Sterimed Injectables GmbH | DE | sterile | Sterimed | bhg-fdf:Bad Homburg:DE:fdf:sterile, graz-fdf:Graz:AT:fdf:sterile
+adriatic | Adriatic Sterile Products SpA | IT | sterile | Adriatic | bari-fdf:Bari:IT:fdf:sterile
+cascade | Cascade Sterile Inc | US | sterile | Cascade | pdx-fdf:Portland:US:fdf:sterile
+himalaya | Himalaya Parenterals Ltd | IN | sterile | Himalaya | che-fdf:Chennai:IN:fdf:sterile
+scanfluid | Scandinavian Fluids AB | SE | fluids | Scanfluid | hbg-fdf:Helsingborg:SE:fdf:sterile
+atlantic | Atlantic Anaesthetics Ltd | GB | sterile | Atlantic | liv-fdf:Liverpool:GB:fdf, liv-api:Liverpool:GB:api
+imagix | Imagix SpA | IT | originator | Imagix | tor-fdf:Torino:IT:fdf:sterile, tor-api:Torino:IT:api
+guerande | Guerande Imaging SA | FR | originator | Guerande | aul-fdf:Aulnay:FR:fdf:sterile, aul-api:Aulnay:FR:api
+telangana-bulk | Telangana Bulk Drugs Ltd | IN | api | - | hyd-api:Hyderabad:IN:api
+gujarat-synth | Gujarat Synthetics Ltd | IN | api | - | ank-api:Ankleshwar:IN:api
+vizag-api | Vizag Actives Ltd | IN | api | - | viz-api:Visakhapatnam:IN:api
+punjab-act | Punjab Actives Ltd | IN | api | - | moh-api:Mohali:IN:api
+hebei-jh | Hebei Jinghe Pharmaceutical Co | CN | api | - | sjz-api:Shijiazhuang:CN:api
+taizhou-api | Zhejiang Taizhou API Co | CN | api | - | tz-api:Taizhou:CN:api
+shandong-fc | Shandong Linyi Fine Chemicals Co | CN | api | - | ly-api:Linyi:CN:api
+jiangsu-bp | Jiangsu Bulk Pharma Co | CN | api | - | lyg-api:Lianyungang:CN:api
+sichuan-hep | Sichuan Heparin Biochem Co | CN | api | - | cd-api:Chengdu:CN:api
+mongolia-ferm | Inner Mongolia Fermentation Co | CN | api | - | hoh-api:Hohhot:CN:api
+chimica-lomb | Chimica Lombarda SpA | IT | api | - | como-api:Como:IT:api
+fermenti-it | Fermenti Italia SpA | IT | api | - | lat-api:Latina:IT:api
+quimica-lev | Quimica Levante SA | ES | api | - | vlc-api:Valencia:ES:api
+marburg-wirk | Marburg Wirkstoffe GmbH | DE | api | - | mar-api:Marburg:DE:api
+texas-fc | Texas Fine Chemicals Inc | US | api | - | hou-api:Houston:US:api
+lothian-alk | Lothian Alkaloids Ltd | GB | api | - | edi-api:Edinburgh:GB:api
+rhone-actifs | Rhone Actifs SAS | FR | api | - | rou-api:Roussillon:FR:api
+delft-vit | Delft Vitamins BV | NL | api | - | dlf-api:Delft:NL:api
+plasma-us | Appalachian Plasma Fractionation Inc | US | api | - | knx-api:Knoxville:US:api
+"""
+
+
+def _parse_companies(text: str) -> list[CompanySpec]:
+    """Companies from a ``|``-separated table (see :data:`FOREIGN_TABLE`)."""
+    out = []
+    for line in text.strip().splitlines():
+        cid, name, country, kind, brand, sites = (c.strip() for c in line.split("|"))
+        out.append(
+            _c(
+                cid,
+                name,
+                country,
+                kind,
+                "" if brand == "-" else brand,
+                *(x.strip() for x in sites.split(",")),
+            )
+        )
+    return out
+
+
+FOREIGN: list[CompanySpec] = _parse_companies(FOREIGN_TABLE)
 
 #: Full-line wholesalers (fictional stand-ins for Norway's three) and their market shares.
 WHOLESALERS: list[tuple[CompanySpec, float]] = [
@@ -960,442 +778,177 @@ class ProducerSpec:
     lines: tuple[LineSpec, ...]
 
 
-def _cap(
-    atc: str,
-    capacity: float,
-    cost: float,
-    api_days: float,
-    api_country: str | None,
-    qualified: bool = True,
-    share: float = 0.0,
-    form: str = "tab",
-) -> CapabilitySpec:
-    return CapabilitySpec(atc, capacity, cost, api_days, api_country, qualified, share, form)
+#: The 12 domestic producers: id | name | brand | sites | profile (what they are modelled on).
+PRODUCER_TABLE = """
+kragnes | Kragnes Analgetika AS | Kragnes | kragero-fdf:Kragero:NO:fdf | tablets incl. analgesics
+fjellsyntese | Fjellsyntese AS | Fjellsyntese | kragero-api:Kragero:NO:api, kragero2-fdf:Kragero:NO:fdf | API plant (metformin) with an integrated tablet line
+haldor | Haldor Infusjon AS | Haldor | halden-fdf:Halden:NO:fdf:sterile | IV fluids and parenteral nutrition
+oslofjord | Oslofjord Kontrast AS | Oslofjord | lindesnes-api:Lindesnes:NO:api, oslo-fdf:Oslo:NO:fdf:sterile | contrast media, with its own API plant
+elvebakken | Elvebakken Væsker AS | Elvebakken | elverum-fdf:Elverum:NO:fdf | liquids and nasal sprays (contract manufacturer)
+nordlys | Nordlys Sykehusapotek Produksjon HF | Nordlys | oslo-asep:Oslo:NO:fdf:sterile, tromso-prod:Tromso:NO:fdf | hospital-pharmacy production (aseptic compounding, sterile bags, paediatric liquids)
+asker | Asker Tablett AS | Asker | asker-fdf:Asker:NO:fdf | tablets and capsules (chronic medicines)
+trondelag | Trøndelag Sterile AS | Trondelag | trondheim-fdf:Trondheim:NO:fdf:sterile | sterile ampoules and vials
+havbruk | Havbruk Vaksine AS | Havbruk | overhalla-fdf:Overhalla:NO:fdf:sterile | fish vaccines (export; no human medicines)
+omega | Omega Marin AS | Omega | sandefjord-fdf:Sandefjord:NO:fdf | soft capsules (omega-3, vitamin D)
+elverum | Elverum Farma AS | Elverum | elverum2-fdf:Elverum:NO:fdf | over-the-counter tablets, effervescent tablets and powders
+vestland | Vestland Biofarma AS | Vestland | bergen-fdf:Bergen:NO:fdf:sterile | sterile fill-finish of biologics (pens, cartridges, prefilled syringes)
+"""
+#: Their lines: producer | line id | name | dosage forms (``;``) | response days | ramp days.
+LINE_TABLE = """
+kragnes | kragnes-tab-1 | Tablet line 1 (analgesics) | tablet; effervescent tablet | 14 | 14
+kragnes | kragnes-tab-2 | Tablet line 2 | tablet; capsule | 30 | 21
+fjellsyntese | fjellsyntese-tab | Metformin tablet line | tablet | 30 | 14
+haldor | haldor-bag-1 | Infusion bag line | infusion | 7 | 7
+haldor | haldor-pn | Parenteral nutrition line (three-chamber bags) | infusion | 14 | 14
+haldor | haldor-amp | Electrolyte concentrate line | injection; infusion | 10 | 7
+oslofjord | oslofjord-cm-1 | Iodinated contrast filling line | injection | 10 | 10
+oslofjord | oslofjord-cm-2 | Gadolinium contrast line | injection | 45 | 21
+elvebakken | elvebakken-nasal | Nasal spray line | nasal spray | 21 | 14
+elvebakken | elvebakken-liquid | Oral liquids line | oral solution; oral suspension | 21 | 14
+nordlys | nordlys-aseptic | Aseptic compounding unit | infusion; injection | 2 | 3
+nordlys | nordlys-sterile | Sterile bags and syringes | infusion; injection | 7 | 7
+nordlys | nordlys-liquid | Paediatric oral liquids | oral solution | 3 | 7
+asker | asker-tab-1 | Film-coated tablet line | tablet | 30 | 30
+asker | asker-cap | Capsule line | capsule | 30 | 21
+trondelag | trondelag-amp | Ampoule line | injection | 21 | 21
+trondelag | trondelag-lyo | Freeze-drying line | powder for injection | 60 | 30
+havbruk | havbruk-vet | Fish vaccine filling line | injection (veterinary) | 60 | 60
+omega | omega-softgel | Soft capsule line | soft capsule | 30 | 21
+elverum | elverum-eff | Effervescent and powder line | effervescent tablet; oral powder | 21 | 14
+elverum | elverum-tab | OTC tablet line | tablet | 21 | 14
+vestland | vestland-pen | Cartridge and pen filling line | injection pen; cartridge | 120 | 60
+vestland | vestland-pfs | Prefilled syringe line | injection | 45 | 30
+"""
+#: Capabilities: line | ATC | capacity DDD/day | unit cost NOK/DDD | API on hand (days of
+#: capacity) | API country (``-`` = made in-house) | qualified (y/n) | the producer's own pack's
+#: market share (0 = none) | form of that pack.
+CAPABILITY_TABLE = """
+kragnes-tab-1 | N02BE01 | 150000 | 0.35 | 30 | CN | y | 0.3 | tab
+kragnes-tab-1 | M01AE01 | 60000 | 0.5 | 20 | CN | y | 0.2 | tab
+kragnes-tab-1 | N02AJ06 | 30000 | 1.2 | 45 | GB | y | 0.35 | tab
+kragnes-tab-1 | N02BA01 | 15000 | 0.4 | 10 | CN | y | 0 | tab
+kragnes-tab-1 | B01AC06 | 60000 | 0.3 | 0 | CN | n | 0 | tab
+kragnes-tab-2 | J01CE02 | 8000 | 3 | 30 | AT | y | 0.15 | tab
+kragnes-tab-2 | J01CA04 | 5000 | 2.5 | 0 | CN | n | 0 | tab
+kragnes-tab-2 | M01AE02 | 20000 | 0.6 | 15 | IN | y | 0.1 | tab
+kragnes-tab-2 | N02AX02 | 8000 | 1 | 15 | IN | y | 0 | tab
+fjellsyntese-tab | A10BA02 | 80000 | 0.5 | 120 | - | y | 0.25 | tab
+fjellsyntese-tab | A10BB09 | 10000 | 0.8 | 0 | IN | n | 0 | tab
+haldor-bag-1 | B05BB01 | 12000 | 18 | 60 | - | y | 0.55 | inf
+haldor-bag-1 | B05BA03 | 6000 | 20 | 60 | - | y | 0.5 | inf
+haldor-bag-1 | B05BB02 | 3000 | 22 | 60 | - | y | 0.5 | inf
+haldor-pn | B05BA10 | 600 | 420 | 45 | DE | y | 0.45 | inf
+haldor-pn | B05BA02 | 400 | 120 | 60 | - | y | 0.4 | inf
+haldor-amp | B05XA01 | 1500 | 6 | 90 | - | y | 0.4 | inj
+haldor-amp | B05XA02 | 400 | 25 | 90 | - | y | 0.3 | inf
+haldor-amp | B05XA05 | 300 | 20 | 90 | - | y | 0 | tab
+oslofjord-cm-1 | V08AB02 | 6000 | 55 | 90 | - | y | 0.8 | inj
+oslofjord-cm-1 | V08AB09 | 4000 | 75 | 90 | - | y | 0.95 | inj
+oslofjord-cm-2 | V08CA02 | 1500 | 60 | 0 | FR | n | 0 | tab
+elvebakken-nasal | R01AA07 | 120000 | 0.35 | 30 | DE | y | 0.3 | nas
+elvebakken-nasal | R01AD09 | 25000 | 1.5 | 0 | IN | n | 0 | tab
+elvebakken-nasal | V03AB15 | 300 | 40 | 60 | GB | y | 0.3 | nas
+elvebakken-liquid | N02BE01 | 20000 | 1.5 | 30 | CN | y | 0.05 | liq
+elvebakken-liquid | M01AE01 | 10000 | 1.8 | 30 | CN | y | 0.04 | liq
+elvebakken-liquid | A06AD11 | 25000 | 0.7 | 45 | NL | y | 0.35 | liq
+elvebakken-liquid | N07BC02 | 3000 | 2 | 60 | GB | y | 0.3 | liq
+elvebakken-liquid | J01CE02 | 2000 | 6 | 0 | AT | n | 0 | tab
+elvebakken-liquid | J01CA04 | 1500 | 6 | 0 | CN | n | 0 | tab
+nordlys-aseptic | L01BC02 | 400 | 90 | 30 | IT | y | 0 | tab
+nordlys-aseptic | L01XA02 | 250 | 70 | 30 | IN | y | 0 | tab
+nordlys-aseptic | L01XA03 | 200 | 80 | 30 | IN | y | 0 | tab
+nordlys-aseptic | L01CD01 | 200 | 120 | 30 | CN | y | 0 | tab
+nordlys-aseptic | L01AA01 | 150 | 60 | 30 | IN | y | 0 | tab
+nordlys-sterile | N02AA01 | 600 | 8 | 60 | GB | y | 0 | tab
+nordlys-sterile | N05CD08 | 400 | 6 | 60 | IN | y | 0 | tab
+nordlys-sterile | N01BB01 | 300 | 10 | 60 | IN | y | 0 | tab
+nordlys-sterile | B05XA01 | 500 | 8 | 90 | - | y | 0 | tab
+nordlys-sterile | H01BB02 | 100 | 15 | 60 | DE | y | 0 | tab
+nordlys-liquid | J01CE02 | 400 | 12 | 30 | AT | y | 0 | tab
+nordlys-liquid | H02AB09 | 60 | 20 | 60 | IT | y | 0 | tab
+nordlys-liquid | N03AB02 | 50 | 15 | 60 | IN | y | 0 | tab
+asker-tab-1 | A02BC02 | 50000 | 0.5 | 30 | IN | y | 0.2 | tab
+asker-tab-1 | H03AA01 | 80000 | 0.35 | 60 | DE | y | 0.45 | tab
+asker-tab-1 | C07AB02 | 40000 | 0.4 | 20 | IN | y | 0.15 | tab
+asker-tab-1 | C09CA01 | 50000 | 0.4 | 0 | IN | n | 0 | tab
+asker-tab-1 | C10AA05 | 100000 | 0.3 | 0 | IN | n | 0 | tab
+asker-cap | A02BC01 | 30000 | 0.5 | 20 | IN | y | 0.15 | cap
+asker-cap | J01CF01 | 3000 | 3.5 | 30 | CN | y | 0.25 | cap
+trondelag-amp | N02AA01 | 2000 | 9 | 60 | GB | y | 0.25 | inj
+trondelag-amp | N01AX03 | 200 | 20 | 60 | IN | y | 0.3 | inj
+trondelag-amp | B01AB01 | 500 | 25 | 30 | CN | y | 0.25 | inj
+trondelag-amp | J01GB03 | 400 | 20 | 30 | CN | y | 0.2 | inj
+trondelag-amp | C01CA24 | 300 | 15 | 60 | IN | y | 0.2 | inj
+trondelag-amp | H01BB02 | 200 | 10 | 30 | DE | y | 0.2 | inj
+trondelag-amp | N05CD08 | 600 | 5 | 30 | IN | y | 0.15 | inj
+trondelag-amp | N01BB02 | 1000 | 4 | 30 | IN | y | 0.2 | inj
+trondelag-lyo | J01XA01 | 200 | 60 | 0 | CN | n | 0 | tab
+trondelag-lyo | J01DD04 | 500 | 25 | 0 | CN | n | 0 | tab
+trondelag-lyo | J01CR05 | 300 | 90 | 0 | CN | n | 0 | tab
+trondelag-lyo | J01CE01 | 600 | 30 | 0 | AT | n | 0 | tab
+omega-softgel | A11CC05 | 150000 | 0.08 | 60 | NL | y | 0.25 | cap
+elverum-eff | N02BE01 | 40000 | 0.6 | 20 | CN | y | 0.08 | tab
+elverum-eff | R05CB01 | 20000 | 0.5 | 30 | IT | y | 0.35 | tab
+elverum-eff | A06AD15 | 30000 | 0.6 | 30 | DE | y | 0.25 | pwd
+elverum-eff | A12BA01 | 8000 | 0.7 | 30 | DE | y | 0.3 | tab
+elverum-tab | R06AE07 | 80000 | 0.15 | 20 | IN | y | 0.25 | tab
+elverum-tab | R06AX13 | 30000 | 0.2 | 20 | IN | y | 0.2 | tab
+elverum-tab | A07DA03 | 15000 | 0.5 | 20 | BE | y | 0 | tab
+elverum-tab | M01AE01 | 50000 | 0.45 | 15 | CN | y | 0.1 | tab
+vestland-pen | A10AB01 | 20000 | 8 | 0 | DK | n | 0 | tab
+vestland-pen | A10AC01 | 15000 | 8 | 0 | DK | n | 0 | tab
+vestland-pen | A10AE04 | 15000 | 10 | 0 | IN | n | 0 | tab
+vestland-pfs | B01AB04 | 3000 | 12 | 30 | CN | y | 0.15 | inj
+vestland-pfs | B01AB05 | 3000 | 12 | 0 | CN | n | 0 | tab
+"""
 
 
-PRODUCERS: list[ProducerSpec] = [
-    ProducerSpec(
-        _c(
-            "kragnes",
-            "Kragnes Analgetika AS",
-            "NO",
-            "domestic",
-            "Kragnes",
-            "kragero-fdf:Kragero:NO:fdf",
-        ),
-        "tablets incl. analgesics",
-        (
+def _rows(text: str) -> list[list[str]]:
+    return [[c.strip() for c in line.split("|")] for line in text.strip().splitlines()]
+
+
+def _parse_producers() -> list[ProducerSpec]:
+    """The producers from :data:`PRODUCER_TABLE`, :data:`LINE_TABLE`, :data:`CAPABILITY_TABLE`."""
+    caps: dict[str, list[CapabilitySpec]] = {}
+    for line_id, atc, capacity, cost, days, country, qualified, share, form in _rows(
+        CAPABILITY_TABLE
+    ):
+        caps.setdefault(line_id, []).append(
+            CapabilitySpec(
+                atc,
+                float(capacity),
+                float(cost),
+                float(days),
+                None if country == "-" else country,
+                qualified == "y",
+                float(share),
+                form,
+            )
+        )
+    lines: dict[str, list[LineSpec]] = {}
+    for company_id, line_id, name, forms, response, ramp in _rows(LINE_TABLE):
+        lines.setdefault(company_id, []).append(
             LineSpec(
-                "kragnes-tab-1",
-                "Tablet line 1 (analgesics)",
-                ("tablet", "effervescent tablet"),
-                14,
-                14,
-                (
-                    _cap("N02BE01", 150_000, 0.35, 30, "CN", share=0.30),
-                    _cap("M01AE01", 60_000, 0.50, 20, "CN", share=0.20),
-                    _cap("N02AJ06", 30_000, 1.20, 45, "GB", share=0.35),
-                    _cap("N02BA01", 15_000, 0.40, 10, "CN"),
-                    _cap("B01AC06", 60_000, 0.30, 0, "CN", qualified=False),
-                ),
-            ),
-            LineSpec(
-                "kragnes-tab-2",
-                "Tablet line 2",
-                ("tablet", "capsule"),
-                30,
-                21,
-                (
-                    _cap("J01CE02", 8_000, 3.00, 30, "AT", share=0.15),
-                    _cap("J01CA04", 5_000, 2.50, 0, "CN", qualified=False),
-                    _cap("M01AE02", 20_000, 0.60, 15, "IN", share=0.10),
-                    _cap("N02AX02", 8_000, 1.00, 15, "IN"),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "fjellsyntese",
-            "Fjellsyntese AS",
-            "NO",
-            "domestic",
-            "Fjellsyntese",
-            "kragero-api:Kragero:NO:api",
-            "kragero2-fdf:Kragero:NO:fdf",
-        ),
-        "API plant (metformin) with an integrated tablet line",
-        (
-            LineSpec(
-                "fjellsyntese-tab",
-                "Metformin tablet line",
-                ("tablet",),
-                30,
-                14,
-                (
-                    _cap("A10BA02", 80_000, 0.50, 120, None, share=0.25),
-                    _cap("A10BB09", 10_000, 0.80, 0, "IN", qualified=False),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "haldor",
-            "Haldor Infusjon AS",
-            "NO",
-            "domestic",
-            "Haldor",
-            "halden-fdf:Halden:NO:fdf:sterile",
-        ),
-        "IV fluids and parenteral nutrition",
-        (
-            LineSpec(
-                "haldor-bag-1",
-                "Infusion bag line",
-                ("infusion",),
-                7,
-                7,
-                (
-                    _cap("B05BB01", 12_000, 18, 60, None, share=0.55, form="inf"),
-                    _cap("B05BA03", 6_000, 20, 60, None, share=0.50, form="inf"),
-                    _cap("B05BB02", 3_000, 22, 60, None, share=0.50, form="inf"),
-                ),
-            ),
-            LineSpec(
-                "haldor-pn",
-                "Parenteral nutrition line (three-chamber bags)",
-                ("infusion",),
-                14,
-                14,
-                (
-                    _cap("B05BA10", 600, 420, 45, "DE", share=0.45, form="inf"),
-                    _cap("B05BA02", 400, 120, 60, None, share=0.40, form="inf"),
-                ),
-            ),
-            LineSpec(
-                "haldor-amp",
-                "Electrolyte concentrate line",
-                ("injection", "infusion"),
-                10,
-                7,
-                (
-                    _cap("B05XA01", 1_500, 6, 90, None, share=0.40, form="inj"),
-                    _cap("B05XA02", 400, 25, 90, None, share=0.30, form="inf"),
-                    _cap("B05XA05", 300, 20, 90, None),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "oslofjord",
-            "Oslofjord Kontrast AS",
-            "NO",
-            "domestic",
-            "Oslofjord",
-            "lindesnes-api:Lindesnes:NO:api",
-            "oslo-fdf:Oslo:NO:fdf:sterile",
-        ),
-        "contrast media, with its own API plant",
-        (
-            LineSpec(
-                "oslofjord-cm-1",
-                "Iodinated contrast filling line",
-                ("injection",),
-                10,
-                10,
-                (
-                    _cap("V08AB02", 6_000, 55, 90, None, share=0.80, form="inj"),
-                    _cap("V08AB09", 4_000, 75, 90, None, share=0.95, form="inj"),
-                ),
-            ),
-            LineSpec(
-                "oslofjord-cm-2",
-                "Gadolinium contrast line",
-                ("injection",),
-                45,
-                21,
-                (_cap("V08CA02", 1_500, 60, 0, "FR", qualified=False),),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "elvebakken",
-            "Elvebakken Væsker AS",
-            "NO",
-            "domestic",
-            "Elvebakken",
-            "elverum-fdf:Elverum:NO:fdf",
-        ),
-        "liquids and nasal sprays (contract manufacturer)",
-        (
-            LineSpec(
-                "elvebakken-nasal",
-                "Nasal spray line",
-                ("nasal spray",),
-                21,
-                14,
-                (
-                    _cap("R01AA07", 120_000, 0.35, 30, "DE", share=0.30, form="nas"),
-                    _cap("R01AD09", 25_000, 1.50, 0, "IN", qualified=False),
-                    _cap("V03AB15", 300, 40, 60, "GB", share=0.30, form="nas"),
-                ),
-            ),
-            LineSpec(
-                "elvebakken-liquid",
-                "Oral liquids line",
-                ("oral solution", "oral suspension"),
-                21,
-                14,
-                (
-                    _cap("N02BE01", 20_000, 1.50, 30, "CN", share=0.05, form="liq"),
-                    _cap("M01AE01", 10_000, 1.80, 30, "CN", share=0.04, form="liq"),
-                    _cap("A06AD11", 25_000, 0.70, 45, "NL", share=0.35, form="liq"),
-                    _cap("N07BC02", 3_000, 2.00, 60, "GB", share=0.30, form="liq"),
-                    _cap("J01CE02", 2_000, 6.00, 0, "AT", qualified=False),
-                    _cap("J01CA04", 1_500, 6.00, 0, "CN", qualified=False),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "nordlys",
-            "Nordlys Sykehusapotek Produksjon HF",
-            "NO",
-            "domestic",
-            "Nordlys",
-            "oslo-asep:Oslo:NO:fdf:sterile",
-            "tromso-prod:Tromso:NO:fdf",
-        ),
-        "hospital-pharmacy production (aseptic compounding, sterile bags, paediatric liquids)",
-        (
-            LineSpec(
-                "nordlys-aseptic",
-                "Aseptic compounding unit",
-                ("infusion", "injection"),
-                2,
-                3,
-                (
-                    _cap("L01BC02", 400, 90, 30, "IT"),
-                    _cap("L01XA02", 250, 70, 30, "IN"),
-                    _cap("L01XA03", 200, 80, 30, "IN"),
-                    _cap("L01CD01", 200, 120, 30, "CN"),
-                    _cap("L01AA01", 150, 60, 30, "IN"),
-                ),
-            ),
-            LineSpec(
-                "nordlys-sterile",
-                "Sterile bags and syringes",
-                ("infusion", "injection"),
-                7,
-                7,
-                (
-                    _cap("N02AA01", 600, 8, 60, "GB"),
-                    _cap("N05CD08", 400, 6, 60, "IN"),
-                    _cap("N01BB01", 300, 10, 60, "IN"),
-                    _cap("B05XA01", 500, 8, 90, None),
-                    _cap("H01BB02", 100, 15, 60, "DE"),
-                ),
-            ),
-            LineSpec(
-                "nordlys-liquid",
-                "Paediatric oral liquids",
-                ("oral solution",),
-                3,
-                7,
-                (
-                    _cap("J01CE02", 400, 12, 30, "AT"),
-                    _cap("H02AB09", 60, 20, 60, "IT"),
-                    _cap("N03AB02", 50, 15, 60, "IN"),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c("asker", "Asker Tablett AS", "NO", "domestic", "Asker", "asker-fdf:Asker:NO:fdf"),
-        "tablets and capsules (chronic medicines)",
-        (
-            LineSpec(
-                "asker-tab-1",
-                "Film-coated tablet line",
-                ("tablet",),
-                30,
-                30,
-                (
-                    _cap("A02BC02", 50_000, 0.50, 30, "IN", share=0.20),
-                    _cap("H03AA01", 80_000, 0.35, 60, "DE", share=0.45),
-                    _cap("C07AB02", 40_000, 0.40, 20, "IN", share=0.15),
-                    _cap("C09CA01", 50_000, 0.40, 0, "IN", qualified=False),
-                    _cap("C10AA05", 100_000, 0.30, 0, "IN", qualified=False),
-                ),
-            ),
-            LineSpec(
-                "asker-cap",
-                "Capsule line",
-                ("capsule",),
-                30,
-                21,
-                (
-                    _cap("A02BC01", 30_000, 0.50, 20, "IN", share=0.15, form="cap"),
-                    _cap("J01CF01", 3_000, 3.50, 30, "CN", share=0.25, form="cap"),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "trondelag",
-            "Trøndelag Sterile AS",
-            "NO",
-            "domestic",
-            "Trondelag",
-            "trondheim-fdf:Trondheim:NO:fdf:sterile",
-        ),
-        "sterile ampoules and vials",
-        (
-            LineSpec(
-                "trondelag-amp",
-                "Ampoule line",
-                ("injection",),
-                21,
-                21,
-                (
-                    _cap("N02AA01", 2_000, 9, 60, "GB", share=0.25, form="inj"),
-                    _cap("N01AX03", 200, 20, 60, "IN", share=0.30, form="inj"),
-                    _cap("B01AB01", 500, 25, 30, "CN", share=0.25, form="inj"),
-                    _cap("J01GB03", 400, 20, 30, "CN", share=0.20, form="inj"),
-                    _cap("C01CA24", 300, 15, 60, "IN", share=0.20, form="inj"),
-                    _cap("H01BB02", 200, 10, 30, "DE", share=0.20, form="inj"),
-                    _cap("N05CD08", 600, 5, 30, "IN", share=0.15, form="inj"),
-                    _cap("N01BB02", 1_000, 4, 30, "IN", share=0.20, form="inj"),
-                ),
-            ),
-            LineSpec(
-                "trondelag-lyo",
-                "Freeze-drying line",
-                ("powder for injection",),
-                60,
-                30,
-                (
-                    _cap("J01XA01", 200, 60, 0, "CN", qualified=False),
-                    _cap("J01DD04", 500, 25, 0, "CN", qualified=False),
-                    _cap("J01CR05", 300, 90, 0, "CN", qualified=False),
-                    _cap("J01CE01", 600, 30, 0, "AT", qualified=False),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "havbruk",
-            "Havbruk Vaksine AS",
-            "NO",
-            "domestic",
-            "Havbruk",
-            "overhalla-fdf:Overhalla:NO:fdf:sterile",
-        ),
-        "fish vaccines (export; no human medicines)",
-        (
-            LineSpec(
-                "havbruk-vet", "Fish vaccine filling line", ("injection (veterinary)",), 60, 60, ()
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "omega", "Omega Marin AS", "NO", "domestic", "Omega", "sandefjord-fdf:Sandefjord:NO:fdf"
-        ),
-        "soft capsules (omega-3, vitamin D)",
-        (
-            LineSpec(
-                "omega-softgel",
-                "Soft capsule line",
-                ("soft capsule",),
-                30,
-                21,
-                (_cap("A11CC05", 150_000, 0.08, 60, "NL", share=0.25, form="cap"),),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "elverum",
-            "Elverum Farma AS",
-            "NO",
-            "domestic",
-            "Elverum",
-            "elverum2-fdf:Elverum:NO:fdf",
-        ),
-        "over-the-counter tablets, effervescent tablets and powders",
-        (
-            LineSpec(
-                "elverum-eff",
-                "Effervescent and powder line",
-                ("effervescent tablet", "oral powder"),
-                21,
-                14,
-                (
-                    _cap("N02BE01", 40_000, 0.60, 20, "CN", share=0.08),
-                    _cap("R05CB01", 20_000, 0.50, 30, "IT", share=0.35),
-                    _cap("A06AD15", 30_000, 0.60, 30, "DE", share=0.25, form="pwd"),
-                    _cap("A12BA01", 8_000, 0.70, 30, "DE", share=0.30),
-                ),
-            ),
-            LineSpec(
-                "elverum-tab",
-                "OTC tablet line",
-                ("tablet",),
-                21,
-                14,
-                (
-                    _cap("R06AE07", 80_000, 0.15, 20, "IN", share=0.25),
-                    _cap("R06AX13", 30_000, 0.20, 20, "IN", share=0.20),
-                    _cap("A07DA03", 15_000, 0.50, 20, "BE"),
-                    _cap("M01AE01", 50_000, 0.45, 15, "CN", share=0.10),
-                ),
-            ),
-        ),
-    ),
-    ProducerSpec(
-        _c(
-            "vestland",
-            "Vestland Biofarma AS",
-            "NO",
-            "domestic",
-            "Vestland",
-            "bergen-fdf:Bergen:NO:fdf:sterile",
-        ),
-        "sterile fill-finish of biologics (pens, cartridges, prefilled syringes)",
-        (
-            LineSpec(
-                "vestland-pen",
-                "Cartridge and pen filling line",
-                ("injection pen", "cartridge"),
-                120,
-                60,
-                (
-                    _cap("A10AB01", 20_000, 8, 0, "DK", qualified=False),
-                    _cap("A10AC01", 15_000, 8, 0, "DK", qualified=False),
-                    _cap("A10AE04", 15_000, 10, 0, "IN", qualified=False),
-                ),
-            ),
-            LineSpec(
-                "vestland-pfs",
-                "Prefilled syringe line",
-                ("injection",),
-                45,
-                30,
-                (
-                    _cap("B01AB04", 3_000, 12, 30, "CN", share=0.15, form="inj"),
-                    _cap("B01AB05", 3_000, 12, 0, "CN", qualified=False),
-                ),
-            ),
-        ),
-    ),
-]
+                line_id,
+                name,
+                tuple(f.strip() for f in forms.split(";")),
+                int(response),
+                int(ramp),
+                tuple(caps.pop(line_id, [])),
+            )
+        )
+    if caps:
+        raise ValueError(f"capabilities of unknown lines: {', '.join(caps)}")
+    producers = []
+    for cid, name, brand, sites, profile in _rows(PRODUCER_TABLE):
+        company = _c(cid, name, "NO", "domestic", brand, *(x.strip() for x in sites.split(",")))
+        producers.append(ProducerSpec(company, profile, tuple(lines.pop(cid, []))))
+    if lines:
+        raise ValueError(f"lines of unknown producers: {', '.join(lines)}")
+    return producers
+
+
+PRODUCERS: list[ProducerSpec] = _parse_producers()
 
 #: Signed agreements: (id, line, atc, reserved DDD/day, response days, fee NOK/year, from, until,
 #: offer id). Illustrative; one expired (history), one from an accepted 2025 offer.
@@ -1806,7 +1359,7 @@ def _price_per_ddd(s: SubstanceSpec, form: str, rng: np.random.Generator) -> flo
 def _holder_pool(world: World, s: SubstanceSpec, form: str) -> list[str]:
     """Candidate foreign MA holders for a pack of `s` in `form`."""
     a = s.atc
-    by_kind = {}
+    by_kind: dict[str, list[str]] = {}
     for c in FOREIGN:
         by_kind.setdefault(c.kind, []).append(c.company_id)
     if a.startswith("V08AB02"):
@@ -1894,9 +1447,11 @@ def build_products(world: World) -> None:
         order = rng.permutation(len(pool))
         holders: list[str] = []
         for form in forms:
-            p = _holder_pool(world, s, form) if form != forms[0] else pool
-            o = order if p is pool else rng.permutation(len(p))
-            candidates = [p[j] for j in o if p[j] not in holders] or [p[int(o[0])]]
+            candidates_pool = _holder_pool(world, s, form) if form != forms[0] else pool
+            o = order if candidates_pool is pool else rng.permutation(len(candidates_pool))
+            candidates = [candidates_pool[j] for j in o if candidates_pool[j] not in holders] or [
+                candidates_pool[int(o[0])]
+            ]
             holders.append(candidates[0])
         api_pool = _api_pool(world, s, holders, rng)
         k = 0
@@ -1972,7 +1527,7 @@ def _add_product(
     ddd_per_pack = round(amount * units / s.ddd, 4)
     company = world.companies[holder]
     strength_part = f" {strength}" if strength else ""
-    name = f"{s.name.capitalize()} {company.brand} {FORM_ABBREV[form]}{strength_part} {pack}"
+    name = f"{_title(s.name)} {company.brand} {FORM_ABBREV[form]}{strength_part} {pack}"
     price = round(ddd_per_pack * _price_per_ddd(s, form, rng), 2)
     if domestic:
         spare, lead = float(rng.uniform(0.05, 0.2)), int(rng.integers(14, 31))
@@ -2322,26 +1877,27 @@ def build_shortages(world: World) -> None:
             duration = max(3, round(MEDIAN_SHORTAGE_DAYS * rng.lognormal(0, SHORTAGE_SIGMA)))
             expected = max(7, round(duration * rng.lognormal(-0.2, 0.4)))
             cause = causes[int(rng.choice(len(causes), p=cause_p))]
+            whole_substance = rng.random() < 0.1  # a notice about the substance, not one pack
             drafts.append(
                 {
                     "atc_code": s.atc,
-                    "product_id": None if rng.random() < 0.1 else pid,
+                    "product_id": None if whole_substance else pid,
                     "cause": cause,
                     "announced": start - dt.timedelta(days=lead),
                     "start": start,
                     "expected_end": start + dt.timedelta(days=expected),
                     "end": start + dt.timedelta(days=duration),
                     "cancelled": rng.random() < CANCELLED_SHARE and lead > 0,
-                    "title": f"{meta['name'] if rng.random() >= 0.1 else s.name.capitalize()}: "
+                    "title": f"{_title(s.name) if whole_substance else meta['name']}: "
                     f"{CAUSE_TITLE[cause]}",
                 }
             )
     for event in SCRIPTED_SHORTAGES:
-        pid = _scripted_product(world, event["atc_code"], event["form"])
+        scripted_pid = _scripted_product(world, event["atc_code"], event["form"])
         drafts.append(
             {
                 "atc_code": event["atc_code"],
-                "product_id": pid,
+                "product_id": scripted_pid,
                 "cause": event["cause"],
                 "announced": dt.date.fromisoformat(event["announced"]),
                 "start": dt.date.fromisoformat(event["start"]),
