@@ -46,7 +46,7 @@ How the tables are built
 5. ``shortages.csv``: per pack a Poisson process at the national rate per marketed pack
    (1,500 notices a year over ~10,000 packs), weighted by the outage hazards of the pack's sites;
    cause mix after Legemiddelverket's reported causes; log-normal durations (median 21 days);
-   statuses on the as-of date; plus three notices modelled on reported events.
+   statuses on the as-of date; plus four notices modelled on reported events.
 6. ``lines.csv``, ``capabilities.csv``, ``offers.csv``, ``agreements.csv``: the 12 producers'
    profiles (:data:`PRODUCERS`), modelled on Norway's landscape (analgesic tablets, IV fluids and
    parenteral nutrition, contrast media with their own API plant, an API plant, nasal sprays and
@@ -1278,7 +1278,7 @@ def _pack_contents(
     if form == "pen":
         if s.unit == "U":
             units = pick([5, 10])
-            return 300.0, units, "100 U/ml 3 ml", f"{units} x 3 ml penn", 24
+            return 300.0, units, "100 U/ml", f"{units} x 3 ml penn", 24
         amount = nice(ddd * pick([7, 14, 28]))
         units = pick([1, 3])
         return amount, units, fmt_amount(amount, s.unit), f"{units} penn", 24

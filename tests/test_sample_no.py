@@ -59,7 +59,8 @@ def test_regenerating_gives_byte_identical_files(generator: ModuleType, tmp_path
     committed = sorted(p.name for p in SAMPLE.iterdir() if p.is_file())
     assert names == committed
     for name in names:
-        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+        same = (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes()
+        assert same, f"{name} differs: run scripts/make_sample_no.py and commit the bundle"
 
 
 def test_bundle_is_valid_and_illustrative(bundle: Bundle) -> None:
