@@ -386,6 +386,7 @@ def variants(draw: st.DrawFn, small_dataset: Dataset):
     return dataset, notice, params
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(data=st.data())
 def test_plan_invariants_on_variants(small_dataset: Dataset, data) -> None:

@@ -48,6 +48,9 @@ class DurationModel:
     values: tuple[int, ...] = ()
     elapsed_days: int = 0  # the shortage has lasted more than this many days already
     n_history: int = 0  # notices the distribution or its calibration came from
+    basis: str = "default"  # announced | announced_calibrated | same_cause | all_causes | default
+    announced_days: int | None = None
+    cause: str | None = None
 
     def _lognormal(self) -> tuple[float, float]:
         if self.median_days is None or self.log_sd is None:
@@ -165,6 +168,8 @@ def duration_model(
                 method=f"fixed at the announced {announced} days",
                 median_days=announced * ratio,
                 elapsed_days=elapsed,
+                basis="announced",
+                announced_days=announced,
             )
         return DurationModel(
             kind="lognormal",
@@ -176,6 +181,8 @@ def duration_model(
             log_sd=log_sd,
             elapsed_days=elapsed,
             n_history=n,
+            basis="announced_calibrated" if n else "announced",
+            announced_days=announced,
         )
     durations = history.dropna(subset=["duration_days"])
     same = durations[durations["cause"] == notice.cause]
@@ -187,6 +194,8 @@ def duration_model(
             values=values,
             elapsed_days=elapsed,
             n_history=len(values),
+            basis="same_cause",
+            cause=notice.cause,
         )
     if len(durations) >= params.min_history_notices:
         values = tuple(int(v) for v in durations["duration_days"])
@@ -199,6 +208,8 @@ def duration_model(
             values=values,
             elapsed_days=elapsed,
             n_history=len(values),
+            basis="all_causes",
+            cause=notice.cause,
         )
     return DurationModel(
         kind="lognormal",
@@ -211,4 +222,6 @@ def duration_model(
         log_sd=params.default_duration_log_sd,
         elapsed_days=elapsed,
         n_history=len(durations),
+        basis="default",
+        cause=notice.cause,
     )

@@ -122,8 +122,16 @@ def _capped_cumulative(y: np.ndarray, limit: float, until: int | None = None) ->
     out = y.copy()
     if n == 0:
         return out
-    total = np.minimum(np.cumsum(y[:n]), max(limit, 0.0))
-    out[:n] = np.diff(total, prepend=0.0)
+    limit = max(limit, 0.0)
+    running = np.cumsum(y[:n])
+    over = np.flatnonzero(running > limit)
+    if len(over):
+        # Days before the limit binds keep their values exactly (no cumsum/diff round-off); the
+        # binding day gets what is left, and nothing after it.
+        b = int(over[0])
+        left = limit - (running[b - 1] if b > 0 else 0.0)
+        out[b] = min(y[b], max(left, 0.0))
+        out[b + 1 : n] = 0.0
     return out
 
 

@@ -912,7 +912,9 @@ def _assemble(
         daily[key] = alloc.delivered[i]
     covered = alloc.delivered.sum(axis=0) if len(keys) else np.zeros(horizon)
     daily["covered_ddd"] = covered
-    daily["uncovered_ddd"] = alloc.uncovered
+    # Round-off below the tolerance is no shortage (exact zeros on integer data anyway).
+    uncovered = np.where(alloc.uncovered > tol, alloc.uncovered, 0.0)
+    daily["uncovered_ddd"] = uncovered
     available = pd.DataFrame({"date": dates, "day": np.arange(horizon)})
     for i, key in enumerate(keys):
         available[key] = alloc.available[i]
@@ -925,9 +927,9 @@ def _assemble(
     for i, c in enumerate(candidates):
         x = alloc.delivered[i]
         qty = float(x.sum())
-        used_days = np.flatnonzero(x > 0)
+        used_days = np.flatnonzero(x > tol)
         key = c.source.key
-        if qty > 0:
+        if qty > tol:
             status = ActionStatus.USED
         elif key in decisions:
             status = decisions[key]
@@ -977,7 +979,6 @@ def _assemble(
             )
         )
 
-    uncovered = alloc.uncovered
     has_u = np.flatnonzero(uncovered > tol)
     rationing = None
     if len(has_u):
