@@ -27,9 +27,11 @@ How the tables are built
 ------------------------
 1. ``substances.csv`` and ``demand.csv`` from :data:`TABLE` (one row per substance): demand
    = DDD/1000/day × 5,500 (population 5.5 million); yearly cosine seasonality for antibiotics
-   (peak mid-January, amplitude 0.25), respiratory medicines and allergy medicines (peak in May).
-2. Companies and sites: three fictional full-line wholesalers, ~40 fictional foreign MA holders
-   and API makers, the 12 fictional domestic producers. API sites of each substance are drawn
+   (peak on day 20, amplitude 0.25), respiratory medicines and allergy medicines (peak in May)
+   (:func:`seasonality`).
+2. Companies and sites (:data:`FOREIGN_TABLE`, :data:`PRODUCER_TABLE`): three fictional
+   full-line wholesalers, 54 fictional foreign MA holders and API makers, the 12 fictional
+   domestic producers. API sites of each substance are drawn
    from a country mix by substance class (:data:`API_MIX`), e.g. beta-lactams 55 % China, 25 %
    India; generics 45 % India, 25 % China. Site outage hazards and durations by stage, country
    and sterility (:func:`_site_hazard`); export-restriction hazards by country (:data:`COUNTRIES`).
@@ -52,7 +54,7 @@ How the tables are built
    parenteral nutrition, contrast media with their own API plant, an API plant, nasal sprays and
    liquids, hospital-pharmacy production, sterile ampoules, fish vaccines, soft capsules,
    effervescent OTC products, biologics fill-finish); offers from the qualified and qualifiable
-   capabilities; five agreements.
+   capabilities (:data:`CAPABILITY_TABLE`); six agreements (:data:`AGREEMENTS`), one expired.
 7. ``trade.csv`` and ``industry.csv``: an illustrative trade series by HS code 2015–2025 whose
    2020 health-industry exports are the source texts' NOK 15 billion, growing well short of the
    doubling target; mainland goods (code ``00``) for 2020 with exports at 58 % of imports.
@@ -63,6 +65,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+import textwrap
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -2535,8 +2538,8 @@ def sources_markdown(world: World) -> str:
         "  generic APIs are held in Asia, more than 80 % of those in India and China. Beta-lactam",
         "  and heparin APIs are concentrated in China; iodinated contrast API partly in Norway",
         "  (a domestic API plant) and metformin API partly in Norway.",
-        f"  Result for the multi-source generics: {_pct(in_cn)} of their pack-to-API-site",
-        "  links are to sites in India or China:",
+        f"  Result for the multi-source generics: {_pct(in_cn)} of their links from a pack to",
+        "  an API site are to sites in India or China:",
         "",
         *_table(["API country", "links", "share"], api_rows),
         "",
@@ -2586,19 +2589,22 @@ def sources_markdown(world: World) -> str:
         "",
         "## Shortage history (illustrative, at the national rate)",
         "",
-        "Legemiddelverket received 1,579 shortage notices in 2022 (about 1,400-1,600 a year in",
-        f"2022-2023). Assuming about {NATIONAL_MARKETED_PACKS:,.0f} marketed packs, that is",
-        f"{NOTICES_PER_PACK_YEAR:.2f} notices per pack and year; the sample's {n_products}",
-        f"packs give about {expected_per_year:.0f} notices a year. Each pack's rate is weighted",
-        "by the outage hazards of its sites. Durations are log-normal (median",
-        f"{MEDIAN_SHORTAGE_DAYS:g} days, σ = {SHORTAGE_SIGMA}); announced 0-60 days ahead;",
-        f"{_pct(CANCELLED_SHARE)} of announced notices are cancelled. Cause mix (assumption after",
-        "the causes Legemiddelverket reports most often: production problems, delayed",
-        "deliveries, increased sales): "
-        + ", ".join(f"{k} {_pct(v)}" for k, v in CAUSE_MIX.items())
-        + ".",
-        "Four notices are modelled on reported events (paediatric antibiotic mixtures in winter",
-        "2022/23, ADHD medicines in 2023/24, GLP-1 analogues in 2023/24); their titles say so.",
+        *textwrap.wrap(
+            "Legemiddelverket received 1,579 shortage notices in 2022 (about 1,400-1,600 a year "
+            f"in 2022-2023). Assuming about {NATIONAL_MARKETED_PACKS:,.0f} marketed packs, that "
+            f"is {NOTICES_PER_PACK_YEAR:.2f} notices per pack and year; the sample's "
+            f"{n_products} packs give about {expected_per_year:.0f} notices a year. Each pack's "
+            "rate is weighted by the outage hazards of its sites. Durations are log-normal "
+            f"(median {MEDIAN_SHORTAGE_DAYS:g} days, σ = {SHORTAGE_SIGMA}); announced 0-60 days "
+            f"ahead; {_pct(CANCELLED_SHARE)} of announced notices are cancelled. Cause mix "
+            "(assumption after the causes Legemiddelverket reports most often: production "
+            "problems, delayed deliveries, increased sales): "
+            + ", ".join(f"{k} {_pct(v)}" for k, v in CAUSE_MIX.items())
+            + ". Four notices are modelled on reported events (paediatric antibiotic mixtures "
+            "in winter 2022/23, ADHD medicines in 2023/24, GLP-1 analogues in 2023/24); their "
+            "titles say so.",
+            width=90,
+        ),
         "",
         *_table(["year announced", "notices"], sorted(per_year.items())),
         "",
