@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import re
 import zipfile
@@ -244,11 +245,18 @@ class FestCatalogue:
     bytes_read: int = 0
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def local_name(tag: Any) -> str:
     """Element name without its namespace (``{ns}Varenr`` → ``Varenr``); '' for comments."""
-    if not isinstance(tag, str):
-        return ""
-    return tag[tag.rfind("}") + 1 :]
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        if not isinstance(tag, str):
+            return ""
+        # A handful of distinct tags recur millions of times: remember each once.
+        name = _LOCAL_NAMES.setdefault(tag, tag[tag.rfind("}") + 1 :])
+    return name
 
 
 @contextlib.contextmanager
@@ -424,9 +432,12 @@ def _read_brand_entry(catalogue: FestCatalogue, entry: Any) -> None:
 
 def _route(administration: Any) -> str | None:
     way = _child(administration, "Administrasjonsvei")
-    if way is None:
-        return None
-    folded = fold(way.get("DN") or "")
+    return None if way is None else _route_code(way.get("DN") or "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_code(display_name: str) -> str | None:
+    folded = fold(display_name)
     return next((code for prefix, code in ROUTES if folded.startswith(prefix)), None)
 
 
@@ -590,6 +601,7 @@ def _aip(prices: list[Any], bad: Callable[[Any, str, str], None]) -> float | Non
     return None if best is None else best[1]
 
 
+@functools.lru_cache(maxsize=1024)
 def _form(display_name: str) -> str | None:
     folded = fold(display_name)
     if not folded:
@@ -602,6 +614,7 @@ def _strength(title: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _company_key(name: str) -> str:
     words = [w for w in fold(name).split() if w not in _LEGAL_SUFFIXES]
     return " ".join(words) or fold(name)

@@ -448,7 +448,10 @@ def parse_date(text: str, formats: Sequence[str], what: str = "date") -> dt.date
     text = text.strip()
     for fmt in formats:
         try:
-            value = dt.datetime.strptime(text, fmt).date()
+            if fmt == "%Y-%m-%d" and len(text) == 10:
+                value = dt.date.fromisoformat(text)  # C-fast; FEST has millions of these
+            else:
+                value = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         if not EARLIEST_DATE <= value <= LATEST_DATE:
