@@ -329,3 +329,27 @@ def test_bytes_in_a_wrong_encoding_are_rejected(
     rejected = _assert_rejected_and_unchanged(shared_store, path, before)
     assert rejected.problems[0].field == "xml"
     assert rejected.problems[0].line == TEXT.count("\n", 0, start) + 1
+
+
+def test_brand_without_producer_and_reclassified_pack(tmp_path: Path, small_bundle: Bundle) -> None:
+    text = TEXT.replace(
+        "<RefLegemiddelMerkevare>ID_MV-IBUMAX</RefLegemiddelMerkevare>", ""
+    ).replace(
+        '<Atc V="N02BE01" DN="Paracetamol" />\n        <NavnFormStyrke>Pinex tab 500 mg</NavnFormStyrke>\n        <Legemiddelform',
+        '<Atc V="M01AE01" DN="Ibuprofen" />\n        <NavnFormStyrke>Pinex tab 500 mg</NavnFormStyrke>\n        <Legemiddelform',
+    )
+    path = tmp_path / "fest.xml"
+    path.write_text(text, encoding="utf-8")
+    result = read_fest(path, small_bundle)
+    products = _rows(result, "products")
+    assert products["900001"]["ma_holder_id"] == "unknown-ma-holder"
+    assert "unknown-ma-holder" in _rows(result, "companies")
+    assert products["100002"]["atc_code"] == "N02BE01"  # the stored classification is kept
+    assert any("classifies the pack as M01AE01" in w.reason for w in result.warnings)
+
+
+def test_progress_reports_bytes_read(small_bundle: Bundle) -> None:
+    calls: list[tuple[int, int]] = []
+    read_fest(FIXTURE, small_bundle, progress=lambda done, total: calls.append((done, total)))
+    size = FIXTURE.stat().st_size
+    assert calls[-1] == (size, size)

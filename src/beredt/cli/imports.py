@@ -33,6 +33,7 @@ from beredt.ingest.shortages_dmp import read_dmp_shortages
 from beredt.ingest.shortages_ema import read_ema_shortages
 from beredt.ingest.shortages_openfda import read_openfda_shortages
 from beredt.ingest.sources import EntityChange, Note, SourceImport, plan_changes, write_import
+from beredt.store import StoreError
 
 FileArgument = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="File to import.")
@@ -79,6 +80,8 @@ def _run(
             json_target,
         )
         fail(str(exc), code=2)
+    except StoreError as exc:
+        fail(str(exc), code=3)
     _report(console, result, changes, dry_run)
     emit_json(_summary(result, changes, dry_run), json_target)
 

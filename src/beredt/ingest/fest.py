@@ -332,7 +332,7 @@ def _scan(
             elif name == "OppfLegemiddelMerkevare":
                 _read_brand_entry(catalogue, element)
             _release(element)
-            if progress is not None and catalogue.entries % 5000 == 0:
+            if progress is not None and total and catalogue.entries % 5000 == 0:
                 progress(_position(stream), total)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
