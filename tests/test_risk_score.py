@@ -173,6 +173,8 @@ def test_substance_without_packs_is_fully_exposed_on_market_factors(
     assert f.loc["stock_cover", "raw"] == 0
     assert bool(f.loc["export_restriction", "imputed"])
     assert "no pack on the market" in f.loc["suppliers", "detail"]
+    # Nothing listed may be a gap in the data: the share-based factors count as unknown.
+    assert t.row("N03AX09")["completeness"] == pytest.approx(1 - (6 + 10 + 5 + 8) / 100)
 
 
 def test_other_substances_do_not_move_a_score(small_dataset: Dataset, table: RiskTable) -> None:
@@ -223,6 +225,11 @@ def test_gap_in_market_shares_counts_as_uncovered(small_dataset: Dataset) -> Non
     assert f.loc["market_concentration", "raw"] == pytest.approx(10_000 * (0.25 + 0.04 + 0.09))
     # Germany makes API for 50 % (700001); with the 30 % gap a German stop leaves 80 % uncovered.
     assert f.loc["api_concentration", "raw"] == pytest.approx(0.8)
+    assert f.loc["api_concentration", "detail"] == (
+        "50 % of demand depends on API from Germany; 30 % of demand without a listed pack"
+    )
+    # The share-based factors (6 + 10 + 5 + 8 points) rest on the listed 70 % only.
+    assert t.row("C07AB02")["completeness"] == pytest.approx(1 - 0.3 * (6 + 10 + 5 + 8) / 100)
 
 
 def test_select_explain_records_and_json(table: RiskTable) -> None:

@@ -130,3 +130,14 @@ def test_mapping_overrides_are_validated() -> None:
     with pytest.raises(WeightsError, match="at least one factor"):
         w.with_weights(dict.fromkeys(FACTOR_KEYS, 0.0))
     assert w.with_weights({"stock_cover": 0})["stock_cover"].weight == 0
+
+
+def test_the_example_in_the_docs_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "risk.md").read_text(encoding="utf-8")
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my-weights.toml"
+    path.write_text(example, encoding="utf-8")
+    w = load_weights(path)
+    assert w["criticality"].weight == 0
+    assert w.missing_value == 0.7
+    assert w["stock_cover"].anchors[-1] == (365.0, 0.0)

@@ -28,16 +28,37 @@ DAYS_PER_YEAR = 365.0
 
 @dataclass(frozen=True)
 class FactorValues:
-    """One factor for every substance: raw value (NaN = unknown), known fraction, description."""
+    """One factor for every substance: raw value (NaN = unknown), known fraction, description.
+
+    `text` is the short description used as a driver; `note`, where given, adds detail for the
+    full breakdown (e.g. demand that no listed pack supplies).
+    """
 
     raw: np.ndarray
     known: np.ndarray
     text: list[str]
+    note: list[str] | None = None
+
+    def detail(self, i: int) -> str:
+        """The full description of substance `i`: text plus note."""
+        return self.text[i] + (self.note[i] if self.note else "")
 
 
 def pct(share: float) -> str:
     """A share as a whole percentage with a thin space, e.g. ``92 %``."""
     return f"{100 * share:.0f} %"
+
+
+def gap_note(gap: float) -> str:
+    """Words for the demand no listed pack supplies (counted as uncovered), when it matters."""
+    return f"; {pct(gap)} of demand without a listed pack" if gap >= 0.005 else ""
+
+
+def _gap_notes(market: _Market) -> list[str]:
+    return [
+        gap_note(float(g)) if n > 0 else ""
+        for g, n in zip(market.gap, market.n_products, strict=True)
+    ]
 
 
 def restriction_time_fraction(
@@ -127,7 +148,7 @@ def market_concentration(ds: Dataset, market: _Market) -> FactorValues:
     by_holder = market.products.groupby(["substance_idx", "ma_holder_id"])["share"].sum()
     sq = (by_holder**2).groupby(level=0).sum().reindex(range(S), fill_value=0.0)
     raw = 10_000.0 * (sq.to_numpy(dtype=float) + market.gap**2)
-    known = np.where(market.n_products == 0, 1.0, np.where(market.shares_known, 1.0, 0.0))
+    known = np.where(market.shares_known, 1.0 - market.gap, 0.0)
     names = dict(zip(ds.companies["company_id"], ds.companies["name"], strict=True))
     top = (
         by_holder.rename("share")
@@ -147,10 +168,8 @@ def market_concentration(ds: Dataset, market: _Market) -> FactorValues:
             continue
         holder, share = top_of[i]
         words = f"HHI {raw[i]:,.0f}; largest supplier {names.get(holder, holder)} {pct(share)}"
-        if market.gap[i] > 0.005:
-            words += f"; {pct(market.gap[i])} of demand not supplied by listed packs"
         text.append(words if market.shares_known[i] else words + " (shares unknown, assumed equal)")
-    return FactorValues(raw, known, text)
+    return FactorValues(raw, known, text, _gap_notes(market))
 
 
 @dataclass(frozen=True)
@@ -158,7 +177,8 @@ class CountryLoss:
     """Share of a substance's demand left uncovered if one country stopped one stage."""
 
     country: str
-    loss: float
+    loss: float  # dependent + the demand no listed pack supplies
+    dependent: float  # share of demand from packs whose sites of the stage are all here
     hazard_per_year: float
     mean_days: float
     time_fraction: float  # long-run fraction of time the country restricts exports
@@ -188,12 +208,15 @@ def stage_exposure(ds: Dataset, market: _Market, stage: SiteStage) -> StageExpos
     """
     S = ds.n_substances
     sites = ds.sites[ds.sites["stage"] == stage.value]
-    site_country = dict(zip(sites["site_id"], sites["country"], strict=True))
+    # Plain lists: iterating pandas string arrays element by element is slow.
+    site_country = dict(zip(sites["site_id"].tolist(), sites["country"].tolist(), strict=True))
     p = market.products
-    substance_of = dict(zip(p["product_id"], p["substance_idx"].astype(int), strict=True))
-    share_of = dict(zip(p["product_id"], p["share"].astype(float), strict=True))
+    pids = p["product_id"].tolist()
+    substance_of = dict(zip(pids, p["substance_idx"].astype(int).tolist(), strict=True))
+    share_of = dict(zip(pids, p["share"].astype(float).tolist(), strict=True))
     countries_of: dict[str, set[str]] = {}
-    for pid, sid in zip(ds.supply["product_id"], ds.supply["site_id"], strict=True):
+    links = zip(ds.supply["product_id"].tolist(), ds.supply["site_id"].tolist(), strict=True)
+    for pid, sid in links:
         country = site_country.get(sid)
         if country is not None and pid in substance_of:
             countries_of.setdefault(pid, set()).add(country)
@@ -210,15 +233,20 @@ def stage_exposure(ds: Dataset, market: _Market, stage: SiteStage) -> StageExpos
     table = ds.countries.set_index("country")
     hazard = table["export_restriction_hazard_per_year"].astype(float).to_dict()
     days = table["export_restriction_mean_days"].astype(float).to_dict()
+    risk: dict[str, tuple[float, float, float]] = {}
+    for c in set().union(*present) if present else set():
+        h, d = float(hazard.get(c, 0.0)), float(days.get(c, 90.0))
+        risk[c] = (h, d, float(restriction_time_fraction(h, d)))
     losses: list[list[CountryLoss]] = []
     conc = np.full(S, np.nan)
+    gaps = market.gap.tolist()
     for i in range(S):
-        gap = float(market.gap[i])
+        gap = gaps[i]
         rows = []
         for c in present[i]:
-            h, d = float(hazard.get(c, 0.0)), float(days.get(c, 90.0))
-            u = float(restriction_time_fraction(h, d))
-            rows.append(CountryLoss(c, min(1.0, gap + dependent[i].get(c, 0.0)), h, d, u))
+            h, d, u = risk[c]
+            dep = dependent[i].get(c, 0.0)
+            rows.append(CountryLoss(c, min(1.0, gap + dep), dep, h, d, u))
         rows.sort(key=lambda r: (-r.loss, -r.time_fraction, r.country))
         losses.append(rows)
         if rows:
@@ -227,10 +255,11 @@ def stage_exposure(ds: Dataset, market: _Market, stage: SiteStage) -> StageExpos
     frac = np.where(total > 0, np.clip(covered / np.where(total > 0, total, 1.0), 0.0, 1.0), 0.0)
     has_any = np.array([bool(c) for c in present], dtype=bool)
     frac = np.where(has_any & (frac == 0), 1.0, frac)  # sites known only for zero-share packs
-    known = frac * np.where(market.shares_known, 1.0, 0.5)
+    # Confidence: the listed packs' share of demand, of which the part with known sites.
+    known = frac * np.where(market.shares_known, 1.0 - market.gap, 0.5)
     none = market.n_products == 0
     conc = np.where(none, 1.0, conc)
-    known = np.where(none, 1.0, np.where(has_any, known, 0.0))
+    known = np.where(none, 0.0, np.where(has_any, known, 0.0))
     return StageExposure(stage, losses, conc, known)
 
 
@@ -277,11 +306,13 @@ def concentration(ds: Dataset, market: _Market, exposure: StageExposure) -> Fact
             text.append(f"no {what} site known")
         else:
             top = exposure.losses[i][0]
-            share = float(exposure.concentration[i])
-            text.append(
-                f"{pct(share)} of demand depends on {what} from {names.get(top.country, top.country)}"
-            )
-    return FactorValues(exposure.concentration, exposure.known, text)
+            place = names.get(top.country, top.country)
+            if top.dependent > 0:
+                words = f"{pct(top.dependent)} of demand depends on {what} from {place}"
+            else:
+                words = f"every pack has {what} sites in two or more countries"
+            text.append(words)
+    return FactorValues(exposure.concentration, exposure.known, text, _gap_notes(market))
 
 
 def export_restriction(
@@ -317,11 +348,11 @@ def export_restriction(
         else:
             text[i] = (
                 f"export restrictions in {place} ({best.hazard_per_year:g}/yr, "
-                f"{best.mean_days:.0f} d) would cut {pct(best.loss)} of demand ({what})"
+                f"{best.mean_days:.0f} d) would cut {pct(best.dependent)} of demand ({what})"
             )
     known = np.mean([exp.known for exp in stages.values()], axis=0)
     known = np.where(np.isnan(raw), 0.0, known)
-    return FactorValues(raw, known, text)
+    return FactorValues(raw, known, text, _gap_notes(market))
 
 
 def stock_cover(ds: Dataset) -> FactorValues:
@@ -373,9 +404,11 @@ def domestic_coverage(ds: Dataset, weights: RiskWeights) -> FactorValues:
         coverage = np.where(demand > 0, effective / np.where(demand > 0, demand, 1.0), np.inf)
     raw = np.where(has_demand, coverage, np.nan)
     text = []
+    reserved_all = per["reserved"].to_numpy(dtype=float)
+    capacity_all = per["capacity"].to_numpy(dtype=float)
     for i in range(S):
-        r = float(per["reserved"].iloc[i])
-        c = float(per["capacity"].iloc[i])
+        r = float(reserved_all[i])
+        c = float(capacity_all[i])
         if r <= 0 and c <= 0:
             text.append("no domestic surge capacity or agreement")
         elif not has_demand[i] or demand[i] <= 0:

@@ -191,7 +191,8 @@ def score(
     imputed = np.zeros((F, S), dtype=bool)
     known = np.zeros((F, S))
     points = np.array([100.0 * fw.weight / total for fw in w.factors])
-    details: list[list[str]] = []
+    details: list[list[str]] = []  # full description per factor and substance
+    shorts: list[list[str]] = []  # the short form used for drivers
     for j, fw in enumerate(w.factors):
         v = values[fw.key]
         raw[j] = np.asarray(v.raw, dtype=float)
@@ -200,7 +201,8 @@ def score(
         imputed[j] = np.isnan(e)
         exposure[j] = np.where(imputed[j], w.missing_for(fw.key), e)
         known[j] = np.where(imputed[j], 0.0, np.clip(v.known, 0.0, 1.0))
-        details.append(v.text)
+        details.append([v.detail(i) for i in range(S)])
+        shorts.append(v.text)
     contributions = points[:, None] * exposure
     scores = contributions.sum(axis=0)
     weight = np.array([fw.weight for fw in w.factors])
@@ -210,7 +212,7 @@ def score(
     drivers: list[list[str]] = []
     for i in range(S):
         words = [
-            _driver_words(w.factors[j].key, details[j][i], bool(imputed[j, i]))
+            _driver_words(w.factors[j].key, shorts[j][i], bool(imputed[j, i]))
             for j in top3[:, i]
             if contributions[j, i] > 0
         ]
