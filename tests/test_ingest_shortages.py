@@ -355,3 +355,94 @@ def test_reimport_is_idempotent(tmp_path: Path, wider_bundle: Bundle, reader, pa
     assert (again["shortages"].inserted, again["shortages"].updated) == (0, 0)
     assert again["shortages"].unchanged == first["shortages"].inserted
     assert fingerprint(store.export_bundle()) == after
+
+
+_DMP_LINES = DMP_CSV.read_text(encoding="utf-8").splitlines()
+_DMP_DATA = [i for i, line in enumerate(_DMP_LINES) if not line.startswith("#")][1:]
+_DMP_BAD = [
+    (2, "X12"),
+    (2, "J01CA0"),
+    (3, "2026-13-01"),
+    (3, "31.02.2026"),
+    (3, "i går"),
+    (4, "01.01.1800"),
+    (5, "32.12.2026"),
+    (7, "Kanskje"),
+    (7, ""),
+    (9, "abc"),
+    (9, "1234567"),
+    (9, "-5"),
+]
+
+
+@settings(max_examples=40)
+@given(index=st.sampled_from(_DMP_DATA), change=st.sampled_from(_DMP_BAD))
+def test_dmp_mutated_cells_are_rejected_and_the_store_is_unchanged(
+    shared_store: Store, tmp_path_factory: pytest.TempPathFactory, index: int, change
+) -> None:
+    column, value = change
+    lines = list(_DMP_LINES)
+    cells = lines[index].split(";")
+    cells[column] = value
+    lines[index] = ";".join(cells)
+    path = tmp_path_factory.mktemp("dmp") / "dmp.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = fingerprint(shared_store.export_bundle())
+    with pytest.raises(ImportRejected) as caught:
+        write_import(shared_store, read_dmp_shortages(path, shared_store.export_bundle()))
+    assert fingerprint(shared_store.export_bundle()) == before
+    header = _DMP_LINES[_DMP_DATA[0] - 1].split(";")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.field) == ("dmp.csv", index + 1, header[column])
+
+
+_EMA_RECORDS = json.loads(EMA.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=30)
+@given(
+    index=st.integers(min_value=0, max_value=len(_EMA_RECORDS) - 1),
+    field=st.sampled_from(
+        [
+            "start_of_shortage_date",
+            "first_published_date",
+            "last_updated_date",
+            "supply_shortage_status",
+        ]
+    ),
+    value=st.sampled_from(["2025-13-01", "31/02/2025", "12.05.2025", "soon", "1/1/1800", "Paused"])
+    | st.text(alphabet="0123456789/", min_size=1, max_size=11).filter(lambda t: t.count("/") != 2),
+)
+def test_ema_mutated_fields_are_rejected_and_the_store_is_unchanged(
+    shared_store: Store,
+    tmp_path_factory: pytest.TempPathFactory,
+    index: int,
+    field: str,
+    value: str,
+) -> None:
+    records = copy.deepcopy(_EMA_RECORDS)
+    records[index][field] = value
+    path = tmp_path_factory.mktemp("ema") / "ema.json"
+    text = json.dumps(records, indent=1)
+    path.write_text(text, encoding="utf-8")
+    before = fingerprint(shared_store.export_bundle())
+    with pytest.raises(ImportRejected) as caught:
+        write_import(shared_store, read_ema_shortages(path, shared_store.export_bundle()))
+    assert fingerprint(shared_store.export_bundle()) == before
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.field) == ("ema.json", field)
+    starts = [i + 1 for i, line in enumerate(text.splitlines()) if line == " {"]
+    assert problem.line == starts[index]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_json_in_another_encoding_is_rejected(
+    tmp_path: Path, small_bundle: Bundle, encoding: str
+) -> None:
+    records = json.loads(EMA.read_text(encoding="utf-8"))
+    records[0]["medicine_affected"] = "Fiasp PumpCart (insulin aspart), Ørsted"
+    path = tmp_path / "ema.json"
+    path.write_bytes(json.dumps(records, ensure_ascii=False).encode(encoding))
+    with pytest.raises(ImportRejected) as caught:
+        read_ema_shortages(path, small_bundle)
+    assert caught.value.problems[0].field == "encoding"
