@@ -194,6 +194,21 @@ def test_openfda_maps_status_reason_and_both_date_formats(small_bundle: Bundle) 
     }
 
 
+def test_openfda_accepts_empty_dates(tmp_path: Path, small_bundle: Bundle) -> None:
+    doc = json.loads(FDA.read_text(encoding="utf-8"))
+    first, second = copy.deepcopy(doc["results"][0]), copy.deepcopy(doc["results"][1])
+    first.update(initial_posting_date="", update_date="10/01/2026")
+    second.update(initial_posting_date=None, update_date="")
+    path = tmp_path / "fda.json"
+    path.write_text(json.dumps({"results": [first, second]}, indent=2), encoding="utf-8")
+    result = read_openfda_shortages(path, small_bundle)
+    (notice,) = result.rows["shortages"]
+    assert notice["notice_id"] == "FDA:12345-678-01"
+    assert (notice["start_date"], notice["announced_date"]) == (dt.date(2026, 10, 1), None)
+    assert [n.key for n in result.skipped] == ["FDA:12345-679-10"]
+    assert "no initial_posting_date" in result.warnings[0].reason
+
+
 def test_openfda_matches_more_once_the_store_knows_more(wider_bundle: Bundle) -> None:
     notices = _notices(read_openfda_shortages(FDA, wider_bundle))
     assert notices["FDA:66666-202-01:2023-10-02"]["atc_code"] == "N06BA04"

@@ -10,7 +10,9 @@ has ``package_ndc``, ``generic_name``, ``proprietary_name``, ``company_name``, `
 Mapping (docs/importers.md): one notice per package, keyed ``FDA:<package NDC>:<initial posting
 date>``; status Current → ongoing, Resolved → resolved (ending on the record's last update),
 To Be Discontinued → announced (cause commercial unless a reason is given); the reason is
-normalised by :func:`beredt.ingest.sources.normalise_cause`. Substances are matched by the
+normalised by :func:`beredt.ingest.sources.normalise_cause`. Empty dates are accepted: without
+an initial posting date the key is ``FDA:<NDC>`` and the notice starts on the update date; a
+record with neither date is skipped. Substances are matched by the
 ``openfda.generic_name`` entries, then by ``generic_name`` without dosage-form words, then by a
 substance name occurring in ``generic_name``; combinations stay unmatched.
 """
@@ -118,29 +120,34 @@ def _read_record(
             bad(name, str(exc))
             dates[name] = None
     posted = dates["initial_posting_date"]
-    if posted is None and not text_field(record, "initial_posting_date"):
-        bad("initial_posting_date", "required value is missing (the notice's start and key)")
     ndc = text_field(record, "package_ndc")
     if ndc and not _NDC.match(ndc):
         bad("package_ndc", f"{ndc!r} is not a National Drug Code (e.g. 0409-4888-02)")
-    if len(problems) > before or posted is None or status is None:
+    if len(problems) > before or status is None:
         return
     company = text_field(record, "company_name")
+    # The key is the package and its first posting; either may be missing in the data.
+    when = f":{posted.isoformat()}" if posted else ""
     if ndc:
-        key = f"FDA:{ndc}:{posted.isoformat()}"
+        key = f"FDA:{ndc}{when}"
     else:
-        # Without a package code the natural key falls back on what names the record.
-        key = f"FDA:{slug(generic or generic_names[0])}:{slug(company)}:{posted.isoformat()}"
+        key = f"FDA:{slug(generic or generic_names[0])}:{slug(company)}{when}"
         result.warn(line, key, "no package_ndc: keyed by generic name and company instead")
     if keys.seen(key, line, problems):
         return
+    start = posted or dates["update_date"]
+    if start is None:
+        result.skip(line, key, "no initial_posting_date or update_date: the notice has no start")
+        return
+    if posted is None:
+        result.warn(line, key, "no initial_posting_date: starts on its update_date")
     reason = text_field(record, "shortage_reason")
     cause = normalise_cause(reason)
     if status is ShortageStatus.ANNOUNCED and cause is ShortageCause.UNKNOWN:
         cause = ShortageCause.COMMERCIAL  # "To Be Discontinued" is a discontinuation
     end = None
     if status is ShortageStatus.RESOLVED:
-        end = clamp_end(result, line, key, posted, dates["update_date"], "last update")
+        end = clamp_end(result, line, key, start, dates["update_date"], "last update")
     match = _match(matcher, generic, generic_names)
     if match.atc_code is None:
         result.unmatch(line, key, match.reason)
@@ -156,7 +163,7 @@ def _read_record(
             "notice_id": key,
             "atc_code": match.atc_code,
             "status": status,
-            "start_date": posted,
+            "start_date": start,
             "cause": cause,
             "announced_date": posted,
             "end_date": end,
