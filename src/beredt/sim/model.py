@@ -1,0 +1,798 @@
+"""Compile a dataset, a scenario and preparedness policies into the kernel's arrays.
+
+Also defines :class:`Policies`: K alternative preparedness policies (preparedness stock per
+substance and surge agreements) evaluated against the same random draws in one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from beredt.domain.dataset import Dataset
+from beredt.sim.durations import (
+    Duration,
+    Fixed,
+    Geometric,
+    Lognormal,
+    ShortageHistory,
+    norm_ppf,
+)
+from beredt.sim.kernel import (
+    EV_RESTRICT,
+    EV_SITE,
+    EV_STOCK,
+    EV_SURGE,
+    EV_WITHDRAW,
+    NOISE_LEVELS,
+    KernelModel,
+)
+from beredt.sim.scenario import Event, Scenario, ensure_valid, matching_substances
+
+STAGE_BITS = {"api": 1, "fdf": 2, "pack": 4}
+ALL_STAGES = 7
+MODES = ("joint", "decomposed")
+_AGREEMENT_COLUMNS = (
+    "option",
+    "substance_idx",
+    "line_idx",
+    "reserved_ddd_per_day",
+    "response_days",
+    "ramp_days",
+    "api_on_hand_ddd",
+    "api_source_country_idx",
+    "line_capacity_ddd_per_day",
+    "label",
+)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """K preparedness policies (options) to evaluate on the same random draws.
+
+    `preparedness_ddd` (K × S) replaces the dataset's preparedness-tier stock per substance.
+    `agreements` has one row per surge agreement: option (0…K−1), substance_idx, line_idx (row
+    of ``dataset.lines``, or −1 for a line of its own), reserved_ddd_per_day, response_days,
+    ramp_days, api_on_hand_ddd, api_source_country_idx (row of ``dataset.countries``, −1 for API
+    made in-house), line_capacity_ddd_per_day (the line's capacity for that substance, used to
+    split a shared line) and label.
+    """
+
+    preparedness_ddd: np.ndarray
+    agreements: pd.DataFrame
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        prep = np.asarray(self.preparedness_ddd, dtype=float)
+        if prep.ndim != 2:
+            raise ValueError("preparedness_ddd must be a (K, S) array")
+        if not np.all(np.isfinite(prep)) or np.any(prep < 0):
+            raise ValueError("preparedness_ddd must be finite and ≥ 0")
+        object.__setattr__(self, "preparedness_ddd", prep)
+        missing = set(_AGREEMENT_COLUMNS) - {"label"} - set(self.agreements.columns)
+        if missing:
+            raise ValueError(f"agreements lack columns: {', '.join(sorted(missing))}")
+        agr = self.agreements
+        if len(agr):
+            if agr["option"].min() < 0 or agr["option"].max() >= prep.shape[0]:
+                raise ValueError("agreement option out of range")
+            if (agr["reserved_ddd_per_day"] <= 0).any():
+                raise ValueError("reserved_ddd_per_day must be > 0")
+            if (agr["response_days"] < 0).any() or (agr["ramp_days"] < 0).any():
+                raise ValueError("response_days and ramp_days must be ≥ 0")
+            if (agr["line_capacity_ddd_per_day"] <= 0).any():
+                raise ValueError("line_capacity_ddd_per_day must be > 0")
+        labels = tuple(self.labels) or tuple(f"option {k}" for k in range(prep.shape[0]))
+        if len(labels) != prep.shape[0]:
+            raise ValueError(f"{len(labels)} labels for {prep.shape[0]} options")
+        object.__setattr__(self, "labels", labels)
+
+    @property
+    def n_options(self) -> int:
+        """Number of options K."""
+        return int(self.preparedness_ddd.shape[0])
+
+    @classmethod
+    def today(cls, dataset: Dataset) -> Policies:
+        """Today's plan: the dataset's preparedness-tier stock and its active agreements."""
+        prep = dataset.stock_ddd_by_tier()["preparedness"].to_numpy(dtype=float)[None, :]
+        return cls(prep, agreements_from_dataset(dataset), ("today",))
+
+    @classmethod
+    def per_substance(
+        cls,
+        dataset: Dataset,
+        preparedness_ddd: np.ndarray,
+        reserved_ddd_per_day: np.ndarray | None = None,
+        response_days: np.ndarray | None = None,
+        ramp_days: np.ndarray | None = None,
+        api_on_hand_ddd: np.ndarray | None = None,
+        api_source_country_idx: np.ndarray | None = None,
+        line_idx: np.ndarray | None = None,
+        line_capacity_ddd_per_day: np.ndarray | None = None,
+        labels: Sequence[str] = (),
+    ) -> Policies:
+        """Options as (K, S) arrays: at most one agreement per option and substance.
+
+        `reserved_ddd_per_day` 0 means no agreement. Omitted arrays default to 0 days, no API
+        limit (in-house API, −1), a line of its own (−1) and capacity = reserved.
+        """
+        prep = np.asarray(preparedness_ddd, dtype=float)
+        if prep.ndim == 1:
+            prep = prep[None, :]
+        k_opts, n_subs = prep.shape
+        if n_subs != dataset.n_substances:
+            raise ValueError(f"arrays have {n_subs} substances, the dataset {dataset.n_substances}")
+
+        def arr(x: np.ndarray | None, default: float, dtype: Any) -> np.ndarray:
+            if x is None:
+                return np.full((k_opts, n_subs), default, dtype=dtype)
+            a = np.asarray(x, dtype=dtype)
+            if a.ndim == 1:
+                a = np.broadcast_to(a[None, :], (k_opts, n_subs))
+            if a.shape != (k_opts, n_subs):
+                raise ValueError(f"array of shape {a.shape}, expected {(k_opts, n_subs)}")
+            return a
+
+        reserved = arr(reserved_ddd_per_day, 0.0, float)
+        resp = arr(response_days, 0, np.int64)
+        ramp = arr(ramp_days, 0, np.int64)
+        api = arr(api_on_hand_ddd, 0.0, float)
+        country = arr(api_source_country_idx, -1, np.int64)
+        line = arr(line_idx, -1, np.int64)
+        cap = arr(line_capacity_ddd_per_day, 0.0, float)
+        kk, ss = np.nonzero(reserved > 0)
+        agreements = pd.DataFrame(
+            {
+                "option": kk,
+                "substance_idx": ss,
+                "line_idx": line[kk, ss],
+                "reserved_ddd_per_day": reserved[kk, ss],
+                "response_days": resp[kk, ss],
+                "ramp_days": ramp[kk, ss],
+                "api_on_hand_ddd": api[kk, ss],
+                "api_source_country_idx": country[kk, ss],
+                "line_capacity_ddd_per_day": np.where(
+                    cap[kk, ss] > 0, cap[kk, ss], reserved[kk, ss]
+                ),
+                "label": [""] * len(kk),
+            }
+        )
+        return cls(prep, agreements, tuple(labels))
+
+
+def country_index(dataset: Dataset) -> dict[str, int]:
+    """Country code → row index of ``dataset.countries`` (the index policies use)."""
+    return {c: i for i, c in enumerate(dataset.countries["country"])}
+
+
+def line_index(dataset: Dataset) -> dict[str, int]:
+    """Line id → row index of ``dataset.lines`` (the index policies use)."""
+    return {c: i for i, c in enumerate(dataset.lines["line_id"])}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a frame as plain dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def agreements_from_dataset(dataset: Dataset, option: int = 0) -> pd.DataFrame:
+    """The dataset's active agreements as policy rows (line ramp, capability capacity and API).
+
+    Without a capability row for (line, substance) the line's capacity is taken as the reserved
+    capacity and the API as made in-house (never limited).
+    """
+    ramp_of = {str(r["line_id"]): int(r["ramp_days"]) for r in _records(dataset.lines)}
+    caps = {(str(r["line_id"]), str(r["atc_code"])): r for r in _records(dataset.capabilities)}
+    cidx = country_index(dataset)
+    lidx = line_index(dataset)
+    rows = []
+    for r in _records(dataset.active_agreements):
+        line_id = str(r["line_id"])
+        reserved = float(r["reserved_ddd_per_day"])
+        cap = caps.get((line_id, str(r["atc_code"])))
+        api_country = cap.get("api_source_country") if cap is not None else None
+        rows.append(
+            {
+                "option": option,
+                "substance_idx": int(r["substance_idx"]),
+                "line_idx": lidx.get(line_id, -1),
+                "reserved_ddd_per_day": reserved,
+                "response_days": int(r["response_days"]),
+                "ramp_days": ramp_of.get(line_id, 0),
+                "api_on_hand_ddd": float(cap["api_on_hand_ddd"]) if cap is not None else 0.0,
+                "api_source_country_idx": (
+                    cidx.get(api_country, -1) if isinstance(api_country, str) else -1
+                ),
+                "line_capacity_ddd_per_day": (
+                    float(cap["capacity_ddd_per_day"]) if cap is not None else reserved
+                ),
+                "label": str(r["agreement_id"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(_AGREEMENT_COLUMNS))
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """The kernel arrays plus the labels needed to read the results."""
+
+    kernel: KernelModel
+    atc_codes: tuple[str, ...]
+    names: tuple[str, ...]
+    criticality: tuple[str, ...]
+    option_labels: tuple[str, ...]
+    event_labels: tuple[str, ...]
+    horizon_days: int
+    mode: str
+    product_ids: tuple[str, ...] = field(default=())
+
+
+def demand_rate_table(dataset: Dataset, horizon_days: int) -> np.ndarray:
+    """Mean demand per substance and day (S × T, DDD/day) with the yearly cycle of the data.
+
+    rate(day) = ddd_per_day × (1 + amplitude × cos(2π (day_of_year − peak_day) / 365)).
+    """
+    subs = dataset.substances
+    start = dataset.as_of.timetuple().tm_yday
+    doy = ((start - 1 + np.arange(horizon_days)) % 365) + 1
+    base = subs["demand_ddd_per_day"].to_numpy(dtype=float)[:, None]
+    amp = subs["seasonal_amplitude"].to_numpy(dtype=float)[:, None]
+    peak = subs["seasonal_peak_day"].to_numpy(dtype=float)[:, None]
+    rate = base * (1.0 + amp * np.cos(2.0 * np.pi * (doy[None, :] - peak) / 365.0))
+    out: np.ndarray = np.maximum(rate, 0.0)
+    return out
+
+
+def noise_table(cv: np.ndarray) -> np.ndarray:
+    """Multiplicative daily demand noise: 256 equiprobable levels of a lognormal with mean 1.
+
+    Levels are the lognormal's quantiles at (i + ½)/256, rescaled about 1 so that the table's
+    mean is exactly 1 and its coefficient of variation exactly `cv` (per substance).
+    """
+    u = (np.arange(NOISE_LEVELS) + 0.5) / NOISE_LEVELS
+    z = np.array([norm_ppf(float(x)) for x in u])
+    cv = np.asarray(cv, dtype=float)
+    out = np.ones((len(cv), NOISE_LEVELS))
+    for i, c in enumerate(cv):
+        if c <= 0:
+            continue
+        sigma = math.sqrt(math.log1p(c * c))
+        x = np.exp(sigma * z - sigma * sigma / 2.0)
+        x = x / x.mean()
+        sd = x.std()
+        x = 1.0 + (x - 1.0) * (c / sd)
+        out[i] = np.maximum(x, 0.0)
+    return out
+
+
+def _family(kind: str, mean_days: float, sigma: float) -> tuple[int, float, float, float]:
+    """(code, a, b, mean) of a background duration family with the given mean."""
+    mean_days = max(float(mean_days), 1.0)
+    if kind == "fixed":
+        d = Fixed(max(1, round(mean_days)))
+        return d.encode()[0], d.encode()[1], 0.0, float(d.days)
+    if kind == "lognormal":
+        ln = Lognormal.from_mean(mean_days, sigma)
+        return ln.encode()[0], ln.mu, ln.sigma, mean_days
+    g = Geometric(mean_days)
+    return g.encode()[0], g.p, 0.0, mean_days
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    for i, xs in enumerate(lists):
+        ptr[i + 1] = ptr[i] + len(xs)
+    flat = np.array([x for xs in lists for x in xs], dtype=np.int64)
+    return ptr, flat
+
+
+@dataclass
+class _EventTable:
+    kind: list[int] = field(default_factory=list)
+    prob: list[float] = field(default_factory=list)
+    start: list[int] = field(default_factory=list)
+    has_duration: list[int] = field(default_factory=list)
+    code: list[int] = field(default_factory=list)
+    a: list[float] = field(default_factory=list)
+    b: list[float] = field(default_factory=list)
+    ulo: list[float] = field(default_factory=list)
+    tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    targets: list[list[int]] = field(default_factory=list)
+    amounts: list[list[float]] = field(default_factory=list)
+    subs: list[list[int]] = field(default_factory=list)
+    mult: list[float] = field(default_factory=list)
+    stage_mask: list[int] = field(default_factory=list)
+    scoped: list[int] = field(default_factory=list)
+    scope_rows: list[np.ndarray] = field(default_factory=list)
+    sub_values: list[list[float]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: int,
+        label: str,
+        probability: float,
+        start: int,
+        duration: Duration | None,
+        n_subs: int,
+        *,
+        targets: Sequence[int] = (),
+        amounts: Sequence[float] | None = None,
+        subs: Sequence[int] = (),
+        mult: float = 1.0,
+        stage_mask: int = ALL_STAGES,
+        scope: np.ndarray | None = None,
+        sub_values: Sequence[float] | None = None,
+        ulo: float = 0.0,
+    ) -> None:
+        self.kind.append(kind)
+        self.labels.append(label)
+        self.prob.append(float(probability))
+        self.start.append(int(start))
+        if duration is None:
+            self.has_duration.append(0)
+            self.code.append(0)
+            self.a.append(0.0)
+            self.b.append(0.0)
+            self.tables.append((np.zeros(0), np.zeros(0), np.zeros(0)))
+        else:
+            code, a, b, values, cdf, rcdf = duration.encode()
+            self.has_duration.append(1)
+            self.code.append(code)
+            self.a.append(a)
+            self.b.append(b)
+            self.tables.append((values, cdf, rcdf))
+        self.ulo.append(float(min(max(ulo, 0.0), 1.0 - 1e-12)))
+        self.targets.append([int(x) for x in targets])
+        self.amounts.append(
+            [float(x) for x in amounts] if amounts is not None else [0.0] * len(targets)
+        )
+        self.subs.append([int(x) for x in subs])
+        self.mult.append(float(mult))
+        self.stage_mask.append(int(stage_mask))
+        self.scoped.append(0 if scope is None else 1)
+        self.scope_rows.append(
+            np.zeros(n_subs, dtype=np.uint8) if scope is None else scope.astype(np.uint8)
+        )
+        self.sub_values.append(
+            [float(x) for x in sub_values] if sub_values is not None else [0.0] * len(subs)
+        )
+
+
+def _resolve(duration: Duration | ShortageHistory | None, dataset: Dataset) -> Duration | None:
+    if isinstance(duration, ShortageHistory):
+        return duration.resolve(dataset)
+    return duration
+
+
+def _compile_events(dataset: Dataset, scenario: Scenario, n_subs: int) -> _EventTable:
+    table = _EventTable()
+    site_idx = {s: i for i, s in enumerate(dataset.sites["site_id"])}
+    prod_idx = {p: i for i, p in enumerate(dataset.products["product_id"])}
+    cidx = country_index(dataset)
+    by_company: dict[str, list[int]] = {}
+    for i, c in enumerate(dataset.sites["company_id"]):
+        by_company.setdefault(c, []).append(i)
+    prod_sub = dataset.products["substance_idx"].to_numpy(dtype=np.int64)
+    stock = dataset.stock
+    prep_by_sub = (
+        stock[stock["tier"] == "preparedness"].groupby("substance_idx")["ddd"].sum()
+        if not stock.empty
+        else pd.Series(dtype=float)
+    )
+
+    for ev in scenario.events:
+        duration = _resolve(ev.duration, dataset)
+        label = ev.label
+        if ev.kind in ("site_outage", "company_outage"):
+            sites = [site_idx[s] for s in ev.sites] + [
+                i for c in ev.companies for i in by_company.get(c, [])
+            ]
+            table.add(EV_SITE, label, ev.probability, ev.start_day, duration, n_subs, targets=sites)
+        elif ev.kind == "export_restriction":
+            assert ev.country is not None
+            mask = sum(STAGE_BITS[s] for s in set(ev.stages)) if ev.stages else ALL_STAGES
+            scope = None
+            if ev.atc:
+                scope = np.zeros(n_subs, dtype=np.uint8)
+                scope[matching_substances(dataset, ev.atc)] = 1
+            table.add(
+                EV_RESTRICT,
+                label,
+                ev.probability,
+                ev.start_day,
+                duration,
+                n_subs,
+                targets=[cidx[ev.country]],
+                stage_mask=mask,
+                scope=scope,
+            )
+        elif ev.kind == "product_withdrawal":
+            prods = {prod_idx[p] for p in ev.products}
+            if ev.atc:
+                subs = set(matching_substances(dataset, ev.atc))
+                prods |= {i for i, s in enumerate(prod_sub) if s in subs}
+            table.add(
+                EV_WITHDRAW,
+                label,
+                ev.probability,
+                ev.start_day,
+                duration,
+                n_subs,
+                targets=sorted(prods),
+            )
+        elif ev.kind == "demand_surge":
+            table.add(
+                EV_SURGE,
+                label,
+                ev.probability,
+                ev.start_day,
+                duration,
+                n_subs,
+                subs=matching_substances(dataset, ev.atc),
+                mult=ev.multiplier,
+            )
+        elif ev.kind == "stock_loss":
+            _add_stock_loss(table, ev, dataset, duration, n_subs, prod_idx, prep_by_sub)
+    if scenario.model.open_shortages:
+        _add_open_shortages(table, dataset, scenario, n_subs, prod_idx, prod_sub)
+    return table
+
+
+def _add_stock_loss(
+    table: _EventTable,
+    ev: Event,
+    dataset: Dataset,
+    duration: Duration | None,
+    n_subs: int,
+    prod_idx: Mapping[str, int],
+    prep_by_sub: pd.Series,
+) -> None:
+    stock = dataset.stock
+    held = stock[stock["holder"] == ev.holder]
+    if ev.tiers:
+        held = held[held["tier"].isin(ev.tiers)]
+    if ev.atc:
+        keep = set(matching_substances(dataset, ev.atc))
+        held = held[held["substance_idx"].isin(keep)]
+    commercial = held[held["tier"] != "preparedness"].groupby("product_id")["ddd"].sum()
+    prep = held[held["tier"] == "preparedness"].groupby("substance_idx")["ddd"].sum()
+    targets = [prod_idx[p] for p in commercial.index]
+    amounts = [ev.share * float(v) for v in commercial.to_numpy()]
+    subs = [int(s) for s, v in prep.items() if v > 0 and prep_by_sub.get(s, 0.0) > 0]  # type: ignore[call-overload]
+    # the share of each substance's preparedness stock this holder keeps (policies may change
+    # the amount; the holder's share of it is kept)
+    shares = [ev.share * float(prep[s]) / float(prep_by_sub[s]) for s in subs]
+    table.add(
+        EV_STOCK,
+        ev.label,
+        ev.probability,
+        ev.start_day,
+        duration,
+        n_subs,
+        targets=targets,
+        amounts=amounts,
+        subs=subs,
+        sub_values=shares,
+    )
+
+
+def _add_open_shortages(
+    table: _EventTable,
+    dataset: Dataset,
+    scenario: Scenario,
+    n_subs: int,
+    prod_idx: Mapping[str, int],
+    prod_sub: np.ndarray,
+) -> None:
+    sigma = scenario.model.open_shortage_sigma
+    for r in dataset.open_shortages.itertuples(index=False):
+        start: dt.date = r.start_date  # type: ignore[assignment]
+        start_rel = (start - dataset.as_of).days
+        prods = (
+            [prod_idx[r.product_id]]
+            if isinstance(r.product_id, str) and r.product_id in prod_idx
+            else [i for i, s in enumerate(prod_sub) if s == r.substance_idx]
+        )
+        expected = r.expected_end_date
+        duration: Duration
+        if isinstance(expected, dt.date) and expected >= start:
+            duration = Lognormal.from_median((expected - start).days + 1, sigma)
+        else:
+            duration = ShortageHistory(str(r.cause)).resolve(dataset)
+        elapsed = max(0, -start_rel)
+        ulo = float(np.asarray(duration.cdf(elapsed)))
+        table.add(
+            EV_WITHDRAW,
+            f"open notice {r.notice_id}",
+            1.0,
+            start_rel,
+            duration,
+            n_subs,
+            targets=prods,
+            ulo=ulo,
+        )
+
+
+def compile_model(
+    dataset: Dataset,
+    scenario: Scenario,
+    policies: Policies,
+    horizon_days: int,
+    mode: str = "joint",
+    criticality_weights: Mapping[str, float] | None = None,
+) -> CompiledModel:
+    """Build the kernel arrays for `dataset` under `scenario` and `policies` over the horizon."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if horizon_days < 1:
+        raise ValueError("horizon_days must be ≥ 1")
+    ensure_valid(scenario, dataset)
+    subs = dataset.substances
+    n_subs = len(subs)
+    if policies.preparedness_ddd.shape[1] != n_subs:
+        raise ValueError("policies do not match the dataset's substances")
+    bg = scenario.background
+    params = scenario.model
+    horizon = int(horizon_days)
+
+    rate = demand_rate_table(dataset, horizon)
+    cumrate = np.zeros((n_subs, horizon + 1))
+    np.cumsum(rate, axis=1, out=cumrate[:, 1:])
+    cv = subs["daily_cv"].to_numpy(dtype=float) if params.demand_noise else np.zeros(n_subs)
+    noise = noise_table(cv)
+
+    # products, grouped by substance; a substance without products gets one virtual product
+    products = dataset.products.reset_index(drop=True)
+    order = np.lexsort((np.arange(len(products)), products["substance_idx"].to_numpy()))
+    stock = dataset.stock
+    commercial = (
+        stock[stock["tier"] != "preparedness"].groupby("product_id")["ddd"].sum()
+        if not stock.empty
+        else pd.Series(dtype=float)
+    )
+    site_row = {s: i for i, s in enumerate(dataset.sites["site_id"])}
+    site_stage = dataset.sites["stage"].astype(str).tolist()
+    links: dict[str, list[int]] = {}
+    for link in _records(dataset.supply):
+        links.setdefault(str(link["product_id"]), []).append(site_row[str(link["site_id"])])
+
+    prod_sub: list[int] = []
+    share: list[float] = []
+    spare: list[float] = []
+    lead: list[int] = []
+    stock0: list[float] = []
+    groups: list[list[int]] = []
+    prod_groups: list[int] = [0]
+    prod_ids: list[str] = []
+    kernel_of_product: dict[int, int] = {}
+    sub_prod_ptr = np.zeros(n_subs + 1, dtype=np.int64)
+    records = _records(products)
+    by_sub: dict[int, list[int]] = {}
+    for i in order:
+        by_sub.setdefault(int(records[i]["substance_idx"]), []).append(int(i))
+    for s in range(n_subs):
+        rows = by_sub.get(s, [])
+        if not rows:
+            prod_sub.append(s)
+            share.append(1.0)
+            spare.append(0.0)
+            lead.append(0)
+            stock0.append(0.0)
+            prod_ids.append("")
+            prod_groups.append(prod_groups[-1])
+        else:
+            raw = np.array([float(records[i]["market_share"]) for i in rows])
+            w = raw / raw.sum() if raw.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+            for i, wi in zip(rows, w, strict=True):
+                kernel_of_product[i] = len(prod_sub)
+                pid = str(records[i]["product_id"])
+                prod_ids.append(pid)
+                prod_sub.append(s)
+                share.append(float(wi))
+                spare.append(float(records[i]["spare_capacity_share"]))
+                lead.append(int(records[i]["spare_lead_time_days"]))
+                stock0.append(float(commercial.get(pid, 0.0)))
+                stages: dict[str, list[int]] = {}
+                for site in links.get(pid, []):
+                    stages.setdefault(site_stage[site], []).append(site)
+                for st in ("api", "fdf", "pack"):
+                    if st in stages:
+                        groups.append(sorted(stages[st]))
+                prod_groups.append(len(groups))
+        sub_prod_ptr[s + 1] = len(prod_sub)
+    grp_site_ptr, grp_site = _csr(groups)
+
+    # sites and countries with their background processes
+    cidx = country_index(dataset)
+    sites = dataset.sites
+    s_alpha = 1.0 - np.exp(
+        -sites["outage_hazard_per_year"].to_numpy(dtype=float) * bg.site_hazard_multiplier / 365.0
+    )
+    s_fam = [_family(bg.site_duration, m, bg.duration_sigma) for m in sites["outage_mean_days"]]
+    countries = dataset.countries
+    c_alpha = 1.0 - np.exp(
+        -countries["export_restriction_hazard_per_year"].to_numpy(dtype=float)
+        * bg.country_hazard_multiplier
+        / 365.0
+    )
+    c_fam = [
+        _family(bg.country_duration, m, bg.duration_sigma)
+        for m in countries["export_restriction_mean_days"]
+    ]
+
+    # forced events; product targets are re-indexed to the kernel's product order
+    ev = _compile_events(dataset, scenario, n_subs)
+    for e, kind in enumerate(ev.kind):
+        if kind in (EV_WITHDRAW, EV_STOCK):
+            ev.targets[e] = [kernel_of_product[p] for p in ev.targets[e]]
+    n_ev = len(ev.kind)
+    tab_ptr = np.zeros(n_ev + 1, dtype=np.int64)
+    for e, (values, _, _) in enumerate(ev.tables):
+        tab_ptr[e + 1] = tab_ptr[e] + len(values)
+
+    def cat(j: int) -> np.ndarray:
+        return np.concatenate([t[j] for t in ev.tables]) if ev.tables else np.zeros(0)
+
+    ev_tgt_ptr, ev_tgt = _csr(ev.targets)
+    ev_amount = np.array([x for xs in ev.amounts for x in xs], dtype=float)
+    ev_sub_ptr, ev_sub = _csr(ev.subs)
+    surge_lists: list[list[int]] = [[] for _ in range(n_subs)]
+    loss_lists: list[list[int]] = [[] for _ in range(n_subs)]
+    prod_sub_arr = np.array(prod_sub, dtype=np.int64)
+    for e, kind in enumerate(ev.kind):
+        if kind == EV_SURGE:
+            for s in ev.subs[e]:
+                surge_lists[s].append(e)
+        elif kind == EV_STOCK:
+            touched = {int(prod_sub_arr[p]) for p in ev.targets[e]} | set(ev.subs[e])
+            for s in sorted(touched):
+                loss_lists[s].append(e)
+    sub_surge_ptr, sub_surge = _csr(surge_lists)
+    sub_loss_ptr, sub_loss = _csr(loss_lists)
+
+    # therapeutic alternatives: the other substances of the ATC level-4 group
+    atc4 = subs["atc4"].tolist()
+    groups4: dict[str, list[int]] = {}
+    for i, g in enumerate(atc4):
+        groups4.setdefault(g, []).append(i)
+    alt_ptr, alt_idx = _csr([[j for j in groups4[atc4[s]] if j != s] for s in range(n_subs)])
+
+    # options
+    k_opts = policies.n_options
+    agr = policies.agreements.sort_values(["option", "substance_idx"], kind="stable")
+    agr = agr.reset_index(drop=True)
+    n_real_lines = len(dataset.lines)
+    line = agr["line_idx"].to_numpy(dtype=np.int64).copy() if len(agr) else np.zeros(0, np.int64)
+    if len(line):
+        if line.max() >= n_real_lines:
+            raise ValueError("agreement line_idx out of range")
+        virtual = line < 0
+        line[virtual] = n_real_lines + np.arange(int(virtual.sum()))
+    n_lines = n_real_lines + (int((agr["line_idx"] < 0).sum()) if len(agr) else 0)
+    agr_ptr = np.zeros(k_opts + 1, dtype=np.int64)
+    sub_agr_ptr = np.zeros((k_opts, n_subs + 1), dtype=np.int64)
+    opt = agr["option"].to_numpy(dtype=np.int64) if len(agr) else np.zeros(0, np.int64)
+    asub = agr["substance_idx"].to_numpy(dtype=np.int64) if len(agr) else np.zeros(0, np.int64)
+    for k in range(k_opts):
+        agr_ptr[k + 1] = agr_ptr[k] + int((opt == k).sum())
+        base = agr_ptr[k]
+        counts = np.bincount(asub[opt == k], minlength=n_subs)
+        sub_agr_ptr[k, 0] = base
+        sub_agr_ptr[k, 1:] = base + np.cumsum(counts)
+    country_n = len(countries)
+    api_c = (
+        agr["api_source_country_idx"].to_numpy(dtype=np.int64)
+        if len(agr)
+        else np.zeros(0, np.int64)
+    )
+    if len(api_c) and api_c.max() >= country_n:
+        raise ValueError("agreement api_source_country_idx out of range")
+
+    def col(name: str, dtype: Any) -> np.ndarray:
+        return agr[name].to_numpy(dtype=dtype) if len(agr) else np.zeros(0, dtype=dtype)
+
+    weights = dataset.criticality_weights(criticality_weights)
+    kernel = KernelModel(
+        horizon=horizon,
+        n_options=k_opts,
+        joint=mode == "joint",
+        headroom=float(params.supply_headroom),
+        alt_share=float(params.alternative_max_share),
+        trigger_stock=params.surge_trigger == "stock",
+        notice_delay=int(params.notice_delay_days),
+        stock_trigger_days=float(params.stock_trigger_days),
+        noise_on=bool(np.any(noise != 1.0)),
+        bg_sites=bool(bg.site_outages),
+        bg_countries=bool(bg.export_restrictions),
+        stationary=bool(bg.stationary_start),
+        sub_prod_ptr=sub_prod_ptr,
+        rate=np.ascontiguousarray(rate),
+        cumrate=cumrate,
+        noise_table=noise,
+        mean_demand=subs["demand_ddd_per_day"].to_numpy(dtype=float),
+        weight=weights.astype(float),
+        vital=(subs["criticality"] == "vital").to_numpy(dtype=np.bool_),
+        alt_ptr=alt_ptr,
+        alt_idx=alt_idx,
+        sub_surge_ptr=sub_surge_ptr,
+        sub_surge=sub_surge,
+        sub_loss_ptr=sub_loss_ptr,
+        sub_loss=sub_loss,
+        prod_sub=prod_sub_arr,
+        share=np.array(share, dtype=float),
+        spare=np.array(spare, dtype=float),
+        lead=np.array(lead, dtype=np.int64),
+        stock0=np.array(stock0, dtype=float),
+        prod_grp_ptr=np.array(prod_groups, dtype=np.int64),
+        grp_site_ptr=grp_site_ptr,
+        grp_site=grp_site,
+        site_country=np.array([cidx[c] for c in sites["country"]], dtype=np.int64),
+        site_stage_bit=np.array([STAGE_BITS[s] for s in site_stage], dtype=np.int64),
+        site_alpha=s_alpha.astype(float),
+        site_code=np.array([f[0] for f in s_fam], dtype=np.int64),
+        site_a=np.array([f[1] for f in s_fam], dtype=float),
+        site_b=np.array([f[2] for f in s_fam], dtype=float),
+        site_mean=np.array([f[3] for f in s_fam], dtype=float),
+        country_alpha=c_alpha.astype(float),
+        country_code=np.array([f[0] for f in c_fam], dtype=np.int64),
+        country_a=np.array([f[1] for f in c_fam], dtype=float),
+        country_b=np.array([f[2] for f in c_fam], dtype=float),
+        country_mean=np.array([f[3] for f in c_fam], dtype=float),
+        ev_kind=np.array(ev.kind, dtype=np.int64),
+        ev_prob=np.array(ev.prob, dtype=float),
+        ev_start=np.array(ev.start, dtype=np.int64),
+        ev_has_duration=np.array(ev.has_duration, dtype=np.int64),
+        ev_code=np.array(ev.code, dtype=np.int64),
+        ev_a=np.array(ev.a, dtype=float),
+        ev_b=np.array(ev.b, dtype=float),
+        ev_ulo=np.array(ev.ulo, dtype=float),
+        ev_tab_ptr=tab_ptr,
+        tab_values=cat(0).astype(float),
+        tab_cdf=cat(1).astype(float),
+        tab_rcdf=cat(2).astype(float),
+        ev_tgt_ptr=ev_tgt_ptr,
+        ev_tgt=ev_tgt,
+        ev_tgt_amount=ev_amount,
+        ev_sub_ptr=ev_sub_ptr,
+        ev_sub=ev_sub,
+        ev_mult=np.array(ev.mult, dtype=float),
+        ev_stage_mask=np.array(ev.stage_mask, dtype=np.int64),
+        ev_scoped=np.array(ev.scoped, dtype=np.int64),
+        ev_scope_sub=(
+            np.vstack(ev.scope_rows).astype(np.uint8)
+            if ev.scope_rows
+            else np.zeros((0, n_subs), dtype=np.uint8)
+        ),
+        ev_sub_value=np.array([x for xs in ev.sub_values for x in xs], dtype=float),
+        prep0=np.ascontiguousarray(policies.preparedness_ddd, dtype=float),
+        agr_ptr=agr_ptr,
+        sub_agr_ptr=sub_agr_ptr,
+        agr_sub=asub,
+        agr_line=line,
+        agr_reserved=col("reserved_ddd_per_day", float),
+        agr_response=col("response_days", np.int64),
+        agr_ramp=col("ramp_days", np.int64),
+        agr_api0=col("api_on_hand_ddd", float),
+        agr_api_country=api_c,
+        agr_cap=col("line_capacity_ddd_per_day", float),
+        n_lines=int(max(n_lines, 1)),
+    )
+    return CompiledModel(
+        kernel=kernel,
+        atc_codes=tuple(subs["atc_code"]),
+        names=tuple(subs["name"]),
+        criticality=tuple(subs["criticality"].astype(str)),
+        option_labels=policies.labels,
+        event_labels=tuple(ev.labels),
+        horizon_days=horizon,
+        mode=mode,
+        product_ids=tuple(prod_ids),
+    )
