@@ -123,18 +123,25 @@ def resolved_durations(dataset: Dataset, exclude: str | None = None) -> pd.DataF
     """Past notices resolved by the as-of date: cause, duration and announced duration (days)."""
     s = dataset.shortages
     rows = []
-    for _, r in s.iterrows():
-        if r["notice_id"] == exclude or r["status"] != "resolved":
+    for nid, status, cause, start, end, expected in zip(
+        s["notice_id"],
+        s["status"],
+        s["cause"],
+        s["start_date"],
+        s["end_date"],
+        s["expected_end_date"],
+        strict=True,
+    ):
+        if nid == exclude or status != "resolved":
             continue
-        end = r["end_date"]
         if not isinstance(end, dt.date) or end > dataset.as_of:
             continue
         rows.append(
             {
-                "notice_id": r["notice_id"],
-                "cause": r["cause"],
-                "duration_days": _days(r["start_date"], end),
-                "announced_days": _days(r["start_date"], r["expected_end_date"]),
+                "notice_id": nid,
+                "cause": cause,
+                "duration_days": _days(start, end),
+                "announced_days": _days(start, expected),
             }
         )
     return pd.DataFrame(rows, columns=["notice_id", "cause", "duration_days", "announced_days"])
