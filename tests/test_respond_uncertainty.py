@@ -17,19 +17,22 @@ from beredt.domain.dataset import Dataset
 from beredt.respond import ResponseNotice, ResponseParams, duration_model, plan_response
 from beredt.respond.duration import DurationModel
 from beredt.respond.uncertainty import binomial_se
+from beredt.sim.durations import Lognormal
 
 D = dt.date
 N = 20_000
 
 
 def _lognormal_cdf(k: float, median: float, sd: float) -> float:
-    return float(stats.lognorm(s=sd, scale=median).cdf(k))
+    """P(D ≤ k) for D = the lognormal X rounded to the nearest whole day (≥ 1), k whole."""
+    return float(stats.lognorm(s=sd, scale=median).cdf(k + 0.5)) if k >= 1 else 0.0
 
 
 @pytest.mark.parametrize("elapsed", [0, 20])
 def test_lognormal_durations_match_the_closed_form(elapsed: int) -> None:
+    """The simulator's lognormal (rounded to whole days), truncated at the notice's age."""
     model = DurationModel(
-        kind="lognormal", method="test", median_days=31.0, log_sd=0.5, elapsed_days=elapsed
+        distribution=Lognormal.from_median(31.0, 0.5), method="test", elapsed_days=elapsed
     )
     d = model.sample(N, np.random.default_rng(1))
     assert d.min() > elapsed
@@ -39,10 +42,11 @@ def test_lognormal_durations_match_the_closed_form(elapsed: int) -> None:
         want = max(0.0, (_lognormal_cdf(k, 31, 0.5) - f_e) / (1 - f_e))
         got = float((d <= k).mean())
         assert abs(got - want) <= 5 * binomial_se(want, N) + 1e-12, k
-        assert float(model.cdf(k)) == pytest.approx(want, abs=1e-12)
-    assert model.quantile(0.5) == math.ceil(
-        stats.lognorm(s=0.5, scale=31).ppf(f_e + (1 - f_e) * 0.5) - 1e-9
+        assert float(model.cdf(k)) == pytest.approx(want, abs=1e-9)
+    median = next(
+        k for k in range(1, 1_000) if (_lognormal_cdf(k, 31, 0.5) - f_e) / (1 - f_e) >= 0.5
     )
+    assert model.quantile(0.5) == median
 
 
 def _notice_row(nid: str, cause: str, start: dt.date, days: int, announced: int | None) -> dict:
@@ -89,7 +93,8 @@ def test_empirical_durations_by_cause_with_fallbacks(small_dataset: Dataset) -> 
     assert set(model.sample(500, np.random.default_rng(0))) == {70}
     # Too little history: the documented default lognormal.
     model = duration_model(small_dataset, notice, ResponseParams())
-    assert (model.kind, model.median_days, model.log_sd) == ("lognormal", 60.0, 0.8)
+    assert model.kind == "lognormal"
+    assert (model.median_days, model.log_sd) == (pytest.approx(60.0), 0.8)
 
 
 def test_spread_around_expected_end_estimated_from_history(small_dataset: Dataset) -> None:
@@ -108,7 +113,7 @@ def test_spread_around_expected_end_estimated_from_history(small_dataset: Datase
     assert model.n_history == 7
     # Below the threshold the documented defaults hold.
     model = duration_model(small_dataset, notice, ResponseParams())
-    assert (model.median_days, model.log_sd) == (30.0, 0.4)
+    assert (model.median_days, model.log_sd) == (pytest.approx(30.0), 0.4)
 
 
 def test_p_gap_closed_by_day_matches_closed_form(small_dataset: Dataset) -> None:
@@ -140,7 +145,7 @@ def test_p_gap_closed_by_day_matches_closed_form(small_dataset: Dataset) -> None
     assert (closed.to_numpy() >= over.to_numpy()).all()
     # Y = max(0, D − 70) on whole days: E[Y] = Σ_{k≥70} P(D > k), E[Y²] = Σ (2(k − 70) + 1) P(D > k).
     k = np.arange(70, 50_000)
-    tail = 1 - stats.lognorm(s=0.8, scale=31).cdf(k)
+    tail = 1 - stats.lognorm(s=0.8, scale=31).cdf(k + 0.5)
     mean_y = float(tail.sum())
     sd_y = math.sqrt(float(((2 * (k - 70) + 1) * tail).sum()) - mean_y**2)
     assert abs(u.uncovered_ddd_mean - 2_000 * mean_y) <= 5 * 2_000 * sd_y / math.sqrt(N)
@@ -151,14 +156,15 @@ def test_paracetamol_plan_sized_to_the_expected_end_fails_half_the_time(
 ) -> None:
     """The AG-1 plan above ends with the preparedness stock at its floor on day 99 and the order
     delivered, so any duration beyond the announced 100 days leaves demand uncovered:
-    P = 1 − F(100) = 0.5 for a lognormal with median 100."""
+    P = P(D > 100) = 1 − Φ(ln(100.5 / 100) / 0.4) ≈ 0.495 for a lognormal with median 100."""
     notice = ResponseNotice(
         atc_code="N02BE01", start_date=D(2026, 11, 1), expected_end_date=D(2027, 2, 8)
     )
     params = ResponseParams(preparedness_floor_share=0.5, seasonal_demand=False, duration_samples=N)
     u = plan_response(small_dataset, notice, params).uncertainty
-    assert abs(u.p_uncovered - 0.5) <= 5 * binomial_se(0.5, N)
-    assert abs(u.p_closed_by_planned_end - 0.5) <= 5 * binomial_se(0.5, N)
+    want = 1 - _lognormal_cdf(100, 100, 0.4)
+    assert abs(u.p_uncovered - want) <= 5 * binomial_se(want, N)
+    assert abs(u.p_closed_by_planned_end - (1 - want)) <= 5 * binomial_se(want, N)
     # Running the agreement at capacity instead keeps 540,000 DDD (4.5 days of gap) in reserve.
     robust = plan_response(
         small_dataset, notice, ResponseParams(**{**params.as_dict(), "size_to_need": False})
@@ -171,8 +177,8 @@ def test_paracetamol_plan_sized_to_the_expected_end_fails_half_the_time(
 def test_planning_quantile_extends_the_plan(small_dataset: Dataset) -> None:
     params = ResponseParams(planning_quantile=0.8, duration_samples=500)
     plan = plan_response(small_dataset, "DMP-2026-0002", params)
-    # Median 31 days, log-sd 0.4: the 80 % quantile is ⌈31 · e^{0.4 · 0.8416}⌉ = 44 days.
-    assert plan.horizon_days == math.ceil(31 * math.exp(0.4 * stats.norm.ppf(0.8)))
+    # Median 31 days, log-sd 0.4: the 80 % quantile is 31 · e^{0.4 · 0.8416} = 43.4 → 43 days.
+    assert plan.horizon_days == round(31 * math.exp(0.4 * stats.norm.ppf(0.8))) == 43
     assert plan.end_basis == "duration_quantile_0.8"
 
 

@@ -1,7 +1,10 @@
 """How long the shortage lasts: a distribution of durations, conditioned on what has passed.
 
 Durations are whole days counted from the notice's start day inclusive (a shortage from 1 to 10
-November lasts 10 days). Two sources of a distribution:
+November lasts 10 days). The distributions themselves are the simulator's
+(:mod:`beredt.sim.durations`: ``Fixed``, ``Lognormal``, ``Empirical``, sampled by their inverse
+CDF ``from_uniform``), so a response plan and a simulated disruption use the same laws. Which
+distribution, in order:
 
 * **around the expected end** when the notice (or the user) gives one: a lognormal with median
   ``overrun_median_ratio × announced duration`` and log-sd ``duration_log_sd``. Announced ends
@@ -10,16 +13,21 @@ November lasts 10 days). Two sources of a distribution:
   log-sd are estimated from the dataset's resolved notices with both an expected and an actual
   end (mean and sd of log(actual / announced)) when there are at least
   ``min_calibration_notices`` of them; otherwise the defaults (1.0 and 0.4: a 16 % chance of
-  lasting over 1.5 times the announced duration, 4 % over twice) are assumptions.
+  lasting over 1.5 times the announced duration, 4 % over twice) are assumptions. A log-sd of 0
+  gives a fixed duration.
 * **empirical** without an expected end: the durations of the dataset's resolved notices with the
   same cause, when there are at least ``min_history_notices``; else those of all causes; else a
   lognormal with median ``default_duration_days`` and log-sd ``default_duration_log_sd``.
+  (Resolved means status ``resolved`` with an end on or before the as-of date; the notice being
+  planned is left out — stricter than ``beredt.sim.durations.empirical_from_shortages``, so that
+  a what-if on an earlier as-of date does not see the future.)
 
-A notice that started before the as-of date and is still open has lasted at least ``elapsed``
-days: the distribution is conditioned on D > elapsed (inverse-CDF sampling on the truncated
-lognormal; for empirical durations those longer than elapsed, or — when the notice has outlasted
-them all — elapsed plus a past duration, i.e. assuming it lasts as long again as a past one).
-A continuous lognormal draw X becomes ⌈X⌉ days, so P(D ≤ k) = F(k) for whole k.
+A notice that started before the as-of date and is still open has lasted ``elapsed`` days: the
+distribution is conditioned on D > elapsed by inverse-CDF sampling on the truncated law,
+u ~ U(F(elapsed), 1), D = F⁻¹(u), so P(D ≤ k | D > e) = (F(k) − F(e)) / (1 − F(e)). When an
+empirical law has no duration longer than elapsed, elapsed is added to a past duration (it is
+assumed to last as long again as a past one). The lognormal is rounded to the nearest day, as in
+the simulator: P(D ≤ k) = Φ((ln(k + ½) − ln median) / σ).
 """
 
 from __future__ import annotations
@@ -30,87 +38,78 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from beredt.domain.dataset import Dataset
 from beredt.respond.notice import ResponseNotice
 from beredt.respond.params import ResponseParams
+from beredt.sim.durations import Duration, Empirical, Fixed, Lognormal
 
 
 @dataclass(frozen=True)
 class DurationModel:
-    """A distribution of shortage durations in days (from the start day, inclusive)."""
+    """A distribution of a shortage's duration in days (from its start day), given its age."""
 
-    kind: str  # "lognormal" | "empirical" | "fixed"
+    distribution: Duration  # unconditional law (beredt.sim.durations)
     method: str  # what the distribution was built from, in words (English)
-    median_days: float | None = None
-    log_sd: float | None = None
-    values: tuple[int, ...] = ()
-    elapsed_days: int = 0  # the shortage has lasted more than this many days already
-    n_history: int = 0  # notices the distribution or its calibration came from
     basis: str = "default"  # announced | announced_calibrated | same_cause | all_causes | default
+    elapsed_days: int = 0  # the shortage has lasted this many days already (D > elapsed)
+    n_history: int = 0  # notices the distribution or its calibration came from
     announced_days: int | None = None
     cause: str | None = None
 
-    def _lognormal(self) -> tuple[float, float]:
-        if self.median_days is None or self.log_sd is None:
-            raise ValueError(f"a {self.kind} duration model needs median_days and log_sd")
-        return self.median_days, self.log_sd
+    @property
+    def kind(self) -> str:
+        """The family: fixed, lognormal or empirical."""
+        return str(self.distribution.to_spec()["dist"])
 
-    def _lognormal_cdf(self, x: np.ndarray) -> np.ndarray:
-        median, sd = self._lognormal()
-        x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore"):
-            z = (np.log(np.maximum(x, 0.0)) - math.log(median)) / sd
-        return np.asarray(ndtr(z), dtype=float)
+    @property
+    def median_days(self) -> float | None:
+        """Median of the continuous lognormal (or the fixed days); None for empirical laws."""
+        if isinstance(self.distribution, Lognormal):
+            return math.exp(self.distribution.mu)
+        if isinstance(self.distribution, Fixed):
+            return float(self.distribution.days)
+        return None
+
+    @property
+    def log_sd(self) -> float | None:
+        """Log-sd of a lognormal law."""
+        return self.distribution.sigma if isinstance(self.distribution, Lognormal) else None
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        """Past durations of an empirical law."""
+        return self.distribution.days if isinstance(self.distribution, Empirical) else ()
+
+    def _truncated(self) -> tuple[Duration, float]:
+        """The law to sample and F(elapsed) to truncate at (0 when nothing is to truncate)."""
+        e = self.elapsed_days
+        f_e = float(np.asarray(self.distribution.cdf(e))) if e > 0 else 0.0
+        if f_e < 1.0 - 1e-12:
+            return self.distribution, f_e
+        if isinstance(self.distribution, Empirical):
+            return Empirical(tuple(d + e for d in self.distribution.days)), 0.0
+        return Fixed(e + 1), 0.0
 
     def cdf(self, days: np.ndarray | float) -> np.ndarray:
         """P(D ≤ days | D > elapsed), for whole numbers of days."""
-        k = np.floor(np.asarray(days, dtype=float))
-        e = float(self.elapsed_days)
-        if self.kind == "fixed":
-            d = max(math.ceil(self.median_days or 1.0), self.elapsed_days + 1)
-            return (k >= d).astype(float)
-        if self.kind == "lognormal":
-            f_e = float(self._lognormal_cdf(np.array(e)))
-            if f_e >= 1.0:
-                return (k > e).astype(float)
-            return np.clip((self._lognormal_cdf(k) - f_e) / (1.0 - f_e), 0.0, 1.0) * (k > e)
-        values = np.asarray(self._conditional_values(), dtype=float)
-        return np.asarray([(values <= kk).mean() for kk in np.atleast_1d(k)]).reshape(k.shape)
-
-    def _conditional_values(self) -> np.ndarray:
-        values = np.asarray(self.values, dtype=np.int64)
-        longer = values[values > self.elapsed_days]
-        return longer if len(longer) else values + self.elapsed_days
+        law, f_e = self._truncated()
+        k = np.asarray(days, dtype=float)
+        raw = (np.asarray(law.cdf(k), dtype=float) - f_e) / (1.0 - f_e)
+        return np.where(k > self.elapsed_days, np.clip(raw, 0.0, 1.0), 0.0)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """`n` durations in whole days, each longer than `elapsed_days`."""
-        if self.kind == "fixed":
-            return np.full(n, max(math.ceil(self.median_days or 1.0), self.elapsed_days + 1))
-        if self.kind == "empirical":
-            values = self._conditional_values()
-            return values[rng.integers(0, len(values), size=n)]
-        median, sd = self._lognormal()
-        f_e = float(self._lognormal_cdf(np.array(float(self.elapsed_days))))
+        law, f_e = self._truncated()
         u = f_e + (1.0 - f_e) * rng.random(n)
-        u = np.clip(u, 1e-300, 1.0 - 1e-16)
-        x = np.exp(math.log(median) + sd * ndtri(u))
-        return np.maximum(np.ceil(x - 1e-9), self.elapsed_days + 1).astype(np.int64)
+        u = np.clip(u, np.nextafter(f_e, 1.0), 1.0 - 2.0**-53)
+        return np.maximum(law.from_uniform(u).astype(np.int64), self.elapsed_days + 1)
 
     def quantile(self, q: float) -> int:
         """The smallest whole duration d with P(D ≤ d | D > elapsed) ≥ q."""
-        if self.kind == "fixed":
-            return max(math.ceil(self.median_days or 1.0), self.elapsed_days + 1)
-        if self.kind == "empirical":
-            values = np.sort(self._conditional_values())
-            idx = min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))
-            return int(values[idx])
-        median, sd = self._lognormal()
-        f_e = float(self._lognormal_cdf(np.array(float(self.elapsed_days))))
-        u = min(f_e + (1.0 - f_e) * q, 1.0 - 1e-16)
-        x = math.exp(math.log(median) + sd * float(ndtri(u)))
-        return max(math.ceil(x - 1e-9), self.elapsed_days + 1)
+        law, f_e = self._truncated()
+        u = min(max(f_e + (1.0 - f_e) * q, np.nextafter(f_e, 1.0)), 1.0 - 2.0**-53)
+        return max(int(law.from_uniform(np.array([u]))[0]), self.elapsed_days + 1)
 
 
 def _days(start: object, end: object) -> int | None:
@@ -171,21 +170,18 @@ def duration_model(
             how = f"spread estimated from {n} resolved notices"
         if log_sd == 0:
             return DurationModel(
-                kind="fixed",
+                distribution=Fixed(max(1, round(announced * ratio))),
                 method=f"fixed at the announced {announced} days",
-                median_days=announced * ratio,
                 elapsed_days=elapsed,
                 basis="announced",
                 announced_days=announced,
             )
         return DurationModel(
-            kind="lognormal",
+            distribution=Lognormal.from_median(announced * ratio, log_sd),
             method=(
                 f"lognormal around the announced {announced} days "
                 f"(median × {ratio:.2f}, log-sd {log_sd:.2f}; {how})"
             ),
-            median_days=announced * ratio,
-            log_sd=log_sd,
             elapsed_days=elapsed,
             n_history=n,
             basis="announced_calibrated" if n else "announced",
@@ -196,9 +192,8 @@ def duration_model(
     if len(same) >= params.min_history_notices:
         values = tuple(int(v) for v in same["duration_days"])
         return DurationModel(
-            kind="empirical",
+            distribution=Empirical(values),
             method=f"empirical: {len(values)} resolved notices with cause {notice.cause}",
-            values=values,
             elapsed_days=elapsed,
             n_history=len(values),
             basis="same_cause",
@@ -207,26 +202,25 @@ def duration_model(
     if len(durations) >= params.min_history_notices:
         values = tuple(int(v) for v in durations["duration_days"])
         return DurationModel(
-            kind="empirical",
+            distribution=Empirical(values),
             method=(
                 f"empirical: {len(values)} resolved notices of all causes "
                 f"(fewer than {params.min_history_notices} with cause {notice.cause})"
             ),
-            values=values,
             elapsed_days=elapsed,
             n_history=len(values),
             basis="all_causes",
             cause=notice.cause,
         )
     return DurationModel(
-        kind="lognormal",
+        distribution=Lognormal.from_median(
+            params.default_duration_days, params.default_duration_log_sd
+        ),
         method=(
             f"lognormal with median {params.default_duration_days:g} days, log-sd "
             f"{params.default_duration_log_sd:g} (fewer than {params.min_history_notices} "
             "resolved notices in the dataset)"
         ),
-        median_days=params.default_duration_days,
-        log_sd=params.default_duration_log_sd,
         elapsed_days=elapsed,
         n_history=len(durations),
         basis="default",
