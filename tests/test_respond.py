@@ -291,6 +291,8 @@ def test_bad_notices_are_refused(small_dataset: Dataset) -> None:
             small_dataset,
             ResponseNotice(atc_code="J01CA04", start_date=D(2026, 11, 1), product_id="100001"),
         )
+    with pytest.raises(NoticeError, match=r"DMP-2024-0003 is resolved \(ended on 2024-05-20\)"):
+        plan_response(small_dataset, "DMP-2024-0003")
     with pytest.raises(NoticeError, match="unknown substance"):
         plan_response(small_dataset, ResponseNotice(atc_code="X99XX99", start_date=D(2026, 11, 1)))
 

@@ -46,6 +46,7 @@ class ResponseNotice:
     title: str | None = None
     source: str | None = None
     announced_date: dt.date | None = None
+    end_date: dt.date | None = None  # actual last day, once resolved
 
     @property
     def key(self) -> str:
@@ -85,6 +86,7 @@ class ResponseNotice:
             title=None if row["title"] is None or pd.isna(row["title"]) else str(row["title"]),
             source=None if row["source"] is None or pd.isna(row["source"]) else str(row["source"]),
             announced_date=_date(row["announced_date"]),
+            end_date=_date(row["end_date"]),
         )
 
     @classmethod
@@ -123,6 +125,13 @@ def resolve_notice(dataset: Dataset, notice: str | ResponseNotice) -> ResponseNo
             raise NoticeError(
                 f"product {notice.product_id} is {rows.iloc[0]['atc_code']}, not {notice.atc_code}"
             )
+    if notice.status == ShortageStatus.CANCELLED.value:
+        raise NoticeError(f"notice {notice.key} was cancelled: nothing to plan")
+    if notice.status == ShortageStatus.RESOLVED.value and (
+        notice.end_date is None or notice.end_date <= dataset.as_of
+    ):
+        ended = f" on {notice.end_date}" if notice.end_date else ""
+        raise NoticeError(f"notice {notice.key} is resolved (ended{ended}): nothing to plan")
     if notice.expected_end_date is not None and notice.expected_end_date < notice.start_date:
         raise NoticeError(
             f"notice {notice.key}: expected end {notice.expected_end_date} "

@@ -544,11 +544,8 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
     lines = {str(r["line_id"]): r for r in _records(ds.lines)}
     caps = ds.capabilities[ds.capabilities["atc_code"] == atc]
     cap_by_line = {str(r["line_id"]): r for r in _records(caps)}
-    mean_pack = (
-        float(products[products["product_id"].isin(ctx.scope)]["ddd_per_pack"].mean())
-        if len(products)
-        else None
-    )
+    scope_packs = products[products["product_id"].isin(ctx.scope)]["ddd_per_pack"]
+    mean_pack = float(scope_packs.mean()) if len(scope_packs) else None
 
     # 4. domestic capacity agreements
     agreements = ds.agreements[ds.agreements["atc_code"] == atc].sort_values("agreement_id")

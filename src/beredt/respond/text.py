@@ -365,7 +365,7 @@ def summary(plan: ResponsePlan, lang: str = "en") -> str:
     n = plan.notice
     paras: list[str] = []
 
-    scope = ", ".join(plan.scope_product_ids)
+    scope = ", ".join(plan.scope_product_ids) or ("ingen registrert" if nb else "none listed")
     if n.product_id:
         product = n.product_id
         what = f"pakningen {product} er utilgjengelig" if nb else f"pack {product} is unavailable"
@@ -388,14 +388,16 @@ def summary(plan: ResponsePlan, lang: str = "en") -> str:
     if nb:
         paras.append(
             f"Gap {date(plan.start_date, lang)} – {date(plan.end_date, lang)} "
-            f"({plan.horizon_days} dager): {number(plan.gap_ddd, lang)} DDD (≈ pasientdøgn), "
+            f"({plan.horizon_days} {'dag' if plan.horizon_days == 1 else 'dager'}): "
+            f"{number(plan.gap_ddd, lang)} DDD (≈ pasientdøgn), "
             f"{number(per_day, lang)} DDD per dag, {percent(plan.lost_share, lang)} av behovet "
             f"i landet (berørte pakninger: {scope})."
         )
     else:
         paras.append(
             f"Gap {date(plan.start_date, lang)} – {date(plan.end_date, lang)} "
-            f"({plan.horizon_days} days): {number(plan.gap_ddd, lang)} DDD (≈ patient-days), "
+            f"({plan.horizon_days} {'day' if plan.horizon_days == 1 else 'days'}): "
+            f"{number(plan.gap_ddd, lang)} DDD (≈ patient-days), "
             f"{number(per_day, lang)} DDD a day, {percent(plan.lost_share, lang)} of national "
             f"demand (packs affected: {scope})."
         )
