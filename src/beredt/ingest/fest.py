@@ -315,7 +315,7 @@ def _scan(
     saw_root = False
     try:
         for event, element in events:
-            name = local_name(element.tag)
+            name = _LOCAL_NAMES.get(element.tag) or local_name(element.tag)
             if event == "start":
                 if name == "FEST" and element.getparent() is None:
                     saw_root = True
@@ -404,7 +404,7 @@ def _read_retrieved(catalogue: FestCatalogue, element: Any) -> None:
 
 def _child(element: Any, name: str) -> Any:
     for child in element:
-        if local_name(child.tag) == name:
+        if (_LOCAL_NAMES.get(child.tag) or local_name(child.tag)) == name:
             return child
     return None
 
@@ -419,7 +419,7 @@ def _read_brand_entry(catalogue: FestCatalogue, entry: Any) -> None:
         return
     brand_id = producer = route = None
     for child in brand:
-        name = local_name(child.tag)
+        name = _LOCAL_NAMES.get(child.tag) or local_name(child.tag)
         if name == "Id":
             brand_id = _text(child)
         elif name == "ProduktInfo":
@@ -448,7 +448,7 @@ def _read_pack_entry(catalogue: FestCatalogue, entry: Any) -> None:
     status = entry_id = ""
     pack_element = None
     for child in entry:
-        name = local_name(child.tag)
+        name = _LOCAL_NAMES.get(child.tag) or local_name(child.tag)
         if name == "Id":
             entry_id = _text(child)
         elif name == "Status":
@@ -472,7 +472,7 @@ def _read_pack_entry(catalogue: FestCatalogue, entry: Any) -> None:
     infos = []
     prices = []
     for child in pack_element:
-        name = local_name(child.tag)
+        name = _LOCAL_NAMES.get(child.tag) or local_name(child.tag)
         if name == "Pakningsinfo":
             infos.append(child)
         elif name == "PrisVare":
@@ -509,7 +509,7 @@ def _read_pack_entry(catalogue: FestCatalogue, entry: Any) -> None:
     marketing = fields.get("Markedsforingsinfo")
     if marketing is not None:
         for child in marketing:
-            name = local_name(child.tag)
+            name = _LOCAL_NAMES.get(child.tag) or local_name(child.tag)
             if name in ("Markedsforingsdato", "MidlUtgattDato", "AvregDato"):
                 try:
                     day = parse_date(_text(child)[:10], ("%Y-%m-%d",))
@@ -533,7 +533,7 @@ def _read_pack_info(pack: _Pack, infos: list[Any], bad: Callable[[Any, str, str]
     for info in infos:
         ddd_element = statistic = size = None
         for child in info:
-            name = local_name(child.tag)
+            name = _LOCAL_NAMES.get(child.tag) or local_name(child.tag)
             if name == "RefLegemiddelMerkevare" and pack.brand_id is None:
                 pack.brand_id = _text(child) or None
             elif name == "DDD":

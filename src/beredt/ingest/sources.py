@@ -30,6 +30,8 @@ from beredt.ingest.bundle import validate_tables
 from beredt.ingest.errors import ImportRejected, Problem
 
 _SPECS = {spec.stem: spec for spec in ENTITIES}
+#: Every column of each entity with its default, in declaration order (rows are built on these).
+_DEFAULTS = {spec.stem: {c.name: c.default for c in spec.columns} for spec in ENTITIES}
 #: Dates outside this range are typing errors, not medicine shortages or catalogue entries.
 EARLIEST_DATE = dt.date(1950, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -65,10 +67,12 @@ class SourceImport:
 
     def add(self, stem: str, row: Row, line: int | None) -> None:
         """Add a complete row of entity `stem`, remembering the file line it came from."""
-        spec = _SPECS[stem]
-        self.rows.setdefault(stem, []).append(
-            {c.name: row.get(c.name, c.default) for c in spec.columns}
-        )
+        defaults = _DEFAULTS[stem]
+        complete = {**defaults, **row}
+        if len(complete) != len(defaults):
+            unknown = sorted(set(row) - set(defaults))
+            raise KeyError(f"{stem} has no column {', '.join(unknown)}")
+        self.rows.setdefault(stem, []).append(complete)
         self.lines.setdefault(stem, []).append(line)
 
     def unmatch(self, line: int | None, key: str, reason: str) -> None:
