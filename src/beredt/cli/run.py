@@ -1,0 +1,157 @@
+"""``beredt run``: from a dataset bundle to the national preparedness report in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from beredt.cli.common import DatabaseOption, fail
+
+
+class RichStages:
+    """One rich progress display across the pipeline's stages (a row per stage, with its time)."""
+
+    def __init__(self, console: Console, lang: str) -> None:
+        from beredt.report.pipeline import stage_keys, stage_label
+
+        self.console = console
+        self.lang = lang
+        self.label = stage_label
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.keys = list(stage_keys())
+        self.current: str | None = None
+
+    def __enter__(self) -> RichStages:
+        self.progress.__enter__()
+        for key in self.keys:
+            self.tasks[key] = self.progress.add_task(
+                f"[dim]{self.label(key, self.lang)}[/]", total=None, start=False
+            )
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        """Highlight the stage and start its clock."""
+        self.current = stage
+        task = self.tasks[stage]
+        self.progress.start_task(task)
+        self.progress.update(
+            task, description=f"[bold]{self.label(stage, self.lang)}[/]", total=total
+        )
+
+    def advance(self, done: int, total: int) -> None:
+        """Move the current stage's bar."""
+        if self.current is not None:
+            self.progress.update(self.tasks[self.current], completed=done, total=total)
+
+    def finish(self, stage: str, seconds: float, note: str = "") -> None:
+        """Mark the stage done with its time (and note)."""
+        task = self.tasks[stage]
+        extra = f" [yellow]({note})[/]" if note else ""
+        text = f"{self.label(stage, self.lang)} — {seconds:.1f} s{extra}"
+        total = self.progress.tasks[self.keys.index(stage)].total or 1
+        self.progress.update(task, description=text, total=total, completed=total)
+        self.progress.stop_task(task)
+        if not self.console.is_terminal:
+            self.console.print(f"{text}", markup=True)
+
+
+def run(
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            help="Dataset bundle folder (default: the packaged sample bundle data/sample-no).",
+        ),
+    ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Annual preparedness budget in the bundle's currency "
+            "(default: today's annual preparedness cost, see docs/report.md).",
+            min=0.0,
+        ),
+    ] = None,
+    scenarios: Annotated[
+        int | None,
+        typer.Option(
+            "--scenarios", help="Monte-Carlo draws per scenario file and per option.", min=10
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the whole run.")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path("out"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language shown first: nb (bokmål) or en.")
+    ] = "nb",
+    db: DatabaseOption = None,
+) -> None:
+    """Import the bundle, score, simulate, optimise, plan responses and write the report."""
+    from beredt.ingest.errors import ImportRejected
+    from beredt.report.analyses import RunParameters
+    from beredt.report.pipeline import (
+        DEFAULT_SCENARIOS,
+        MissingBundle,
+        RunOptions,
+        run_pipeline,
+        stage_label,
+    )
+
+    if lang not in ("nb", "en"):
+        fail(f"--lang must be nb or en, not {lang!r}")
+    params = RunParameters(
+        seed=seed,
+        scenarios=scenarios if scenarios is not None else DEFAULT_SCENARIOS,
+        budget=budget,
+    )
+    options = RunOptions(bundle=bundle, out=out, lang=lang, db=db, parameters=params)
+    console = Console(stderr=True, highlight=False)
+    try:
+        with RichStages(console, lang) as stages:
+            result = run_pipeline(options, stages)
+    except MissingBundle as exc:
+        fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
+    except ImportRejected as exc:
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
+    table = Table(title="beredt run", show_edge=False)
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("note")
+    for timing in result.timings:
+        table.add_row(stage_label(timing.stage, "en"), f"{timing.seconds:.1f}", timing.note)
+    table.add_row("[bold]total[/]", f"[bold]{result.total_seconds:.1f}[/]", "")
+    console.print(table)
+    for key, reason in sorted(result.absent.items()):
+        console.print(f"[yellow]not available:[/] {key}: {reason}")
+    console.print(f"results: {result.results_json}  workbook: {result.report_xlsx}")
+    typer.echo(f"report: {result.report_html}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``beredt run``."""
+    app.command("run")(run)

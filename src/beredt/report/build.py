@@ -1,0 +1,114 @@
+"""Assemble the :class:`~beredt.report.model.Report` and the raw results from the analyses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import beredt
+from beredt.report.analyses import Analyses
+from beredt.report.model import Report, Section
+from beredt.report.sections.base import dataset_section, days_of_supply_section, methods_section
+from beredt.report.sections.headline import headline_section
+from beredt.report.sections.industry import industry_section
+from beredt.report.sections.planning import (
+    frontier_section,
+    offers_section,
+    recommendations_section,
+    scenarios_section,
+)
+from beredt.report.sections.shortages import shortages_section
+from beredt.report.sections.vulnerability import vulnerability_section
+from beredt.results import to_jsonable
+
+#: Section keys in report order (= the keys of :data:`beredt.report.i18n.SECTIONS`).
+SECTION_ORDER: tuple[str, ...] = (
+    "headline",
+    "dataset",
+    "vulnerability",
+    "days_of_supply",
+    "scenarios",
+    "frontier",
+    "recommendations",
+    "offers",
+    "shortages",
+    "industry",
+    "methods",
+)
+
+_BUILDERS = {
+    "headline": headline_section,
+    "dataset": dataset_section,
+    "vulnerability": vulnerability_section,
+    "days_of_supply": days_of_supply_section,
+    "scenarios": scenarios_section,
+    "frontier": frontier_section,
+    "recommendations": recommendations_section,
+    "offers": offers_section,
+    "shortages": shortages_section,
+    "industry": industry_section,
+    "methods": methods_section,
+}
+
+
+def report_meta(analyses: Analyses) -> dict[str, Any]:
+    """Run metadata: software version, seed, parameters, dataset identity (no clock values)."""
+    ds = analyses.dataset
+    meta = ds.bundle.meta
+    parameters = asdict(analyses.parameters)
+    if analyses.budget is not None:
+        parameters["budget_used"] = analyses.budget.amount
+        parameters["budget_source"] = analyses.budget.source
+        parameters["today_annual_cost"] = analyses.budget.today_cost
+    return {
+        "software_version": beredt.__version__,
+        "seed": analyses.parameters.seed,
+        "parameters": parameters,
+        "title": meta.title,
+        "country": meta.country,
+        "currency": meta.currency,
+        "as_of": ds.as_of.isoformat(),
+        "illustrative": meta.illustrative,
+        "fingerprint": ds.fingerprint,
+        "dataset": {
+            "fingerprint": ds.fingerprint,
+            "as_of": ds.as_of,
+            "title": meta.title,
+            "country": meta.country,
+            "currency": meta.currency,
+            "illustrative": meta.illustrative,
+            "population": meta.population,
+            "schema_version": meta.schema_version,
+            "counts": ds.bundle.counts(),
+            "sources": [asdict(s) for s in meta.sources],
+        },
+    }
+
+
+def build_report(analyses: Analyses, bundle_path: Path | None = None) -> Report:
+    """Every section, in report order, from the analyses."""
+    sections: list[Section] = [_BUILDERS[key](analyses) for key in SECTION_ORDER]
+    return Report(meta=report_meta(analyses), sections=sections)
+
+
+def raw_results(analyses: Analyses) -> dict[str, Any]:
+    """The capabilities' full results as JSON-ready data (absent ones as None)."""
+    risk = analyses.risk
+    return {
+        "risk": to_jsonable(risk.to_json_dict()) if risk is not None else None,
+        "scenarios": to_jsonable(
+            [
+                {"key": s.key, "name": s.name, "path": s.path, "result": s.result}
+                for s in analyses.scenarios
+            ]
+        )
+        if analyses.scenarios is not None
+        else None,
+        "plan": to_jsonable(analyses.plan),
+        "frontier": to_jsonable(analyses.frontier),
+        "budget": to_jsonable(analyses.budget),
+        "responses": to_jsonable(analyses.responses),
+        "industry": to_jsonable(analyses.industry),
+        "absent": dict(sorted(analyses.absent.items())),
+    }

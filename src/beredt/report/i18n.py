@@ -1,0 +1,509 @@
+"""Bokmål and English texts of the national preparedness report.
+
+Every text the report shows is a :data:`Text`: a mapping from language code (``nb``, ``en``) to
+the string. The HTML page carries both languages and switches between them; the workbook and
+the PNG charts use the language chosen with ``--lang``. Sentences with numbers are templates
+whose :class:`~beredt.report.fmt.Num` arguments are formatted per language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from beredt.report.fmt import LANGS, Num
+
+Text = Mapping[str, str]
+
+
+def plain(nb: str, en: str) -> Text:
+    """A text given directly in both languages."""
+    return {"nb": nb, "en": en}
+
+
+def same(text: str) -> Text:
+    """A text that reads the same in both languages (names, codes)."""
+    return dict.fromkeys(LANGS, text)
+
+
+def _arg(value: Any, lang: str) -> Any:
+    if isinstance(value, Num):
+        return value.render(lang)
+    if isinstance(value, Mapping) and lang in value:
+        return value[lang]
+    return value
+
+
+def t(key: str, **values: Any) -> Text:
+    """The message `key` in both languages, with `values` filled in (numbers per language)."""
+    try:
+        nb, en = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"no report text {key!r}") from None
+    return {
+        lang: template.format(**{k: _arg(v, lang) for k, v in values.items()})
+        for lang, template in (("nb", nb), ("en", en))
+    }
+
+
+def join(*parts: Text, sep: str = " ") -> Text:
+    """Texts concatenated language by language."""
+    return {lang: sep.join(p[lang] for p in parts if p[lang]) for lang in LANGS}
+
+
+def column_label(key: str) -> Text:
+    """Header of a table column (the key itself where no label is declared)."""
+    pair = COLUMNS.get(key)
+    return plain(*pair) if pair else same(key)
+
+
+def section_title(key: str) -> Text:
+    """Title of a report section."""
+    return plain(*SECTIONS[key])
+
+
+def sheet_name(key: str, lang: str) -> str:
+    """The workbook sheet name of a section in `lang` (at most 31 characters, Excel's limit)."""
+    return SHEETS[key][0 if lang == "nb" else 1][:31]
+
+
+#: Section key → (bokmål, English) title, in report order.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "headline": ("Hovedtall", "Key figures"),
+    "dataset": ("Datagrunnlag", "Dataset"),
+    "vulnerability": ("Sårbarhet per virkestoff", "Vulnerability by substance"),
+    "days_of_supply": ("Lagerdekning per ledd", "Days of supply by tier"),
+    "scenarios": ("Scenarioer: hva et avbrudd gjør", "Scenarios: what a disruption does"),
+    "frontier": ("Budsjett og risiko", "Budget and risk"),
+    "recommendations": ("Anbefalt beredskap", "Recommended preparedness"),
+    "offers": ("Verdien av innenlandske tilbud", "Value of domestic offers"),
+    "shortages": ("Åpne mangelsituasjoner", "Open shortages"),
+    "industry": ("Helseindustrien", "Health industry"),
+    "methods": ("Metode og kilder", "Methods and sources"),
+}
+
+#: Section key → (bokmål, English) sheet name (≤ 31 characters, no []:*?/\).
+SHEETS: dict[str, tuple[str, str]] = {
+    "headline": ("Hovedtall", "Key figures"),
+    "dataset": ("Datagrunnlag", "Dataset"),
+    "vulnerability": ("Sårbarhet", "Vulnerability"),
+    "days_of_supply": ("Lagerdekning", "Days of supply"),
+    "scenarios": ("Scenarioer", "Scenarios"),
+    "frontier": ("Budsjett og risiko", "Budget frontier"),
+    "recommendations": ("Anbefalt beredskap", "Recommendations"),
+    "offers": ("Tilbud", "Offers"),
+    "shortages": ("Mangler", "Shortages"),
+    "industry": ("Helseindustri", "Industry"),
+    "methods": ("Metode", "Methods"),
+}
+
+#: Column key → (bokmål, English) header.
+COLUMNS: dict[str, tuple[str, str]] = {
+    # identity
+    "atc_code": ("ATC", "ATC"),
+    "atc_group": ("ATC-gruppe", "ATC group"),
+    "atc4": ("ATC4", "ATC4"),
+    "name": ("Navn", "Name"),
+    "substance": ("Virkestoff", "Substance"),
+    "criticality": ("Kritikalitet", "Criticality"),
+    "entity": ("Tabell", "Table"),
+    "rows": ("Rader", "Rows"),
+    "key": ("Nøkkel", "Key"),
+    "value": ("Verdi", "Value"),
+    "item": ("Punkt", "Item"),
+    "source": ("Kilde", "Source"),
+    "url": ("Adresse", "Address"),
+    "note": ("Merknad", "Note"),
+    "file": ("Fil", "File"),
+    "reason": ("Grunn", "Reason"),
+    "unit": ("Enhet", "Unit"),
+    "figure": ("Tall", "Figure"),
+    "today": ("I dag", "Today"),
+    "with_plan": ("Med planen", "With the plan"),
+    "change": ("Endring", "Change"),
+    # days of supply
+    "demand_ddd_per_day": ("Forbruk DDD/dag", "Demand DDD/day"),
+    "days_producer": ("Dager produsent", "Days producer"),
+    "days_preparedness": ("Dager beredskap", "Days preparedness"),
+    "days_wholesale": ("Dager grossist", "Days wholesale"),
+    "days_hospital": ("Dager sykehus", "Days hospital"),
+    "days_pharmacy": ("Dager apotek", "Days pharmacy"),
+    "days_total": ("Dager totalt", "Days total"),
+    "stock_ddd": ("Lager DDD", "Stock DDD"),
+    # vulnerability
+    "rank": ("Rang", "Rank"),
+    "score": ("Poeng", "Score"),
+    "completeness": ("Datadekning", "Data completeness"),
+    "drivers": ("Viktigste drivere", "Main drivers"),
+    "n_substances": ("Virkestoff", "Substances"),
+    "mean_score": ("Snitt poeng", "Mean score"),
+    "max_score": ("Maks poeng", "Max score"),
+    "n_high_risk": ("Høy risiko", "High risk"),
+    # scenarios
+    "scenario": ("Scenario", "Scenario"),
+    "description": ("Beskrivelse", "Description"),
+    "n_scenarios": ("Trekk", "Draws"),
+    "horizon_days": ("Horisont dager", "Horizon days"),
+    "unmet_ddd_mean": ("Udekket DDD snitt", "Unmet DDD mean"),
+    "unmet_ddd_se": ("Udekket DDD SE", "Unmet DDD SE"),
+    "unmet_ddd_p5": ("Udekket DDD P5", "Unmet DDD P5"),
+    "unmet_ddd_p50": ("Udekket DDD P50", "Unmet DDD P50"),
+    "unmet_ddd_p95": ("Udekket DDD P95", "Unmet DDD P95"),
+    "weighted_unmet_mean": ("Vektet udekket snitt", "Weighted unmet mean"),
+    "weighted_unmet_se": ("Vektet udekket SE", "Weighted unmet SE"),
+    "weighted_unmet_p5": ("Vektet udekket P5", "Weighted unmet P5"),
+    "weighted_unmet_p95": ("Vektet udekket P95", "Weighted unmet P95"),
+    "p_any_shortage": ("P(mangel)", "P(any shortage)"),
+    "p_stockout": ("P(tomt lager)", "P(stock-out)"),
+    "shortage_days_mean": ("Manglende dager snitt", "Shortage days mean"),
+    "first_stockout_day_mean": ("Første tomme dag", "First stock-out day"),
+    "worst_substances": ("Verst rammet", "Worst affected"),
+    # plan / frontier
+    "budget": ("Budsjett", "Budget"),
+    "annual_cost": ("Årlig kostnad", "Annual cost"),
+    "expected_loss_per_year": ("Forventet tap per år", "Expected loss per year"),
+    "expected_loss_se_per_year": ("Tap SE", "Loss SE"),
+    "unmet_ddd_per_year": ("Udekket DDD per år", "Unmet DDD per year"),
+    "p_any_vital_shortage": ("P(mangel vitalt)", "P(vital shortage)"),
+    "is_today": ("Dagens plan", "Today's plan"),
+    "is_chosen": ("Valgt", "Chosen"),
+    "weeks_today": ("Uker i dag", "Weeks today"),
+    "weeks_plan": ("Uker planlagt", "Weeks planned"),
+    "agreement_today": ("Avtale i dag", "Agreement today"),
+    "agreement_plan": ("Avtale planlagt", "Agreement planned"),
+    "cost_today": ("Kostnad i dag", "Cost today"),
+    "cost_plan": ("Kostnad planlagt", "Cost planned"),
+    "loss_today": ("Tap i dag", "Loss today"),
+    "loss_plan": ("Tap planlagt", "Loss planned"),
+    "line_id": ("Linje", "Line"),
+    "load_today": ("Belastning i dag", "Load today"),
+    "load_plan": ("Belastning planlagt", "Load planned"),
+    "mip_gap": ("MIP-gap", "MIP gap"),
+    "status": ("Status", "Status"),
+    # offers
+    "offer_id": ("Tilbud", "Offer"),
+    "company": ("Selskap", "Company"),
+    "reserved_ddd_per_day": ("Reservert DDD/dag", "Reserved DDD/day"),
+    "response_days": ("Responstid dager", "Response days"),
+    "annual_fee": ("Årlig avgift", "Annual fee"),
+    "loss_avoided_per_year": ("Unngått tap per år", "Loss avoided per year"),
+    "value_per_fee": ("Verdi per krone", "Value per currency unit"),
+    "chosen": ("Valgt", "Chosen"),
+    # shortages
+    "notice_id": ("Varsel", "Notice"),
+    "product_id": ("Produkt", "Product"),
+    "cause": ("Årsak", "Cause"),
+    "start_date": ("Start", "Start"),
+    "expected_end_date": ("Forventet slutt", "Expected end"),
+    "gap_ddd": ("Gap DDD", "Gap DDD"),
+    "covered_ddd": ("Dekket DDD", "Covered DDD"),
+    "uncovered_ddd": ("Udekket DDD", "Uncovered DDD"),
+    "covered_share": ("Dekket andel", "Covered share"),
+    "action": ("Tiltak", "Action"),
+    "quantity_ddd": ("Mengde DDD", "Quantity DDD"),
+    "packs": ("Pakninger", "Packs"),
+    "start_day": ("Startdag", "Start day"),
+    "eta_date": ("ETA", "ETA"),
+    "cost": ("Kostnad", "Cost"),
+    "flag": ("Flagg", "Flag"),
+    "days_closed_p50": ("Dag gapet lukkes P50", "Day gap closed P50"),
+    "days_closed_p90": ("Dag gapet lukkes P90", "Day gap closed P90"),
+    "rationing": ("Rasjonering", "Rationing"),
+    # industry
+    "year": ("År", "Year"),
+    "group": ("Gruppe", "Group"),
+    "exports": ("Eksport", "Exports"),
+    "imports": ("Import", "Imports"),
+    "balance": ("Balanse", "Balance"),
+    "country": ("Land", "Country"),
+    "share": ("Andel", "Share"),
+    "series": ("Serie", "Series"),
+    "base_year": ("Basisår", "Base year"),
+    "base_value": ("Basisverdi", "Base value"),
+    "target_year": ("Målår", "Target year"),
+    "target_value": ("Målverdi", "Target value"),
+    "required_cagr": ("Nødvendig årlig vekst", "Required CAGR"),
+    "achieved_cagr": ("Oppnådd årlig vekst", "Achieved CAGR"),
+    "latest_year": ("Siste år", "Latest year"),
+    "latest_value": ("Siste verdi", "Latest value"),
+    "gap_at_latest": ("Avvik fra målbanen", "Gap to target path"),
+    "on_track": ("I rute", "On track"),
+    "qualified_share": ("Kvalifisert andel", "Qualified share"),
+    "agreed_share": ("Andel under avtale", "Share under agreement"),
+    "companies": ("Selskaper", "Companies"),
+    "employees": ("Ansatte", "Employees"),
+}
+
+#: Message key → (bokmål, English) template.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # page chrome
+    "report_title": ("Nasjonal legemiddelberedskap", "National medicine preparedness"),
+    "report_subtitle": (
+        "{title} — {country}, per {as_of}",
+        "{title} — {country}, as of {as_of}",
+    ),
+    "language": ("Språk", "Language"),
+    "contents": ("Innhold", "Contents"),
+    "generated_by": (
+        "Laget med Beredt {version}. Datasett-fingeravtrykk {fingerprint}, frø {seed}.",
+        "Made with Beredt {version}. Dataset fingerprint {fingerprint}, seed {seed}.",
+    ),
+    "illustrative": (
+        "Illustrative data: selskaper, lager og kapasiteter i dette datasettet er ikke reelle.",
+        "Illustrative data: companies, stock and capacities in this dataset are not real.",
+    ),
+    "not_available": ("Ikke tilgjengelig", "Not available"),
+    "not_available_reason": (
+        "Denne delen er ikke tilgjengelig i denne versjonen: {reason}",
+        "This section is not available in this version: {reason}",
+    ),
+    "empty_table": ("Ingen rader.", "No rows."),
+    "rows_shown": ("{n} rader", "{n} rows"),
+    "download_hint": (
+        "Alle tabeller finnes også i report.xlsx og maskinlesbart i results.json.",
+        "Every table is also in report.xlsx, and machine-readable in results.json.",
+    ),
+    # headline
+    "kpi_substances": ("Virkestoff i datasettet", "Substances in the dataset"),
+    "kpi_at_risk": ("Virkestoff med høy sårbarhet", "Substances at high risk"),
+    "kpi_low_cover": (
+        "Vitale virkestoff under {days} dagers dekning",
+        "Vital substances under {days} days of supply",
+    ),
+    "kpi_unmet_today": (
+        "Forventede pasientdøgn uten behandling per år i dag",
+        "Expected patient-days without treatment per year today",
+    ),
+    "kpi_unmet_plan": (
+        "… med anbefalt plan",
+        "… with the recommended plan",
+    ),
+    "kpi_cost_today": ("Årlig beredskapskostnad i dag", "Annual preparedness cost today"),
+    "kpi_cost_plan": ("Årlig kostnad med planen", "Annual cost with the plan"),
+    "kpi_open_shortages": ("Åpne mangelvarsler", "Open shortage notices"),
+    "kpi_weighted_loss_today": (
+        "Kritikalitetsvektet tap per år i dag",
+        "Criticality-weighted loss per year today",
+    ),
+    "kpi_weighted_loss_plan": (
+        "… med planen",
+        "… with the plan",
+    ),
+    "headline_lead": (
+        "Beredt vurderer {n} virkestoff i {country} per {as_of}. {at_risk} har høy sårbarhet "
+        "(poeng ≥ {threshold}), og {open} mangelvarsler er åpne.",
+        "Beredt assesses {n} substances in {country} as of {as_of}. {at_risk} are highly "
+        "vulnerable (score ≥ {threshold}) and {open} shortage notices are open.",
+    ),
+    "headline_plan": (
+        "Med et budsjett på {budget} per år (i dag {today_cost}) anslås forventede pasientdøgn "
+        "uten behandling å falle fra {unmet_today} til {unmet_plan} per år.",
+        "With a budget of {budget} a year (today {today_cost}), expected patient-days without "
+        "treatment fall from {unmet_today} to {unmet_plan} a year.",
+    ),
+    # dataset
+    "dataset_lead": (
+        "Datasettet «{title}» for {country} per {as_of}, beløp i {currency}.",
+        "The dataset “{title}” for {country} as of {as_of}, money in {currency}.",
+    ),
+    "table_counts": ("Rader per tabell", "Rows per table"),
+    "table_criticality": ("Virkestoff etter kritikalitet", "Substances by criticality"),
+    # days of supply
+    "dos_lead": (
+        "Lager per ledd i forsyningskjeden delt på gjennomsnittlig nasjonalt forbruk. "
+        "{low} vitale virkestoff har under {days} dagers samlet dekning.",
+        "Stock at each tier of the supply chain divided by mean national demand. "
+        "{low} vital substances have less than {days} days of supply in total.",
+    ),
+    "dos_table": (
+        "Dager lagerdekning per virkestoff, lavest først",
+        "Days of supply by substance, lowest first",
+    ),
+    "dos_chart": (
+        "Dager lagerdekning per ledd for de {n} vitale og viktige virkestoffene med lavest dekning",
+        "Days of supply by tier for the {n} vital and essential substances with the least cover",
+    ),
+    "dos_axis": ("Dager forbruk", "Days of demand"),
+    "tier_producer": ("Produsent", "Producer"),
+    "tier_preparedness": ("Beredskapslager", "Preparedness stock"),
+    "tier_wholesale": ("Grossist", "Wholesale"),
+    "tier_hospital": ("Sykehus", "Hospital"),
+    "tier_pharmacy": ("Apotek", "Pharmacy"),
+    # vulnerability
+    "vuln_lead": (
+        "Sårbarhetspoeng 0–100 per virkestoff, forklart med bidraget fra hver faktor. "
+        "{high} virkestoff har poeng ≥ {threshold}.",
+        "Vulnerability score 0–100 per substance, explained by each factor's contribution. "
+        "{high} substances score ≥ {threshold}.",
+    ),
+    "vuln_heatmap": (
+        "Gjennomsnittlig eksponering (0–100 %) per faktor og ATC-gruppe; siste kolonne er "
+        "gruppens gjennomsnittlige poengsum",
+        "Mean exposure (0–100 %) of each factor by ATC group; the last column is the group's "
+        "mean score",
+    ),
+    "vuln_top": ("De mest sårbare virkestoffene", "The most vulnerable substances"),
+    "vuln_groups": ("Sårbarhet per ATC-gruppe", "Vulnerability by ATC group"),
+    "vuln_all": ("Alle virkestoff med faktorbidrag", "All substances with factor contributions"),
+    "vuln_factor_axis": ("Faktor", "Factor"),
+    "vuln_group_axis": ("ATC-gruppe", "ATC group"),
+    # scenarios
+    "scen_lead": (
+        "Scenariobiblioteket simulert med {n} trekk hver over {horizon} dager (Monte Carlo, "
+        "frø {seed}). Pasientdøgn uten behandling = udekket DDD.",
+        "The scenario library simulated with {n} draws each over {horizon} days (Monte Carlo, "
+        "seed {seed}). Patient-days without treatment = unmet DDD.",
+    ),
+    "scen_table": ("Utfall per scenario", "Outcome by scenario"),
+    "scen_worst": (
+        "Verst rammede virkestoff per scenario",
+        "Worst-affected substances by scenario",
+    ),
+    "scen_chart": (
+        "Kritikalitetsvektede pasientdøgn uten behandling per scenario (snitt, 5–95 %)",
+        "Criticality-weighted patient-days without treatment by scenario (mean, 5–95 %)",
+    ),
+    "scen_axis": ("Vektede pasientdøgn uten behandling", "Weighted patient-days without treatment"),
+    # frontier
+    "front_lead": (
+        "Forventet tap mot årlig budsjett. Dagens plan (lager og avtaler) er markert; den "
+        "valgte planen ligger på {budget}.",
+        "Expected loss against the annual budget. Today's plan (stock and agreements) is "
+        "marked; the chosen plan is at {budget}.",
+    ),
+    "front_chart": ("Budsjett → forventet tap", "Budget → expected loss"),
+    "front_table": ("Punkter på fronten", "Frontier points"),
+    "front_x": ("Årlig budsjett ({currency})", "Annual budget ({currency})"),
+    "front_y": ("Forventet tap per år ({currency})", "Expected loss per year ({currency})"),
+    "front_y2": ("P(mangel på vitalt legemiddel)", "P(shortage of a vital medicine)"),
+    "front_today": ("Dagens plan", "Today's plan"),
+    "front_chosen": ("Valgt plan", "Chosen plan"),
+    "front_line": ("Optimal plan", "Optimal plan"),
+    # recommendations
+    "rec_lead": (
+        "Anbefalt lager i uker forbruk og avtaler med innenlandske produsenter ved et budsjett "
+        "på {budget} per år. {changed} virkestoff får endret beredskap.",
+        "Recommended stock in weeks of demand and agreements with domestic producers at a "
+        "budget of {budget} a year. The preparedness of {changed} substances changes.",
+    ),
+    "rec_table": (
+        "Anbefaling per virkestoff (endringer først)",
+        "Recommendation by substance (changes first)",
+    ),
+    "rec_summary": ("Dagens plan mot anbefalt plan", "Today's plan against the recommended plan"),
+    "rec_lines": ("Belastning av produksjonslinjer", "Production line load"),
+    "rec_chart": ("Lager i uker: i dag og anbefalt", "Stock in weeks: today and recommended"),
+    "weeks": ("Uker", "Weeks"),
+    # offers
+    "offers_lead": (
+        "Hva hvert innenlandske tilbud er verdt for landet: unngått tap per krone i avgift ved "
+        "valgt budsjett.",
+        "What each domestic offer is worth to the country: loss avoided per unit of fee at the "
+        "chosen budget.",
+    ),
+    "offers_table": ("Tilbud rangert etter verdi", "Offers ranked by value"),
+    "offers_chart": ("Unngått tap per krone i avgift", "Loss avoided per unit of fee"),
+    # shortages
+    "short_lead": (
+        "{n} åpne mangelvarsler med responsplan: gapet dag for dag og tiltakene som fyller det.",
+        "{n} open shortage notices with a response plan: the gap day by day and the actions "
+        "that fill it.",
+    ),
+    "short_none": ("Ingen åpne mangelvarsler.", "No open shortage notices."),
+    "short_table": ("Åpne varsler", "Open notices"),
+    "short_actions": ("Tiltak for {notice}", "Actions for {notice}"),
+    "short_chart_all": (
+        "Dekning per tiltak mot behov, dag for dag (velg varsel i menyen)",
+        "Coverage by action against demand, day by day (choose the notice in the menu)",
+    ),
+    "short_day_axis": ("Dag etter start", "Day from start"),
+    "short_ddd_axis": ("DDD per dag", "DDD per day"),
+    "short_demand": ("Behov", "Demand"),
+    "short_uncovered": ("Udekket", "Uncovered"),
+    # industry
+    "ind_lead": (
+        "Eksport, import og selvforsyning for helseindustrien.",
+        "Exports, imports and self-sufficiency of the health industry.",
+    ),
+    # methods
+    "methods_lead": (
+        "Slik er tallene beregnet, med parameterne og kildene for denne kjøringen.",
+        "How the figures are computed, with the parameters and sources of this run.",
+    ),
+    "methods_sources": ("Kilder i datasettet", "Sources in the dataset"),
+    "methods_parameters": ("Parametere for kjøringen", "Parameters of this run"),
+    "methods_models": ("Modeller", "Models"),
+    "method_dos": (
+        "Lagerdekning: lager (DDD) i hvert ledd delt på gjennomsnittlig nasjonalt forbruk "
+        "(DDD/dag). 1 DDD ≈ ett pasientdøgn (WHO ATC/DDD).",
+        "Days of supply: stock (DDD) at each tier divided by mean national demand (DDD/day). "
+        "1 DDD ≈ one patient-day of treatment (WHO ATC/DDD).",
+    ),
+    "method_risk": (
+        "Sårbarhet: forklarbar indeks 0–100 med faste normaliseringsankre og vekter, etter "
+        "EUs metode for sårbarhetsvurdering av kritiske legemidler.",
+        "Vulnerability: an explainable 0–100 index with fixed normalisation anchors and weights, "
+        "after the EU's vulnerability-assessment methodology for critical medicines.",
+    ),
+    "method_sim": (
+        "Scenarioer: Monte Carlo-simulering av avbrudd gjennom lager i alle ledd, andre "
+        "pakninger, beredskapslager, innenlandsk produksjon og terapeutiske alternativer; "
+        "start i stasjonær tilstand.",
+        "Scenarios: Monte-Carlo simulation of disruptions through stock at every tier, other "
+        "packs, preparedness stock, domestic surge production and therapeutic alternatives; "
+        "started from the stationary state.",
+    ),
+    "method_plan": (
+        "Beredskapsplan: blandet heltallsprogram (HiGHS) som velger lageruker og avtale per "
+        "virkestoff innen budsjettet og linjekapasitetene (Tomlin 2006; Lücker & Seifert 2017).",
+        "Preparedness plan: a mixed-integer programme (HiGHS) choosing stock weeks and an "
+        "agreement per substance within the budget and line capacities (Tomlin 2006; Lücker & "
+        "Seifert 2017).",
+    ),
+    "method_budget": (
+        "Standardbudsjett: {share} av dagens årlige beredskapskostnad (holdekostnad for "
+        "beredskapslageret + avgifter for aktive avtaler) = {budget}.",
+        "Default budget: {share} of today's annual preparedness cost (holding cost of the "
+        "preparedness stock + fees of active agreements) = {budget}.",
+    ),
+    "method_respond": (
+        "Responsplan: gapet (behov − gjenværende forsyning) fylles dag for dag i fast "
+        "prioritert rekkefølge; terapeutiske alternativer flagges for klinisk vurdering.",
+        "Response plan: the gap (demand − remaining supply) is filled day by day in a fixed "
+        "order of priority; therapeutic alternatives are flagged for clinical review.",
+    ),
+    "method_industry": (
+        "Industri: SSBs utenrikshandelstabeller (08801, 08799) etter varegruppe; "
+        "selvforsyning = innenlandsk kapasitet mot nasjonalt forbruk.",
+        "Industry: Statistics Norway's external-trade tables (08801, 08799) by commodity "
+        "group; self-sufficiency = domestic capacity against national demand.",
+    ),
+    "not_installed": (
+        "modulen {module} finnes ikke ennå",
+        "the module {module} is not present yet",
+    ),
+}
+
+#: Vulnerability factor key → (bokmål, English) label (English as in ``beredt.risk``).
+FACTOR_LABELS: dict[str, tuple[str, str]] = {
+    "criticality": ("Kritikalitet", "Criticality"),
+    "suppliers": ("Leverandører", "Suppliers"),
+    "market_concentration": ("Markedskonsentrasjon", "Market concentration"),
+    "api_concentration": ("Landkonsentrasjon virkestoff (API)", "API country concentration"),
+    "fdf_concentration": ("Landkonsentrasjon ferdigvare", "Finished-dose country concentration"),
+    "export_restriction": ("Eksportrestriksjoner", "Export-restriction exposure"),
+    "stock_cover": ("Lagerdekning", "Stock cover"),
+    "domestic_coverage": ("Innenlandsk dekning", "Domestic coverage"),
+    "shortage_count": ("Mangelvarsler", "Shortage notices"),
+    "shortage_days": ("Mangeldager", "Shortage days"),
+    "other_products": ("Andre pakninger", "Other packs"),
+    "therapeutic_alternatives": ("Terapeutiske alternativer", "Therapeutic alternatives"),
+}
+
+
+def factor_label(key: str, english: str | None = None) -> Text:
+    """Label of a vulnerability factor (falls back to the risk package's English label)."""
+    pair = FACTOR_LABELS.get(key)
+    if pair:
+        return plain(*pair)
+    return same(english or key)

@@ -1,0 +1,322 @@
+"""The main job: from a dataset bundle to the national preparedness report (issue 8).
+
+Stages, in order (each timed; timings go to ``run.json``):
+
+1. ``store`` — create or upgrade the store, import the bundle (replacing what it held), load the
+   analytic snapshot;
+2. ``status`` — days of supply by tier;
+3. ``risk`` — vulnerability score of every substance (:mod:`beredt.risk`);
+4. ``scenarios`` — every scenario file of the library (``beredt/scenarios/*.toml``) through the
+   Monte-Carlo simulator (:mod:`beredt.sim`);
+5. ``plan`` — preparedness optimised at the budget (:mod:`beredt.plan`); the default budget is
+   :data:`DEFAULT_BUDGET_SHARE` × today's annual preparedness cost (holding cost of the
+   preparedness stock + fees of active agreements), "the same money, spent best";
+6. ``frontier`` — the budget → expected-loss frontier around it;
+7. ``respond`` — a response plan for every open shortage notice (:mod:`beredt.respond`);
+8. ``industry`` — industry indicators (:mod:`beredt.industry`);
+9. ``report`` — ``report.html``, ``report.xlsx``, ``results.json``, ``run.json``.
+
+Each capability is called through its public API only. A capability absent from this
+installation (its module or public function missing) is recorded and its section says "not
+available"; a capability that is present but fails raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+import platform
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+import beredt
+from beredt.domain.bundle import Bundle
+from beredt.domain.dataset import Dataset
+from beredt.report.analyses import Analyses, RunParameters
+from beredt.report.build import build_report, raw_results
+from beredt.report.document import results_document
+from beredt.report.html import render_report
+from beredt.report.xlsx import write_workbook
+
+#: Default Monte-Carlo draws per scenario file (chosen so the sample run fits in 3 minutes).
+DEFAULT_SCENARIOS = 1000
+
+#: Default budget = this share × today's annual preparedness cost (see the module docstring).
+DEFAULT_BUDGET_SHARE = 1.0
+
+#: Stage key → (bokmål, English) label, in run order.
+STAGES: dict[str, tuple[str, str]] = {
+    "store": ("Lagre og importere datasett", "Store and import the bundle"),
+    "status": ("Lagerdekning", "Days of supply"),
+    "risk": ("Sårbarhet", "Vulnerability"),
+    "scenarios": ("Scenariobibliotek", "Scenario library"),
+    "plan": ("Optimering ved budsjettet", "Optimise at the budget"),
+    "frontier": ("Budsjettfront", "Budget frontier"),
+    "respond": ("Responsplaner", "Shortage responses"),
+    "industry": ("Industriindikatorer", "Industry indicators"),
+    "report": ("Skrive rapporten", "Write the report"),
+}
+
+
+class StageReporter(Protocol):
+    """Receives the pipeline's progress: a stage starts, advances and finishes."""
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        """Stage `stage` begins (`total` units of work when known)."""
+
+    def advance(self, done: int, total: int) -> None:
+        """The current stage has finished `done` of `total` units."""
+
+    def finish(self, stage: str, seconds: float, note: str = "") -> None:
+        """Stage `stage` ended after `seconds` (`note`: e.g. "not available")."""
+
+
+class _Silent:
+    def start(self, stage: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, done: int, total: int) -> None:
+        pass
+
+    def finish(self, stage: str, seconds: float, note: str = "") -> None:
+        pass
+
+
+class MissingBundle(FileNotFoundError):
+    """The bundle folder (or its bundle.toml) does not exist."""
+
+
+def default_bundle_path() -> Path:
+    """The sample bundle shipped with the package (``beredt/data/sample-no``)."""
+    return Path(str(resources.files("beredt") / "data" / "sample-no"))
+
+
+def default_scenario_dir() -> Path:
+    """The scenario library shipped with the package (``beredt/scenarios``)."""
+    return Path(str(resources.files("beredt") / "scenarios"))
+
+
+def check_bundle_folder(path: Path) -> Path:
+    """`path` if it holds a bundle.toml; else :class:`MissingBundle` naming the missing folder."""
+    if not path.is_dir():
+        raise MissingBundle(f"bundle folder {path} does not exist")
+    if not (path / "bundle.toml").is_file():
+        raise MissingBundle(f"bundle folder {path} has no bundle.toml")
+    return path
+
+
+def derive_seed(seed: int, *labels: str) -> int:
+    """A seed in [0, 2³¹) for one stage or scenario, derived from the run's seed by SHA-256."""
+    text = ":".join([str(seed), *labels]).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:4], "big") >> 1
+
+
+@dataclass
+class RunOptions:
+    """What ``beredt run`` was asked to do."""
+
+    bundle: Path | None = None
+    out: Path = Path("out")
+    lang: str = "nb"
+    db: str | None = None
+    scenario_dir: Path | None = None
+    parameters: RunParameters = field(default_factory=RunParameters)
+
+
+@dataclass
+class StageTiming:
+    """Wall time of one stage and what happened in it."""
+
+    stage: str
+    seconds: float
+    note: str = ""
+
+
+@dataclass
+class RunResult:
+    """The files written and how long each stage took."""
+
+    out: Path
+    report_html: Path
+    report_xlsx: Path
+    results_json: Path
+    run_json: Path
+    timings: list[StageTiming]
+    analyses: Analyses
+    absent: dict[str, str]
+
+    @property
+    def total_seconds(self) -> float:
+        """Wall time of all stages together."""
+        return sum(t.seconds for t in self.timings)
+
+
+# --- capabilities ------------------------------------------------------------------------------
+def capability(module: str, *names: str) -> tuple[ModuleType | None, str | None]:
+    """Import `module` and check it offers `names`; (None, reason) when it is genuinely absent.
+
+    Only a missing module (or a missing public name) counts as absent; an error raised while
+    importing a present module propagates.
+    """
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None, f"module {module} is not installed"
+        raise
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        return None, f"{module} does not provide {', '.join(missing)}"
+    return mod, None
+
+
+class _Clock:
+    def __init__(self, reporter: StageReporter) -> None:
+        self.reporter = reporter
+        self.timings: list[StageTiming] = []
+        self.note = ""
+
+    @contextmanager
+    def stage(self, key: str, total: int | None = None) -> Iterator[_Clock]:
+        self.note = ""
+        self.reporter.start(key, total)
+        started = time.perf_counter()
+        yield self
+        seconds = time.perf_counter() - started
+        self.timings.append(StageTiming(key, seconds, self.note))
+        self.reporter.finish(key, seconds, self.note)
+
+    def progress(self) -> Callable[[int, int], None]:
+        return self.reporter.advance
+
+
+# --- stages --------------------------------------------------------------------------------
+def load_into_store(bundle: Bundle, url: str | None) -> tuple[Dataset, str, int]:
+    """Create/upgrade the store, import `bundle` (replacing any dataset), load its snapshot."""
+    from beredt.store import Store
+
+    store = Store(url)
+    try:
+        store.init()
+        generation = store.import_bundle(bundle, replace=not store.is_empty(), who="beredt run")
+        dataset = store.load_dataset(bundle.meta.as_of)
+        return dataset, store.display_url, generation
+    finally:
+        store.dispose()
+
+
+def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> RunResult:
+    """Run every stage and write the report files into ``options.out``."""
+    from beredt.ingest.bundle import read_bundle
+
+    reporter = reporter or _Silent()
+    clock = _Clock(reporter)
+    params = options.parameters
+    started_at = dt.datetime.now(dt.UTC)
+    bundle_path = check_bundle_folder(options.bundle or default_bundle_path())
+    absent: dict[str, str] = {}
+
+    with clock.stage("store"):
+        bundle = read_bundle(bundle_path)
+        dataset, store_url, generation = load_into_store(bundle, options.db)
+        clock.note = f"generation {generation}"
+    analyses = Analyses(dataset=dataset, parameters=params, absent=absent)
+
+    with clock.stage("status"):
+        dataset.stock_ddd_by_tier()
+
+    with clock.stage("risk"):
+        risk, reason = capability("beredt.risk", "score")
+        if risk is None:
+            absent["risk"] = reason or ""
+            clock.note = "not available"
+        else:
+            analyses.risk = risk.score(dataset)
+
+    from beredt.report import stages
+
+    with clock.stage("scenarios"):
+        stages.run_scenarios(analyses, options.scenario_dir or default_scenario_dir(), clock)
+    with clock.stage("plan"):
+        stages.run_plan(analyses, clock)
+    with clock.stage("frontier"):
+        stages.run_frontier(analyses, clock)
+    with clock.stage("respond"):
+        stages.run_responses(analyses, clock)
+    with clock.stage("industry"):
+        industry, reason = capability("beredt.industry", "industry_indicators", "report_tables")
+        if industry is None:
+            absent["industry"] = reason or ""
+            clock.note = "not available"
+        else:
+            analyses.industry = industry.industry_indicators(dataset)
+
+    out = options.out
+    with clock.stage("report"):
+        out.mkdir(parents=True, exist_ok=True)
+        report = build_report(analyses, bundle_path)
+        html_path = out / "report.html"
+        html_path.write_text(render_report(report, options.lang), encoding="utf-8")
+        xlsx_path = write_workbook(report, out / "report.xlsx", options.lang)
+        document, timings_inside = results_document(report, raw_results(analyses))
+        results_path = out / "results.json"
+        text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        results_path.write_text(text, encoding="utf-8")
+    run_path = out / "run.json"
+    run_doc = {
+        "software_version": beredt.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "bundle": str(bundle_path),
+        "store": store_url,
+        "store_generation": generation,
+        "lang": options.lang,
+        "out": str(out),
+        "parameters": asdict(params),
+        "stages": [asdict(t) for t in clock.timings],
+        "total_seconds": sum(t.seconds for t in clock.timings),
+        "timings_from_results": timings_inside,
+        "absent": absent,
+        "files": [p.name for p in (html_path, xlsx_path, results_path, run_path)],
+    }
+    run_path.write_text(json.dumps(run_doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return RunResult(
+        out=out,
+        report_html=html_path,
+        report_xlsx=xlsx_path,
+        results_json=results_path,
+        run_json=run_path,
+        timings=clock.timings,
+        analyses=analyses,
+        absent=absent,
+    )
+
+
+def stage_label(stage: str, lang: str) -> str:
+    """The stage's label in `lang`."""
+    nb, en = STAGES[stage]
+    return nb if lang == "nb" else en
+
+
+def stage_keys() -> Sequence[str]:
+    """Stage keys in run order."""
+    return tuple(STAGES)
+
+
+def describe(result: RunResult) -> dict[str, Any]:
+    """A short summary of a run (for the CLI's final lines)."""
+    return {
+        "report": str(result.report_html),
+        "total_seconds": result.total_seconds,
+        "absent": result.absent,
+    }

@@ -1,0 +1,165 @@
+"""Industry section: exports against the target, trade balance, self-sufficiency (issue 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from beredt.report.analyses import Analyses
+from beredt.report.fmt import LANGS
+from beredt.report.i18n import plain, same, t
+from beredt.report.model import Column, Figure, Section, Table, unavailable
+
+#: Target series shown first in the chart (the trade statistics' pharmaceutical group, else all).
+PREFERRED_SERIES = ("trade:pharmaceuticals", "trade:total", "industry")
+
+
+def _chart_series(result: Any) -> str | None:
+    available = {tp.series: tp for tp in result.targets}
+    for series in PREFERRED_SERIES:
+        tp = available.get(series)
+        if tp is not None and not tp.path.empty and tp.path["actual"].notna().any():
+            return series
+    return None
+
+
+def industry_section(analyses: Analyses) -> Section:
+    """Tables and charts of :func:`beredt.industry.industry_indicators`."""
+    result = analyses.industry
+    if result is None:
+        return unavailable("industry", analyses.absent.get("industry", "industry not computed"))
+    from beredt.industry import report_tables
+    from beredt.industry.charts import exports_target_figure, self_sufficiency_figure
+    from beredt.report.charts import png_bytes
+
+    currency = analyses.dataset.currency
+    section = Section("industry")
+    section.paragraphs.append(t("ind_lead"))
+    section.paragraphs.extend(same(note) for note in result.notes)
+    tables = report_tables(result)
+    series = _chart_series(result)
+    if series is not None:
+        target = result.target(series)
+        section.figures.append(
+            Figure(
+                "exports_target",
+                plain(f"Eksport mot målet ({series})", f"Exports against the target ({series})"),
+                png={
+                    lang: png_bytes(exports_target_figure(target, currency, lang)) for lang in LANGS
+                },
+            )
+        )
+    if len(result.self_sufficiency.by_group):
+        section.figures.append(
+            Figure(
+                "self_sufficiency",
+                plain(
+                    "Selvforsyning av viktige legemidler etter ATC-gruppe",
+                    "Self-sufficiency in essential medicines by ATC group",
+                ),
+                png={lang: png_bytes(self_sufficiency_figure(result, lang)) for lang in LANGS},
+            )
+        )
+    specs: list[tuple[str, Any, list[Column]]] = [
+        (
+            "targets",
+            plain("Vekst mot målet", "Growth against the target"),
+            [
+                Column("series"),
+                Column("base_year", "year"),
+                Column("base_value", "money"),
+                Column("target_year", "year"),
+                Column("factor", "float"),
+                Column("target_value", "money"),
+                Column("required_cagr", "pct"),
+                Column("latest_year", "year"),
+                Column("latest_value", "money"),
+                Column("achieved_cagr", "pct"),
+                Column("gap_at_latest", "money"),
+                Column("on_track", "bool"),
+                Column("note"),
+            ],
+        ),
+        (
+            "trade_by_group",
+            plain("Eksport, import og balanse etter varegruppe", "Exports, imports and balance"),
+            [
+                Column("group"),
+                Column("year", "year"),
+                Column("exports", "money"),
+                Column("imports", "money"),
+                Column("balance", "money"),
+                Column("export_import_ratio", "pct", plain("Eksport/import", "Exports/imports")),
+                Column("months", "int", plain("Måneder", "Months")),
+            ],
+        ),
+        (
+            "exports_by_destination",
+            plain("Eksport etter mottakerland", "Exports by destination"),
+            [
+                Column("year", "year"),
+                Column("partner_country", "text", plain("Land", "Country")),
+                Column("exports", "money"),
+                Column("share", "pct"),
+            ],
+        ),
+        (
+            "self_sufficiency_groups",
+            plain("Selvforsyning etter ATC-gruppe", "Self-sufficiency by ATC group"),
+            [
+                Column("atc_group"),
+                Column("atc_group_name", "text", plain("Gruppenavn", "Group name")),
+                Column("substances", "int", plain("Virkestoff", "Substances")),
+                Column("demand_ddd_per_day", "ddd"),
+                Column("qualified_ratio", "pct", plain("Kvalifisert dekning", "Qualified cover")),
+                Column(
+                    "qualified_joint_ratio",
+                    "pct",
+                    plain("Kvalifisert, delte linjer", "Qualified, shared lines"),
+                ),
+                Column("agreed_ratio", "pct", plain("Dekning under avtale", "Cover by agreement")),
+                Column(
+                    "substances_without_domestic_option",
+                    "int",
+                    plain("Uten innenlandsk alternativ", "No domestic option"),
+                ),
+            ],
+        ),
+        (
+            "vital_no_domestic_option",
+            plain(
+                "Vitale virkestoff uten innenlandsk alternativ",
+                "Vital substances with no domestic option",
+            ),
+            [
+                Column("atc_code"),
+                Column("name"),
+                Column("atc_group"),
+                Column("demand_ddd_per_day", "ddd"),
+                Column("who_essential", "bool", plain("WHO essensiell", "WHO essential")),
+            ],
+        ),
+        (
+            "industry",
+            plain("Industritall", "Industry figures"),
+            [
+                Column("year", "year"),
+                Column("companies", "int"),
+                Column("employees", "int"),
+                Column("exports_value", "money", plain("Eksportinntekter", "Export revenue")),
+                Column(
+                    "exports_per_employee",
+                    "money",
+                    plain("Eksport per ansatt", "Exports per employee"),
+                ),
+                Column("source"),
+            ],
+        ),
+    ]
+    for key, title, columns in specs:
+        frame = tables.get(key, pd.DataFrame())
+        section.tables.append(Table.from_frame(key, title, frame, columns))
+    section.data["chart_series"] = series
+    section.data["currency"] = currency
+    return section

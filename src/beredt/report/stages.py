@@ -1,0 +1,135 @@
+"""Pipeline stages that call the simulator, the optimiser and the response planner.
+
+Each stage checks that its capability is present (:func:`beredt.report.pipeline.capability`),
+records it in ``analyses.absent`` when it is not, and otherwise calls its public API with the
+run's parameters and a seed derived from the run's seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from beredt.report.analyses import Analyses, ScenarioOutcome
+
+
+def _absent(analyses: Analyses, clock: Any, key: str, reason: str | None) -> None:
+    analyses.absent[key] = reason or "not available"
+    clock.note = "not available"
+
+
+def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
+    """Simulate the background (hazards from the data only) and every scenario file of the library.
+
+    A file that names sites, companies, countries, products or ATC codes this dataset lacks is
+    skipped with its problems recorded (the library is written for the sample bundle).
+    """
+    from beredt.report.pipeline import capability, derive_seed
+
+    sim, reason = capability(
+        "beredt.sim", "simulate", "load_scenario", "check_scenario", "Scenario"
+    )
+    if sim is None:
+        _absent(analyses, clock, "scenarios", reason)
+        return
+    params = analyses.parameters
+    dataset = analyses.dataset
+    library: list[tuple[str, Any, str]] = [
+        (
+            "background",
+            sim.Scenario(
+                name="background",
+                description="Background hazards from the data only: site outages and export "
+                "restrictions at their historical rates, no forced event.",
+            ),
+            "",
+        )
+    ]
+    files = sorted(scenario_dir.glob("*.toml")) if scenario_dir.is_dir() else []
+    library.extend((f.stem, sim.load_scenario(f), f.name) for f in files)
+    applicable: list[tuple[str, Any, str]] = []
+    for key, scenario, file in library:
+        problems = sim.check_scenario(scenario, dataset)
+        if problems:
+            analyses.scenarios_skipped.append(
+                {
+                    "key": key,
+                    "file": file,
+                    "reason": "; ".join(f"{p.field}: {p.reason}" for p in problems[:3])
+                    + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""),
+                }
+            )
+        else:
+            applicable.append((key, scenario, file))
+    n = params.scenarios
+    total = n * len(applicable)
+    outcomes: list[ScenarioOutcome] = []
+    report = clock.progress()
+    for i, (key, scenario, file) in enumerate(applicable):
+
+        def progress(done: int, _total: int, offset: int = i * n) -> None:
+            report(offset + done, total)
+
+        result = sim.simulate(
+            dataset,
+            scenario,
+            n_scenarios=n,
+            horizon_days=params.horizon_days,
+            seed=derive_seed(params.seed, "scenario", key),
+            progress=progress,
+        )
+        outcomes.append(
+            ScenarioOutcome(
+                key=key,
+                name=scenario.name or key,
+                description=scenario.description or "",
+                path=file,
+                result=result,
+            )
+        )
+    analyses.scenarios = outcomes
+    clock.note = f"{len(outcomes)} scenarios" + (
+        f", {len(analyses.scenarios_skipped)} skipped" if analyses.scenarios_skipped else ""
+    )
+
+
+def run_plan(analyses: Analyses, clock: Any) -> None:
+    """Optimise preparedness at the budget."""
+    from beredt.report.pipeline import capability
+
+    plan, reason = capability("beredt.plan", "build_plan_model")
+    if plan is None:
+        _absent(analyses, clock, "plan", reason)
+        return
+    raise NotImplementedError  # wired when beredt.plan lands
+
+
+def run_frontier(analyses: Analyses, clock: Any) -> None:
+    """The budget frontier around the chosen budget."""
+    if analyses.plan is None:
+        _absent(analyses, clock, "frontier", analyses.absent.get("plan", "no plan"))
+        return
+    raise NotImplementedError
+
+
+def run_responses(analyses: Analyses, clock: Any) -> None:
+    """A response plan for every open shortage notice, in notice-id order."""
+    from beredt.report.pipeline import capability, derive_seed
+
+    respond, reason = capability("beredt.respond", "plan_response", "ResponseParams")
+    if respond is None:
+        _absent(analyses, clock, "respond", reason)
+        return
+    dataset = analyses.dataset
+    notices = sorted(str(n) for n in dataset.open_shortages["notice_id"])
+    report = clock.progress()
+    plans = []
+    for i, notice_id in enumerate(notices):
+        report(i, len(notices))
+        params = respond.ResponseParams(
+            seed=derive_seed(analyses.parameters.seed, "respond", notice_id)
+        )
+        plans.append(respond.plan_response(dataset, notice_id, params))
+    report(len(notices), len(notices))
+    analyses.responses = plans
+    clock.note = f"{len(plans)} notices"

@@ -1,0 +1,153 @@
+"""The report's tables as an Excel workbook (openpyxl): one sheet per section.
+
+Each sheet starts with the section title and its texts in the chosen language, then the key
+figures, then every table as a named Excel table (``T_<section>_<table>``, with filter buttons)
+holding the raw numbers with number formats, then the section's PNG charts beside the tables.
+Values equal those in ``results.json``; a missing value is an empty cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image as XlImage
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table as XlTable
+from openpyxl.worksheet.table import TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from beredt.report.i18n import section_title, sheet_name, t
+from beredt.report.model import Kpi, Report, Section, Table
+
+#: Excel number formats per value kind.
+NUMBER_FORMATS: dict[str, str] = {
+    "int": "#,##0",
+    "ddd": "#,##0",
+    "money": "#,##0",
+    "float": "#,##0.00",
+    "float1": "#,##0.0",
+    "float2": "#,##0.00",
+    "float3": "0.000",
+    "days": "#,##0.0",
+    "score": "0.0",
+    "pct": "0.0%",
+    "year": "0",
+}
+_TITLE = Font(bold=True, size=14, color="1F4E79")
+_SUBTITLE = Font(bold=True, size=11)
+_NOTE = Font(italic=True, color="5B6776")
+_WARN = Font(italic=True, color="9C2A00")
+_HEAD_FILL = PatternFill("solid", fgColor="EEF2F6")
+
+
+def table_name(section_key: str, table_key: str) -> str:
+    """The Excel table's display name (unique in the workbook, letters, digits, underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"T_{section_key}_{table_key}")
+
+
+def _cell_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _unique_headers(table: Table, lang: str) -> list[str]:
+    seen: set[str] = set()
+    headers = []
+    for column in table.columns:
+        label = column.header[lang].strip() or column.key
+        if label in seen:
+            label = f"{label} ({column.key})"
+        seen.add(label)
+        headers.append(label)
+    return headers
+
+
+def _write_table(ws: Worksheet, row: int, section: Section, table: Table, lang: str) -> int:
+    ws.cell(row=row, column=1, value=table.title[lang]).font = _SUBTITLE
+    row += 1
+    if table.note:
+        ws.cell(row=row, column=1, value=table.note[lang]).font = _NOTE
+        row += 1
+    headers = _unique_headers(table, lang)
+    for j, label in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=j, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+    header_row = row
+    for values in table.rows:
+        row += 1
+        for j, column in enumerate(table.columns, start=1):
+            cell = ws.cell(row=row, column=j, value=_cell_value(values[column.key]))
+            fmt = NUMBER_FORMATS.get(column.kind)
+            if fmt:
+                cell.number_format = fmt
+    if table.rows:
+        ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
+        xl_table = XlTable(displayName=table_name(section.key, table.key), ref=ref)
+        xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(xl_table)
+    else:
+        row += 1
+        ws.cell(row=row, column=1, value=t("empty_table")[lang]).font = _NOTE
+    return row + 2
+
+
+def _write_kpis(ws: Worksheet, row: int, kpis: list[Kpi], lang: str) -> int:
+    for kpi in kpis:
+        ws.cell(row=row, column=1, value=kpi.label[lang])
+        cell = ws.cell(row=row, column=2, value=_cell_value(kpi.value))
+        fmt = NUMBER_FORMATS.get(kpi.kind)
+        if fmt:
+            cell.number_format = fmt
+        row += 1
+    return row + 1
+
+
+def _write_section(ws: Worksheet, section: Section, lang: str) -> None:
+    ws.cell(row=1, column=1, value=section_title(section.key)[lang]).font = _TITLE
+    row = 3
+    if not section.available:
+        reason = section.reason or ""
+        text = t("not_available_reason", reason={"nb": reason, "en": reason})[lang]
+        ws.cell(row=row, column=1, value=text).font = _WARN
+        return
+    for paragraph in section.paragraphs:
+        cell = ws.cell(row=row, column=1, value=paragraph[lang])
+        cell.alignment = Alignment(wrap_text=False)
+        row += 1
+    if section.paragraphs:
+        row += 1
+    if section.kpis:
+        row = _write_kpis(ws, row, section.kpis, lang)
+    widest = 1
+    for table in section.tables:
+        row = _write_table(ws, row, section, table, lang)
+        widest = max(widest, len(table.columns))
+    for j in range(1, widest + 1):
+        ws.column_dimensions[get_column_letter(j)].width = 16 if j > 1 else 22
+    anchor_row = 3
+    for figure in section.figures:
+        if figure.png is None:
+            continue
+        image = XlImage(io.BytesIO(figure.png[lang]))
+        ws.add_image(image, f"{get_column_letter(widest + 2)}{anchor_row}")
+        anchor_row += max(20, int(image.height / 20) + 2)
+
+
+def write_workbook(report: Report, path: Path, lang: str) -> Path:
+    """Write the workbook: one sheet per section, in report order."""
+    workbook = Workbook()
+    default = workbook.active
+    for section in report.sections:
+        ws = workbook.create_sheet(sheet_name(section.key, lang))
+        _write_section(ws, section, lang)
+    if default is not None:
+        workbook.remove(default)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.properties.creator = "Beredt"
+    workbook.save(path)
+    return path

@@ -1,0 +1,174 @@
+"""Report building blocks: texts, number formats, seeds, timing split, capability checks, errors."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from beredt.cli import get_app
+from beredt.report import SECTION_ORDER, default_bundle_path
+from beredt.report.document import split_timings
+from beredt.report.fmt import NBSP, Num, format_money, format_value
+from beredt.report.i18n import COLUMNS, MESSAGES, SECTIONS, SHEETS, sheet_name, t
+from beredt.report.model import Column, Figure, Table, clean_cell
+from beredt.report.pipeline import (
+    STAGES,
+    MissingBundle,
+    capability,
+    check_bundle_folder,
+    derive_seed,
+)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_section_has_titles_and_sheet_names_in_both_languages() -> None:
+    assert tuple(SECTIONS) == SECTION_ORDER
+    assert set(SHEETS) == set(SECTIONS)
+    for key in SECTION_ORDER:
+        for lang in ("nb", "en"):
+            name = sheet_name(key, lang)
+            assert 0 < len(name) <= 31, (key, lang)
+            assert not re.search(r"[\[\]:*?/\\]", name), name
+        assert len({sheet_name(k, "nb") for k in SECTION_ORDER}) == len(SECTION_ORDER)
+        assert len({sheet_name(k, "en") for k in SECTION_ORDER}) == len(SECTION_ORDER)
+
+
+def test_messages_have_the_same_placeholders_in_both_languages() -> None:
+    for key, (nb, en) in MESSAGES.items():
+        assert nb.strip(), key
+        assert en.strip(), key
+        assert _fields(nb) == _fields(en), key
+    for key, (nb, en) in {**COLUMNS, **SECTIONS}.items():
+        assert nb.strip(), key
+        assert en.strip(), key
+    assert set(STAGES) >= {"store", "risk", "scenarios", "plan", "respond", "report"}
+
+
+def test_numbers_are_written_the_way_each_language_writes_them() -> None:
+    assert format_value(1234567.8, "float1", "en") == "1,234,567.8"
+    assert format_value(1234567.8, "float1", "nb") == f"1{NBSP}234{NBSP}567,8"
+    assert format_value(-1234.0, "int", "nb") == f"\u22121{NBSP}234"
+    assert format_value(0.123, "pct", "en") == f"12{NBSP}%"
+    assert format_value(0.0456, "pct", "nb") == f"4,6{NBSP}%"
+    assert format_value(None, "money", "en") == "–"
+    assert format_value(float("inf"), "days", "en") == "∞"
+    assert format_value(-6e-12, "ddd", "nb") == "0"
+    assert format_value(2025, "year", "nb") == "2025"
+    assert format_value(True, "bool", "nb") == "ja"
+    assert format_money(12_345_678, "en", "NOK") == f"NOK{NBSP}12.3{NBSP}m"
+    assert format_money(12_345_678, "nb", "NOK") == f"12,3{NBSP}mill.{NBSP}NOK"
+    assert format_money(2.5e9, "en", "NOK") == f"NOK{NBSP}2.5{NBSP}bn"
+    text = t("kpi_low_cover", days=Num(30, "days"))
+    assert text == {
+        "nb": "Vitale virkestoff under 30 dagers dekning",
+        "en": "Vital substances under 30 days of supply",
+    }
+
+
+def test_cells_are_cleaned_to_plain_json_values() -> None:
+    import numpy as np
+
+    assert clean_cell(np.float64(2.5), "float") == 2.5
+    assert clean_cell(float("nan"), "ddd") is None
+    assert clean_cell(float("inf"), "days") is None
+    assert clean_cell(np.int64(7), "int") == 7
+    assert clean_cell(3.6, "int") == 4
+    assert clean_cell("", "text") is None
+    table = Table("x", t("empty_table"), [Column("a"), Column("b", "int")], [{"a": 1, "b": None}])
+    assert table.rows == [{"a": "1", "b": None}]
+    with pytest.raises(ValueError, match="duplicate"):
+        Table("x", t("empty_table"), [Column("a"), Column("a")], [])
+    with pytest.raises(ValueError, match="unknown kind"):
+        Column("a", "percent")
+    with pytest.raises(ValueError, match="exactly one"):
+        Figure("f", t("empty_table"))
+
+
+def test_derived_seeds_are_stable_distinct_and_in_range() -> None:
+    a = derive_seed(1, "scenario", "background")
+    assert a == derive_seed(1, "scenario", "background")
+    assert a != derive_seed(2, "scenario", "background")
+    assert a != derive_seed(1, "scenario", "pandemic")
+    seeds = [derive_seed(s, "plan") for s in range(200)]
+    assert all(0 <= s < 2**31 for s in seeds)
+    assert len(set(seeds)) == 200
+
+
+def test_split_timings_moves_clock_values_out_and_keeps_the_rest() -> None:
+    doc = {
+        "plan": {"solve": {"status": "optimal", "solve_s": 0.12, "build_s": 0.01}, "gap": 0.0},
+        "scenarios": [{"wall_seconds": 3.2, "n": 10}],
+        "seed": 1,
+    }
+    kept, removed = split_timings(doc)
+    assert kept == {
+        "plan": {"solve": {"status": "optimal"}, "gap": 0.0},
+        "scenarios": [{"n": 10}],
+        "seed": 1,
+    }
+    assert removed == {
+        "plan.solve.solve_s": 0.12,
+        "plan.solve.build_s": 0.01,
+        "scenarios[0].wall_seconds": 3.2,
+    }
+
+
+def test_capability_distinguishes_absent_from_broken(tmp_path: Path, monkeypatch) -> None:
+    mod, reason = capability("beredt.no_such_capability", "run")
+    assert mod is None
+    assert reason is not None
+    assert "not installed" in reason
+    mod, reason = capability("beredt.results", "no_such_function")
+    assert mod is None
+    assert reason is not None
+    assert "no_such_function" in reason
+    mod, reason = capability("beredt.results", "dumps")
+    assert mod is not None
+    assert reason is None
+    # A present module whose own import fails is an error, never "not available".
+    package = tmp_path / "broken_cap"
+    package.mkdir()
+    (package / "__init__.py").write_text("import a_module_that_does_not_exist_anywhere\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError):
+        capability("broken_cap", "x")
+
+
+def test_the_default_bundle_is_the_packaged_sample() -> None:
+    path = default_bundle_path()
+    assert path.parts[-3:] == ("beredt", "data", "sample-no")
+    assert (path / "bundle.toml").is_file()
+
+
+def test_a_missing_bundle_folder_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(MissingBundle, match="nowhere"):
+        check_bundle_folder(missing)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MissingBundle, match=r"empty has no bundle\.toml"):
+        check_bundle_folder(tmp_path / "empty")
+    result = CliRunner().invoke(
+        get_app(),
+        ["run", "--bundle", str(missing), "--out", str(tmp_path / "out")],
+        env={"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"},
+    )
+    assert result.exit_code == 1
+    assert str(missing) in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_rejects_an_unknown_language(tmp_path: Path, small_bundle_path: Path) -> None:
+    result = CliRunner().invoke(
+        get_app(),
+        ["run", "--bundle", str(small_bundle_path), "--lang", "de", "--out", str(tmp_path)],
+        env={"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"},
+    )
+    assert result.exit_code == 1
+    assert "--lang" in result.output
