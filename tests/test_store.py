@@ -277,3 +277,30 @@ def test_database_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEREDT_DATABASE_URL", "postgresql://u@h/db")
     assert database_url() == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_merge_tables_writes_several_entities_in_one_transaction(
+    store: Store, small_bundle: Bundle, dump_db: Callable[[str], str]
+) -> None:
+    store.import_bundle(small_bundle)
+    substance = {"atc_code": "N02BE51", "name": "combo", "ddd": 3, "ddd_unit": "g"}
+    product = {
+        "product_id": "900001",
+        "atc_code": "N02BE51",
+        "name": "Combo",
+        "ma_holder_id": "nordpharma",
+        "form": "tablet",
+        "ddd_per_pack": 10,
+        "price_per_pack": 30,
+        "market_share": 0.5,
+    }
+    before = dump_db(store.url)
+    bad = {**product, "product_id": "900002", "ma_holder_id": "nobody"}
+    with pytest.raises(ImportRejected) as caught:
+        store.merge_tables({"substances": [substance], "products": [product, bad]}, source="x")
+    assert caught.value.problems[0].line == 2  # the second incoming product
+    assert "unknown companies.company_id 'nobody'" in caught.value.report()
+    assert dump_db(store.url) == before  # the valid substance was not written either
+    done = store.merge_tables({"products": [product], "substances": [substance]}, source="x")
+    assert (done["substances"].inserted, done["products"].inserted) == (1, 1)
+    assert store.load_dataset().substance_idx("N02BE51") >= 0

@@ -114,14 +114,13 @@ class MergeTarget(Protocol):
 
     def export_bundle(self) -> Bundle: ...
 
-    def merge_rows(
+    def merge_tables(
         self,
-        stem: str,
-        rows: Sequence[Mapping[str, Any]],
+        tables: Mapping[str, Sequence[Mapping[str, Any]]],
         *,
         who: str | None = None,
         source: str | None = None,
-    ) -> Any: ...
+    ) -> Mapping[str, Any]: ...
 
 
 def plan_changes(existing: Bundle, result: SourceImport) -> dict[str, EntityChange]:
@@ -177,22 +176,19 @@ def check_import(existing: Bundle, result: SourceImport) -> None:
 def write_import(
     store: MergeTarget, result: SourceImport, *, who: str | None = None
 ) -> dict[str, EntityChange]:
-    """Merge `result` into the store by natural key, after validating the merge as a whole.
+    """Merge `result` into the store by natural key in one transaction (all or nothing).
 
-    Entities are merged in declaration order (referenced tables first). Everything is validated
-    against the store's current state before the first write, so a rejected import writes nothing.
+    The merge is validated as a whole against the store's current state first, so problems are
+    reported at their line in the source file; the store validates again inside its transaction.
     """
     existing = store.export_bundle()
     check_import(existing, result)
-    changes: dict[str, EntityChange] = {}
     label = f"{result.source} {Path(result.file).name}"
-    for spec in ENTITIES:
-        rows = result.rows.get(spec.stem)
-        if not rows:
-            continue
-        summary = store.merge_rows(spec.stem, rows, who=who, source=label)
-        changes[spec.stem] = EntityChange(summary.inserted, summary.updated, summary.unchanged)
-    return changes
+    rows = {spec.stem: result.rows[spec.stem] for spec in ENTITIES if result.rows.get(spec.stem)}
+    if not rows:
+        return {}
+    summaries = store.merge_tables(rows, who=who, source=label)
+    return {stem: EntityChange(m.inserted, m.updated, m.unchanged) for stem, m in summaries.items()}
 
 
 def _key(spec: EntitySpec, row: Mapping[str, Any]) -> tuple[Any, ...]:

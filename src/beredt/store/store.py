@@ -365,61 +365,92 @@ class Store:
         who: str | None = None,
         source: str | None = None,
     ) -> MergeSummary:
-        """Upsert rows of one entity by its natural key, all-or-nothing; re-merging is a no-op.
+        """Upsert rows of one entity by its natural key, all-or-nothing; re-merging is a no-op."""
+        return self.merge_tables({stem: rows}, who=who, source=source)[stem]
+
+    def merge_tables(
+        self,
+        tables: Mapping[str, Sequence[Mapping[str, Any]]],
+        *,
+        who: str | None = None,
+        source: str | None = None,
+    ) -> dict[str, MergeSummary]:
+        """Upsert rows of several entities by natural key in ONE transaction; all or nothing.
 
         The merged dataset is validated as a whole (references, shares, rules) before anything is
-        written; problems are reported with the row's record number in `rows`.
+        written. A problem in an incoming row is reported with the row's record number (1-based)
+        in its table; a problem the merge causes in a stored row names the stored file.
         """
-        if stem not in _SPECS:
-            raise KeyError(f"unknown entity {stem!r}")
-        spec = _SPECS[stem]
-        incoming = canonical_rows(spec, [dict(r) for r in rows])
-        problems = _check_cells(spec, incoming, source or stem)
+        unknown = set(tables) - set(_SPECS)
+        if unknown:
+            raise KeyError(f"unknown entities {', '.join(sorted(unknown))}")
+        label = source or ", ".join(tables)
+        incoming: dict[str, list[Row]] = {}
+        problems: list[Problem] = []
+        for stem, rows in tables.items():
+            spec = _SPECS[stem]
+            filled = [{c.name: r.get(c.name, c.default) for c in spec.columns} for r in rows]
+            problems += _check_cells(
+                spec, filled, f"{label} {spec.file}" if len(tables) > 1 else label
+            )
+            incoming[stem] = filled
         if problems:
-            raise ImportRejected(problems, what=source or stem)
+            raise ImportRejected(problems, what=label)
         who = _who(who)
+        summaries: dict[str, MergeSummary] = {}
         with self._unit_of_work() as conn:
             if self._generation(conn) is None:
                 raise StoreError(
                     f"the store at {self.display_url} holds no dataset: import a bundle first"
                 )
-            tables = self._read_tables(conn)
-            current = {tuple(r[k] for k in spec.key): r for r in tables[stem]}
-            inserted: list[Row] = []
-            updated: list[Row] = []
-            unchanged = 0
-            for row in incoming:
-                key = tuple(row[k] for k in spec.key)
-                if key not in current:
-                    inserted.append(row)
-                elif current[key] != row:
-                    updated.append(row)
+            stored = self._read_tables(conn)
+            offset = 1_000_000_000  # line numbers from here on mark incoming rows
+            merged_tables: dict[str, list[Row]] = {}
+            merged_lines: dict[str, list[int]] = {}
+            changes: dict[str, tuple[list[Row], list[Row], dict[tuple[Any, ...], Row]]] = {}
+            for spec in ENTITIES:
+                stem = spec.stem
+                current = {tuple(r[k] for k in spec.key): r for r in stored[stem]}
+                merged = {
+                    key: (row, number) for number, (key, row) in enumerate(current.items(), 1)
+                }
+                inserted: list[Row] = []
+                updated: list[Row] = []
+                unchanged = 0
+                for index, row in enumerate(incoming.get(stem, [])):
+                    key = tuple(row[k] for k in spec.key)
+                    if key not in current:
+                        inserted.append(row)
+                    elif current[key] != row:
+                        updated.append(row)
+                    else:
+                        unchanged += 1
+                    merged[key] = (row, offset + index + 1)
+                merged_tables[stem] = [r for r, _ in merged.values()]
+                merged_lines[stem] = [n for _, n in merged.values()]
+                if stem in incoming:
+                    changes[stem] = (inserted, updated, current)
+                    summaries[stem] = MergeSummary(len(inserted), len(updated), unchanged)
+            # Everything in the store was validated when written, so any problem is the merge's.
+            for p in validate_tables(merged_tables, merged_lines):
+                if p.line is not None and p.line > offset:
+                    where = f"{label} {p.file}" if len(tables) > 1 else label
+                    problems.append(Problem(where, p.line - offset, p.field, p.reason))
                 else:
-                    unchanged += 1
-            merged = dict(current)
-            for row in inserted + updated:
-                merged[tuple(row[k] for k in spec.key)] = row
-            tables[stem] = list(merged.values())
-            # Everything in the store was validated when written, so any problem now is the merge's.
-            problems = [
-                Problem(source or p.file, p.line, p.field, p.reason)
-                for p in validate_tables(tables)
-            ]
+                    problems.append(Problem(f"stored {p.file}", p.line, p.field, p.reason))
             if problems:
-                raise ImportRejected(problems, what=source or stem)
-            self._write_merge(conn, spec, inserted, updated, current, who)
+                raise ImportRejected(problems, what=label)
+            for spec in ENTITIES:
+                if spec.stem in changes:
+                    inserted, updated, current = changes[spec.stem]
+                    self._write_merge(conn, spec, inserted, updated, current, who)
             self._audit(
                 conn,
                 who,
-                f"merge {stem}",
-                {
-                    "source": source,
-                    "inserted": len(inserted),
-                    "updated": len(updated),
-                    "unchanged": unchanged,
-                },
+                "merge " + ", ".join(s for s in _SPECS if s in tables),
+                {"source": source, **{s: vars(m) for s, m in summaries.items()}},
             )
-        return MergeSummary(len(inserted), len(updated), unchanged)
+        return summaries
 
     def _write_merge(
         self,
