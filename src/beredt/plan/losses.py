@@ -12,7 +12,7 @@ with w_s the criticality weight and T the horizon in days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,7 +28,9 @@ class OptionLosses:
     ``shortage_probability``: P(unmet DDD > 0) of the substance under the option;
     ``shortage_bits``: optional per-scenario shortage indicators, packed (options × ⌈N/8⌉
     uint8, ``numpy.packbits`` along scenarios), which give the probability of *any* vital
-    shortage of a whole plan with the dependence between substances kept.
+    shortage of a whole plan with the dependence between substances kept;
+    ``diff_vs_today_se_per_year``: optional standard error of (loss of the option − loss of
+    today's option of the same substance), paired scenario by scenario (common random numbers).
     """
 
     unmet_ddd_mean: np.ndarray
@@ -41,6 +43,7 @@ class OptionLosses:
     seed: int | None
     mode: str = "decomposed"
     shortage_bits: np.ndarray | None = None
+    diff_vs_today_se_per_year: np.ndarray | None = None
 
     @classmethod
     def from_unmet(
@@ -75,6 +78,10 @@ class OptionLosses:
             mode=mode,
             shortage_bits=shortage_bits,
         )
+
+    def with_difference_se(self, diff_se_per_year: np.ndarray) -> OptionLosses:
+        """A copy carrying the paired standard errors of the differences from today's option."""
+        return replace(self, diff_vs_today_se_per_year=np.asarray(diff_se_per_year, dtype=float))
 
     def any_shortage_probability(self, choice: np.ndarray, substances: np.ndarray) -> float:
         """P(at least one of `substances` is short) under a choice (option index per substance).

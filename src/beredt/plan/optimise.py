@@ -29,12 +29,17 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class JointOutcome:
-    """A whole plan simulated jointly: unmet DDD per substance over the horizon and P(any vital)."""
+    """A whole plan simulated jointly: unmet DDD per substance over the horizon and P(any vital),
+    and, when simulated on the same draws, today's plan and the paired difference."""
 
     unmet_ddd_mean: np.ndarray
     unmet_ddd_se: np.ndarray
     p_any_vital_shortage: float
     national_loss_se_per_year: float | None = None
+    today_loss_per_year: float = math.nan
+    today_p_any_vital_shortage: float = math.nan
+    loss_avoided_vs_today_per_year: float = math.nan
+    loss_avoided_vs_today_se_per_year: float = math.nan
 
 
 #: Simulates a whole plan (option index per substance) jointly; None when no simulator is wired.
@@ -69,7 +74,8 @@ class Reevaluation:
     """The chosen plan simulated jointly (shared lines, substitution) vs the decomposed estimate.
 
     ``difference_per_year`` = joint − decomposed; ``by_substance`` lists the substances with the
-    largest absolute differences.
+    largest absolute differences. Today's plan is simulated jointly on the same draws, so
+    ``loss_avoided_vs_today_per_year`` is paired (its standard error excludes the shared noise).
     """
 
     decomposed_loss_per_year: float
@@ -79,6 +85,10 @@ class Reevaluation:
     relative_difference: float
     p_any_vital_shortage_decomposed: float
     p_any_vital_shortage_joint: float
+    today_joint_loss_per_year: float
+    today_p_any_vital_shortage_joint: float
+    loss_avoided_vs_today_per_year: float
+    loss_avoided_vs_today_se_per_year: float
     by_substance: pd.DataFrame
 
 
@@ -311,6 +321,9 @@ class PlanModel:
         table["loss_avoided_vs_today"] = (
             table["today_loss_per_year"] - table["chosen_loss_per_year"]
         )
+        if self.losses.diff_vs_today_se_per_year is not None:
+            # Paired over the same scenarios (common random numbers).
+            table["loss_avoided_vs_today_se"] = self.losses.diff_vs_today_se_per_year[choice]
         return table
 
     def line_table(self, choice: np.ndarray) -> pd.DataFrame:
@@ -452,6 +465,10 @@ class PlanModel:
                 choice, self.vital
             ),
             p_any_vital_shortage_joint=outcome.p_any_vital_shortage,
+            today_joint_loss_per_year=outcome.today_loss_per_year,
+            today_p_any_vital_shortage_joint=outcome.today_p_any_vital_shortage,
+            loss_avoided_vs_today_per_year=outcome.loss_avoided_vs_today_per_year,
+            loss_avoided_vs_today_se_per_year=outcome.loss_avoided_vs_today_se_per_year,
             by_substance=by.head(20).reset_index(drop=True),
         )
 
