@@ -133,13 +133,16 @@ def status(
     days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
     days.add_column("ATC")
     days.add_column("substance")
-    days.add_column("criticality")
+    days.add_column("criticality", max_width=9)
     days.add_column("demand DDD/day", justify="right")
-    for tier in TIERS:
+    # Tiers nobody holds stock in only take room on a narrow terminal.
+    shown_tiers = [t for t in TIERS if float(stock[t].sum()) > 0] or list(TIERS)
+    for tier in shown_tiers:
         days.add_column(tier, justify="right")
     days.add_column("total days", justify="right", style="bold")
     for row in rows[:limit]:
-        tiers = ["–" if v is None else f"{v:,.0f}" for v in row["days_of_supply_by_tier"].values()]
+        by_tier = row["days_of_supply_by_tier"]
+        tiers = ["–" if by_tier[t] is None else f"{by_tier[t]:,.0f}" for t in shown_tiers]
         total = row["days_of_supply"]
         style = "red" if total < 30 else ("yellow" if total < 60 else "")
         days.add_row(
