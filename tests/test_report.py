@@ -172,3 +172,62 @@ def test_run_rejects_an_unknown_language(tmp_path: Path, small_bundle_path: Path
     )
     assert result.exit_code == 1
     assert "--lang" in result.output
+
+
+@pytest.mark.slow
+def test_absent_capabilities_give_visible_not_available_sections(
+    tmp_path: Path, small_bundle_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from lxml import html as lxml_html
+    from openpyxl import load_workbook
+
+    from beredt.report import pipeline
+    from beredt.report.analyses import RunParameters
+
+    real = pipeline.capability
+    gone = {"beredt.sim", "beredt.plan"}
+
+    def without(module: str, *names: str) -> tuple[object, str | None]:
+        if module in gone:
+            return None, f"module {module} is not installed"
+        return real(module, *names)
+
+    monkeypatch.setattr(pipeline, "capability", without)
+    result = pipeline.run_pipeline(
+        pipeline.RunOptions(
+            bundle=small_bundle_path,
+            out=tmp_path / "out",
+            lang="en",
+            db=f"sqlite:///{tmp_path}/t.db",
+            parameters=RunParameters(scenarios=20),
+        )
+    )
+    results = json.loads(result.results_json.read_text("utf-8"))
+    assert results["results"]["absent"] == {
+        "scenarios": "module beredt.sim is not installed",
+        "plan": "module beredt.plan is not installed",
+        "frontier": "module beredt.plan is not installed",
+    }
+    missing = {"scenarios", "frontier", "recommendations", "offers"}
+    for key in SECTION_ORDER:
+        section = results["sections"][key]
+        assert section["available"] is (key not in missing), key
+        if key in missing:
+            assert "not installed" in section["reason"]
+            assert section["tables"] == {}
+    assert "unmet_today" not in results["sections"]["headline"]["kpis"]
+    assert results["sections"]["vulnerability"]["available"]
+    page = lxml_html.fromstring(result.report_html.read_bytes())
+    for key in missing:
+        (node,) = page.xpath(f"//section[@data-section='{key}']")
+        assert node.get("data-available") == "false"
+        note = node.xpath(".//p[@class='na']/span[@lang='en']/text()")
+        reason = results["sections"][key]["reason"]
+        assert note == [f"This section is not available in this version: {reason}"]
+    workbook = load_workbook(result.report_xlsx)
+    assert "not installed" in workbook[sheet_name("offers", "en")]["A3"].value
+    run = json.loads(result.run_json.read_text("utf-8"))
+    notes = {s["stage"]: s["note"] for s in run["stages"]}
+    assert notes["scenarios"] == notes["plan"] == "not available"

@@ -66,6 +66,7 @@ class Analyses:
     scenarios: list[ScenarioOutcome] | None = None
     scenarios_skipped: list[dict[str, str]] = field(default_factory=list)
     plan: Any = None
+    plan_model: Any = None
     frontier: Any = None
     budget: Budget | None = None
     responses: list[Any] | None = None

@@ -57,7 +57,7 @@ table.data th { position:sticky; top:0; background:#eef2f6; text-align:left; pad
   border-bottom:1px solid var(--line); white-space:nowrap; }
 table.data td { padding:3px 8px; border-bottom:1px solid #eef0f3; vertical-align:top; }
 table.data td.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-table.data td.d { white-space:nowrap; }
+table.data td.d, table.data td:first-child { white-space:nowrap; }
 table.data tr:hover td { background:#f5f9ff; }
 .tnote, .caption, figcaption { color:var(--muted); font-size:.85rem; }
 figure { margin:12px 0; }

@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from beredt.report.analyses import Analyses, ScenarioOutcome
+from beredt.report.analyses import Analyses, Budget, ScenarioOutcome
+
+#: Horizon of the optimiser's simulations (days): losses are per year.
+PLAN_HORIZON_DAYS = 365
 
 
 def _absent(analyses: Analyses, clock: Any, key: str, reason: str | None) -> None:
@@ -94,22 +97,75 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
 
 
 def run_plan(analyses: Analyses, clock: Any) -> None:
-    """Optimise preparedness at the budget."""
-    from beredt.report.pipeline import capability
+    """Simulate every preparedness option (background hazards) and optimise at the budget.
 
-    plan, reason = capability("beredt.plan", "build_plan_model")
+    Budget: ``parameters.budget`` when given, else ``budget_share`` × today's annual
+    preparedness cost (holding and write-off of the preparedness stock + fees of the active
+    agreements, as the optimiser's cost model prices today's plan).
+    """
+    from beredt.report.pipeline import capability, derive_seed
+
+    plan, reason = capability("beredt.plan", "prepare_plan", "PlanParameters")
     if plan is None:
         _absent(analyses, clock, "plan", reason)
         return
-    raise NotImplementedError  # wired when beredt.plan lands
+    params = analyses.parameters
+    report = clock.progress()
+    parameters = plan.PlanParameters(
+        n_scenarios=params.scenarios,
+        horizon_days=params.horizon_days or PLAN_HORIZON_DAYS,
+    )
+
+    def preparing(done: int, total: int) -> None:
+        report(done, 2 * total)
+
+    model = plan.prepare_plan(
+        analyses.dataset,
+        parameters,
+        seed=derive_seed(params.seed, "plan"),
+        progress=preparing,
+    )
+    today_cost = float(model.summary(model.menu.today).annual_cost)
+    if params.budget is not None:
+        budget = Budget(float(params.budget), today_cost, None, "user")
+    else:
+        budget = Budget(
+            params.budget_share * today_cost, today_cost, params.budget_share, "default"
+        )
+
+    def solving(done: int, total: int) -> None:
+        report(total + done, 2 * total)
+
+    analyses.plan_model = model
+    analyses.budget = budget
+    analyses.plan = model.plan(budget.amount, progress=solving)
+    clock.note = f"budget {budget.amount:,.0f} {analyses.dataset.currency}"
+
+
+def frontier_budgets(analyses: Analyses) -> list[float]:
+    """Budgets of the frontier: evenly from 0 to min(max factor × budget, the cost of the most
+    expensive plan), plus the chosen budget and today's cost."""
+    model = analyses.plan_model
+    budget = analyses.budget
+    assert model is not None
+    assert budget is not None
+    options = model.option_table()
+    full = float(options.groupby("substance_idx")["annual_cost"].max().sum())
+    params = analyses.parameters
+    top = min(params.frontier_max_factor * budget.amount, full) if budget.amount > 0 else full
+    points = max(params.frontier_points, 2)
+    grid = [top * i / (points - 1) for i in range(points)]
+    return sorted({round(b, 2) for b in [*grid, budget.amount, budget.today_cost]})
 
 
 def run_frontier(analyses: Analyses, clock: Any) -> None:
-    """The budget frontier around the chosen budget."""
-    if analyses.plan is None:
+    """The budget → expected loss frontier around the chosen budget."""
+    if analyses.plan_model is None:
         _absent(analyses, clock, "frontier", analyses.absent.get("plan", "no plan"))
         return
-    raise NotImplementedError
+    budgets = frontier_budgets(analyses)
+    analyses.frontier = analyses.plan_model.frontier(budgets, progress=clock.progress())
+    clock.note = f"{len(budgets)} budgets"
 
 
 def run_responses(analyses: Analyses, clock: Any) -> None:

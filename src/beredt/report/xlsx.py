@@ -1,7 +1,7 @@
 """The report's tables as an Excel workbook (openpyxl): one sheet per section.
 
 Each sheet starts with the section title and its texts in the chosen language, then the key
-figures, then every table as a named Excel table (``T_<section>_<table>``, with filter buttons)
+figures (a named table ``T_<section>_kpis``), then every table as a named Excel table (``T_<section>_<table>``, with filter buttons)
 holding the raw numbers with number formats, then the section's PNG charts beside the tables.
 Values equal those in ``results.json``; a missing value is an empty cell.
 """
@@ -21,8 +21,8 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from beredt.report.i18n import section_title, sheet_name, t
-from beredt.report.model import Kpi, Report, Section, Table
+from beredt.report.i18n import column_label, section_title, sheet_name, t
+from beredt.report.model import Report, Section, Table
 
 #: Excel number formats per value kind.
 NUMBER_FORMATS: dict[str, str] = {
@@ -96,15 +96,26 @@ def _write_table(ws: Worksheet, row: int, section: Section, table: Table, lang: 
     return row + 2
 
 
-def _write_kpis(ws: Worksheet, row: int, kpis: list[Kpi], lang: str) -> int:
-    for kpi in kpis:
-        ws.cell(row=row, column=1, value=kpi.label[lang])
-        cell = ws.cell(row=row, column=2, value=_cell_value(kpi.value))
+def _write_kpis(ws: Worksheet, row: int, section: Section, lang: str) -> int:
+    """Key figures as a named table ``T_<section>_kpis``: key, label, value."""
+    headers = [column_label("key")[lang], column_label("figure")[lang], column_label("value")[lang]]
+    for j, label in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=j, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+    first = row
+    for kpi in section.kpis:
+        row += 1
+        ws.cell(row=row, column=1, value=kpi.key)
+        ws.cell(row=row, column=2, value=kpi.label[lang])
+        cell = ws.cell(row=row, column=3, value=_cell_value(kpi.value))
         fmt = NUMBER_FORMATS.get(kpi.kind)
         if fmt:
             cell.number_format = fmt
-        row += 1
-    return row + 1
+    xl_table = XlTable(displayName=table_name(section.key, "kpis"), ref=f"A{first}:C{row}")
+    xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(xl_table)
+    return row + 2
 
 
 def _write_section(ws: Worksheet, section: Section, lang: str) -> None:
@@ -122,7 +133,7 @@ def _write_section(ws: Worksheet, section: Section, lang: str) -> None:
     if section.paragraphs:
         row += 1
     if section.kpis:
-        row = _write_kpis(ws, row, section.kpis, lang)
+        row = _write_kpis(ws, row, section, lang)
     widest = 1
     for table in section.tables:
         row = _write_table(ws, row, section, table, lang)

@@ -12,22 +12,67 @@ from beredt.report.charts import (
     PRIMARY,
     axis_formatter,
     new_figure,
+    per_lang_plotly,
     per_lang_png,
     style_axes,
 )
 from beredt.report.fmt import Num
-from beredt.report.i18n import Text, plain, t
+from beredt.report.i18n import Text, plain, same, t
 from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
 
 #: Substances listed per scenario in the "worst affected" table.
 WORST_PER_SCENARIO = 5
 
 
+def unmet_per_year(analyses: Analyses) -> tuple[float, float]:
+    """National expected patient-days without treatment per year: today's plan, the chosen plan.
+
+    Sums the simulated unmet DDD (1 DDD ≈ one patient-day) of each substance's option in today's
+    plan and in the chosen plan, scaled from the simulation horizon to a year.
+    """
+    model = analyses.plan_model
+    result = analyses.plan
+    options = model.option_table()
+    per_year = 365.0 / float(model.parameters.horizon_days)
+    today = float(options.loc[options["is_today"], "unmet_ddd_mean"].sum()) * per_year
+    chosen_labels = dict(
+        zip(result.substances["atc_code"], result.substances["chosen"], strict=True)
+    )
+    is_chosen = [
+        chosen_labels.get(a) == lab
+        for a, lab in zip(options["atc_code"], options["label"], strict=True)
+    ]
+    plan = float(options.loc[is_chosen, "unmet_ddd_mean"].sum()) * per_year
+    return today, plan
+
+
 def plan_headline(analyses: Analyses) -> tuple[list[Kpi], Text | None]:
     """Headline figures of the plan: patient-days without treatment and cost, today vs plan."""
-    if analyses.plan is None:
+    result = analyses.plan
+    if result is None or analyses.budget is None:
         return [], None
-    raise NotImplementedError
+    currency = analyses.dataset.currency
+    unmet_today, unmet_plan = unmet_per_year(analyses)
+    kpis = [
+        Kpi("unmet_today", t("kpi_unmet_today"), unmet_today, "ddd"),
+        Kpi("unmet_plan", t("kpi_unmet_plan"), unmet_plan, "ddd"),
+        Kpi("cost_today", t("kpi_cost_today"), result.today.annual_cost, "money"),
+        Kpi("cost_plan", t("kpi_cost_plan"), result.chosen.annual_cost, "money"),
+        Kpi(
+            "loss_today", t("kpi_weighted_loss_today"), result.today.expected_loss_per_year, "money"
+        ),
+        Kpi(
+            "loss_plan", t("kpi_weighted_loss_plan"), result.chosen.expected_loss_per_year, "money"
+        ),
+    ]
+    text = t(
+        "headline_plan",
+        budget=Num(analyses.budget.amount, "money_compact", currency),
+        today_cost=Num(result.today.annual_cost, "money_compact", currency),
+        unmet_today=Num(unmet_today, "compact"),
+        unmet_plan=Num(unmet_plan, "compact"),
+    )
+    return kpis, text
 
 
 def _scenario_rows(analyses: Analyses) -> list[dict[str, Any]]:
@@ -167,22 +212,416 @@ def scenarios_section(analyses: Analyses) -> Section:
     return section
 
 
+def frontier_spec(analyses: Analyses) -> dict[str, str]:
+    """Plotly chart: budget → expected loss (and P(vital shortage)), today and the choice marked."""
+    import plotly.graph_objects as go
+
+    frontier = analyses.frontier
+    result = analyses.plan
+    points = frontier.points[frontier.points["feasible"]]
+    currency = analyses.dataset.currency
+
+    def build(lang: str) -> Any:
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(
+                x=points["annual_cost"].astype(float).tolist(),
+                y=points["expected_loss_per_year"].astype(float).tolist(),
+                mode="lines+markers",
+                name=t("front_line")[lang],
+                line={"color": PRIMARY},
+                error_y={
+                    "type": "data",
+                    "array": points["expected_loss_se_per_year"].astype(float).tolist(),
+                    "visible": True,
+                    "thickness": 1,
+                },
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=points["annual_cost"].astype(float).tolist(),
+                y=points["p_any_vital_shortage"].astype(float).tolist(),
+                mode="lines",
+                name=t("front_y2")[lang],
+                line={"color": ACCENT, "dash": "dot"},
+                yaxis="y2",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[frontier.today.annual_cost],
+                y=[frontier.today.expected_loss_per_year],
+                mode="markers+text",
+                name=t("front_today")[lang],
+                text=[t("front_today")[lang]],
+                textposition="top right",
+                marker={"size": 13, "symbol": "x", "color": "#c0392b"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[result.chosen.annual_cost],
+                y=[result.chosen.expected_loss_per_year],
+                mode="markers+text",
+                name=t("front_chosen")[lang],
+                text=[t("front_chosen")[lang]],
+                textposition="bottom right",
+                marker={"size": 13, "symbol": "star", "color": "#2e7d32"},
+            )
+        )
+        fig.update_layout(
+            template="plotly_white",
+            height=460,
+            margin={"l": 80, "r": 80, "t": 30, "b": 60},
+            xaxis={"title": {"text": t("front_x", currency=currency)[lang]}, "rangemode": "tozero"},
+            yaxis={"title": {"text": t("front_y", currency=currency)[lang]}, "rangemode": "tozero"},
+            yaxis2={
+                "title": {"text": t("front_y2")[lang]},
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 1],
+                "dtick": 0.2,
+                "tickformat": ".0%",
+            },
+            legend={"orientation": "h", "y": -0.2},
+            separators=", " if lang == "nb" else ".,",
+        )
+        return fig
+
+    return per_lang_plotly(build)
+
+
 def frontier_section(analyses: Analyses) -> Section:
-    """The budget → expected loss frontier with today's plan marked."""
-    if analyses.frontier is None:
+    """The budget → expected loss frontier with today's plan and the chosen plan marked."""
+    frontier = analyses.frontier
+    if frontier is None or analyses.plan is None or analyses.budget is None:
         return unavailable("frontier", analyses.absent.get("frontier", "not computed"))
-    raise NotImplementedError
+    currency = analyses.dataset.currency
+    section = Section("frontier")
+    section.paragraphs.append(
+        t("front_lead", budget=Num(analyses.budget.amount, "money_compact", currency))
+    )
+    section.paragraphs.extend(same(n) for n in frontier.notes)
+    section.figures.append(Figure("frontier", t("front_chart"), plotly=frontier_spec(analyses)))
+    points = frontier.points.copy()
+    budget = analyses.budget
+    points["is_today"] = np.isclose(points["budget"].astype(float), budget.today_cost)
+    points["is_chosen"] = np.isclose(points["budget"].astype(float), budget.amount)
+    section.tables.append(
+        Table.from_frame(
+            "points",
+            t("front_table"),
+            points,
+            [
+                Column("budget", "money"),
+                Column("feasible", "bool", plain("Mulig", "Feasible")),
+                Column("annual_cost", "money"),
+                Column("expected_loss_per_year", "money"),
+                Column("expected_loss_se_per_year", "money"),
+                Column("p_any_vital_shortage", "pct"),
+                Column("gap", "float3", plain("MIP-gap", "MIP gap")),
+                Column("status"),
+                Column("is_today", "bool", plain("Dagens budsjett", "Today's cost")),
+                Column("is_chosen", "bool", plain("Valgt budsjett", "Chosen budget")),
+            ],
+        )
+    )
+    section.kpis.append(Kpi("today_cost", t("kpi_cost_today"), budget.today_cost, "money"))
+    section.kpis.append(Kpi("budget", plain("Budsjett", "Budget"), budget.amount, "money"))
+    section.data["budget_source"] = budget.source
+    section.data["budget_share"] = budget.share
+    return section
+
+
+def _today_weeks(analyses: Analyses) -> dict[str, float]:
+    options = analyses.plan_model.option_table()
+    today = options[options["is_today"]]
+    return dict(zip(today["atc_code"], today["weeks"].astype(float), strict=True))
+
+
+def _weeks_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    shown = rows[:25]
+    labels = [f"{r['atc_code']} {r['name']}"[:36] for r in shown]
+    today = np.array([r["weeks_today"] or 0.0 for r in shown], dtype=float)
+    plan = np.array([r["weeks_plan"] or 0.0 for r in shown], dtype=float)
+    with_agreement = [bool(r["agreement_plan"]) for r in shown]
+
+    def build(lang: str) -> Any:
+        fig = new_figure(8.0, max(2.4, 0.34 * len(shown) + 1.3))
+        ax = fig.add_subplot()
+        y = np.arange(len(shown))
+        ax.barh(
+            y - 0.2,
+            today,
+            height=0.38,
+            color="#9dc3e6",
+            label=plain("I dag", "Today")[lang],
+        )
+        ax.barh(
+            y + 0.2, plan, height=0.38, color=PRIMARY, label=plain("Anbefalt", "Recommended")[lang]
+        )
+        for i, agreed in enumerate(with_agreement):
+            if agreed:
+                ax.text(
+                    plan[i] + 0.5,
+                    i + 0.2,
+                    plain("+ avtale", "+ agreement")[lang],
+                    va="center",
+                    fontsize=7,
+                    color=ACCENT,
+                )
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(t("weeks")[lang])
+        style_axes(ax)
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        return fig
+
+    return per_lang_png(build)
 
 
 def recommendations_section(analyses: Analyses) -> Section:
-    """Recommended stock weeks and agreements per substance."""
-    if analyses.plan is None:
+    """Recommended stock weeks and agreements per substance, today's plan beside them."""
+    result = analyses.plan
+    if result is None or analyses.budget is None:
         return unavailable("recommendations", analyses.absent.get("plan", "not computed"))
-    raise NotImplementedError
+    currency = analyses.dataset.currency
+    subs = result.substances
+    section = Section("recommendations")
+    changed = int(subs["changed"].sum())
+    section.paragraphs.append(
+        t(
+            "rec_lead",
+            budget=Num(analyses.budget.amount, "money_compact", currency),
+            changed=Num(changed, "int"),
+        )
+    )
+    section.paragraphs.extend(same(n) for n in result.notes)
+    weeks_today = _today_weeks(analyses)
+    rows = []
+    for rec in subs.to_dict(orient="records"):
+        rows.append(
+            {
+                "atc_code": rec["atc_code"],
+                "name": rec["name"],
+                "criticality": rec["criticality"],
+                "demand_ddd_per_day": rec["demand_ddd_per_day"],
+                "today": rec["today"],
+                "chosen": rec["chosen"],
+                "weeks_today": weeks_today.get(rec["atc_code"]),
+                "weeks_plan": rec["chosen_weeks"],
+                "agreement_plan": rec["chosen_reservations"],
+                "cost_today": rec["today_annual_cost"],
+                "cost_plan": rec["chosen_annual_cost"],
+                "loss_today": rec["today_loss_per_year"],
+                "loss_plan": rec["chosen_loss_per_year"],
+                "loss_avoided_per_year": rec["loss_avoided_vs_today"],
+                "changed": rec["changed"],
+            }
+        )
+    rows.sort(key=lambda r: (not r["changed"], -(r["loss_avoided_per_year"] or 0.0), r["atc_code"]))
+    summary = [
+        {
+            "plan": "today",
+            "annual_cost": result.today.annual_cost,
+            "expected_loss_per_year": result.today.expected_loss_per_year,
+            "expected_loss_se_per_year": result.today.expected_loss_se_per_year,
+            "p_any_vital_shortage": result.today.p_any_vital_shortage,
+        },
+        {
+            "plan": "recommended",
+            "annual_cost": result.chosen.annual_cost,
+            "expected_loss_per_year": result.chosen.expected_loss_per_year,
+            "expected_loss_se_per_year": result.chosen.expected_loss_se_per_year,
+            "p_any_vital_shortage": result.chosen.p_any_vital_shortage,
+        },
+    ]
+    joint = result.reevaluation
+    if joint is not None:
+        summary.append(
+            {
+                "plan": "recommended, joint simulation",
+                "annual_cost": result.chosen.annual_cost,
+                "expected_loss_per_year": joint.joint_loss_per_year,
+                "expected_loss_se_per_year": joint.joint_loss_se_per_year,
+                "p_any_vital_shortage": joint.p_any_vital_shortage_joint,
+            }
+        )
+    section.kpis.extend(
+        [
+            Kpi(
+                "changed",
+                plain("Virkestoff med endret beredskap", "Substances whose preparedness changes"),
+                changed,
+                "int",
+            ),
+            Kpi("cost_plan", t("kpi_cost_plan"), result.chosen.annual_cost, "money"),
+            Kpi("mip_gap", plain("MIP-gap", "MIP gap"), result.solve.gap, "float3"),
+        ]
+    )
+    section.tables.append(
+        Table(
+            "summary",
+            t("rec_summary"),
+            [
+                Column("plan", "text", plain("Plan", "Plan")),
+                Column("annual_cost", "money"),
+                Column("expected_loss_per_year", "money"),
+                Column("expected_loss_se_per_year", "money"),
+                Column("p_any_vital_shortage", "pct"),
+            ],
+            summary,
+        )
+    )
+    changed_rows = [r for r in rows if r["changed"]]
+    if changed_rows:
+        section.figures.append(Figure("weeks", t("rec_chart"), png=_weeks_chart(changed_rows)))
+    section.tables.append(
+        Table(
+            "by_substance",
+            t("rec_table"),
+            [
+                Column("atc_code"),
+                Column("name"),
+                Column("criticality"),
+                Column("demand_ddd_per_day", "ddd"),
+                Column("today", "text", plain("I dag", "Today")),
+                Column("chosen", "text", plain("Anbefalt", "Recommended")),
+                Column("weeks_today", "float1"),
+                Column("weeks_plan", "float1"),
+                Column("agreement_plan"),
+                Column("cost_today", "money"),
+                Column("cost_plan", "money"),
+                Column("loss_today", "money"),
+                Column("loss_plan", "money"),
+                Column("loss_avoided_per_year", "money"),
+                Column("changed", "bool", plain("Endret", "Changed")),
+            ],
+            rows,
+        )
+    )
+    section.tables.append(
+        Table.from_frame(
+            "lines",
+            t("rec_lines"),
+            result.lines,
+            [
+                Column("line_id"),
+                Column("company_id", "text", plain("Selskap", "Company")),
+                Column("today_load", "pct", plain("Belastning i dag", "Load today")),
+                Column("load", "pct", plain("Belastning anbefalt", "Load recommended")),
+            ],
+        )
+    )
+    section.data["solve_status"] = result.solve.status
+    return section
+
+
+def _offers_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    shown = [r for r in rows if r["loss_avoided_per_fee"] is not None][:25]
+    labels = [f"{r['reservation_id']} {r['substance']}"[:36] for r in shown]
+    values = np.array([r["loss_avoided_per_fee"] for r in shown], dtype=float)
+    in_plan = [bool(r["in_plan"]) for r in shown]
+
+    def build(lang: str) -> Any:
+        fig = new_figure(8.0, max(2.4, 0.34 * len(shown) + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(len(shown))
+        colours = [PRIMARY if p else "#9dc3e6" for p in in_plan]
+        ax.barh(y, values, color=colours, height=0.65)
+        ax.axvline(1.0, color=ACCENT, linestyle=":", linewidth=1)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(t("offers_chart")[lang])
+        style_axes(ax)
+        return fig
+
+    return per_lang_png(build)
 
 
 def offers_section(analyses: Analyses) -> Section:
-    """What each domestic offer is worth."""
-    if analyses.plan is None:
+    """What each domestic offer and agreement is worth to the country at the chosen budget."""
+    result = analyses.plan
+    if result is None:
         return unavailable("offers", analyses.absent.get("plan", "not computed"))
-    raise NotImplementedError
+    section = Section("offers")
+    section.paragraphs.append(t("offers_lead"))
+    values = result.offer_values
+    rows = [dict(r) for r in values.to_dict(orient="records")] if len(values) else []
+    if rows:
+        section.figures.append(Figure("value_per_fee", t("offers_chart"), png=_offers_chart(rows)))
+    section.kpis.append(
+        Kpi(
+            "offers",
+            plain("Tilbud og avtaler vurdert", "Offers and agreements assessed"),
+            len(rows),
+            "int",
+        )
+    )
+    section.kpis.append(
+        Kpi(
+            "in_plan",
+            plain("I anbefalt plan", "In the recommended plan"),
+            int(sum(bool(r["in_plan"]) for r in rows)),
+            "int",
+        )
+    )
+    section.tables.append(
+        Table(
+            "values",
+            t("offers_table"),
+            [
+                Column("rank", "int"),
+                Column("reservation_id", "text", plain("Tilbud/avtale", "Offer/agreement")),
+                Column("kind", "text", plain("Type", "Kind")),
+                Column("producer", "text", plain("Produsent", "Producer")),
+                Column("line_id"),
+                Column("atc_code"),
+                Column("substance"),
+                Column("criticality"),
+                Column("reserved_ddd_per_day", "ddd"),
+                Column("response_days", "int"),
+                Column("annual_fee", "money"),
+                Column("in_plan", "bool", plain("I planen", "In the plan")),
+                Column("loss_avoided_per_year", "money"),
+                Column(
+                    "loss_avoided_per_fee",
+                    "float2",
+                    plain("Unngått tap per krone", "Loss avoided per unit of fee"),
+                ),
+                Column(
+                    "marginal_value_per_year",
+                    "money",
+                    plain("Marginalverdi per år", "Marginal value per year"),
+                ),
+                Column(
+                    "marginal_value_per_fee",
+                    "float2",
+                    plain("Marginalverdi per krone", "Marginal value per unit of fee"),
+                ),
+                Column("break_even_fee", "money", plain("Break-even-avgift", "Break-even fee")),
+            ],
+            rows,
+            note=plain(
+                "Unngått tap: tilbudet lagt til planens lager for virkestoffet. Marginalverdi: "
+                "optimalt tap uten tilbudet minus med det (kontinuerlig relaksering).",
+                "Loss avoided: the offer added to the plan's stock for its substance. Marginal "
+                "value: optimal loss without the offer minus with it (continuous relaxation).",
+            ),
+        )
+    )
+    excluded = result.excluded_offers
+    section.tables.append(
+        Table.from_frame(
+            "excluded",
+            plain("Tilbud som ikke kunne vurderes", "Offers that could not be assessed"),
+            excluded,
+            [
+                Column("reservation_id", "text", plain("Tilbud/avtale", "Offer/agreement")),
+                Column("atc_code"),
+                Column("reason"),
+            ],
+        )
+    )
+    return section
