@@ -138,13 +138,16 @@ def run(
         fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
     except ImportRejected as exc:
         fail(f"{exc.summary()}\n{exc.report()}", code=2)
+    nb = lang == "nb"
     table = Table(title="beredt run", show_edge=False)
-    table.add_column("stage")
-    table.add_column("seconds", justify="right")
-    table.add_column("note")
+    table.add_column("steg" if nb else "stage")
+    table.add_column("sekunder" if nb else "seconds", justify="right")
+    table.add_column("merknad" if nb else "note")
     for timing in result.timings:
-        table.add_row(stage_label(timing.stage, "en"), f"{timing.seconds:.1f}", timing.note)
-    table.add_row("[bold]total[/]", f"[bold]{result.total_seconds:.1f}[/]", "")
+        table.add_row(stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note)
+    table.add_row(
+        f"[bold]{'totalt' if nb else 'total'}[/]", f"[bold]{result.total_seconds:.1f}[/]", ""
+    )
     console.print(table)
     for key, reason in sorted(result.absent.items()):
         console.print(f"[yellow]not available:[/] {key}: {reason}")

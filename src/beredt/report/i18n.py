@@ -460,6 +460,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "agreement per substance within the budget and line capacities (Tomlin 2006; Lücker & "
         "Seifert 2017).",
     ),
+    "method_loss": (
+        "Tap i kroner = verdi per vektet pasientdøgn uten behandling ({value}) × "
+        "kritikalitetsvekt (vitalt 10, viktig 3, annet 1) × udekket DDD per år; verdien er en "
+        "antakelse som brukeren kan endre (docs/plan.md).",
+        "Loss in money = value per weighted patient-day without treatment ({value}) × "
+        "criticality weight (vital 10, essential 3, other 1) × unmet DDD per year; the value is "
+        "an assumption the user can change (docs/plan.md).",
+    ),
     "method_budget": (
         "Standardbudsjett: {share} av dagens årlige beredskapskostnad (holdekostnad for "
         "beredskapslageret + avgifter for aktive avtaler) = {budget}.",

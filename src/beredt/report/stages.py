@@ -91,7 +91,7 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
             )
         )
     analyses.scenarios = outcomes
-    clock.note = f"{len(outcomes)} scenarios" + (
+    clock.note = f"{len(outcomes)} scenario{'' if len(outcomes) == 1 else 's'}" + (
         f", {len(analyses.scenarios_skipped)} skipped" if analyses.scenarios_skipped else ""
     )
 
@@ -188,4 +188,4 @@ def run_responses(analyses: Analyses, clock: Any) -> None:
         plans.append(respond.plan_response(dataset, notice_id, params))
     report(len(notices), len(notices))
     analyses.responses = plans
-    clock.note = f"{len(plans)} notices"
+    clock.note = f"{len(plans)} notice{'' if len(plans) == 1 else 's'}"

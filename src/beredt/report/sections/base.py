@@ -200,6 +200,22 @@ def days_of_supply_section(analyses: Analyses) -> Section:
     return section
 
 
+def flatten(mapping: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested parameters as sorted (dotted key, JSON text) pairs, for a two-column table."""
+    import json
+
+    from beredt.results import to_jsonable
+
+    pairs: list[tuple[str, str]] = []
+    for key, value in sorted(dict(mapping).items()):
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            pairs.extend(flatten(value, f"{name}."))
+        else:
+            pairs.append((name, json.dumps(to_jsonable(value), ensure_ascii=False, sort_keys=True)))
+    return pairs
+
+
 def methods_section(analyses: Analyses) -> Section:
     """Methods, parameters of the run and the sources the bundle cites."""
     ds = analyses.dataset
@@ -243,6 +259,21 @@ def methods_section(analyses: Analyses) -> Section:
             parameter_rows,
         )
     )
+    if analyses.plan is not None:
+        plan_parameters = dict(analyses.plan.provenance.parameters)
+        value = plan_parameters.get("value_per_patient_day")
+        if value is not None:
+            section.paragraphs.append(
+                t("method_loss", value=Num(value, "money_compact", ds.currency))
+            )
+        section.tables.append(
+            Table(
+                "optimiser",
+                plain("Parametere for optimeringen", "Parameters of the optimiser"),
+                [Column("key"), Column("value")],
+                [{"key": k, "value": v} for k, v in flatten(plan_parameters)],
+            )
+        )
     if analyses.absent:
         section.tables.append(
             Table(
