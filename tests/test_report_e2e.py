@@ -62,7 +62,40 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run(bundle: Path, out: Path, lang: str, db: Path) -> str:
+#: A scenario library written for the small bundle: a Chinese API export ban, an antibiotic demand
+#: surge, and a file naming a site the bundle lacks (skipped and listed, not fatal).
+SCENARIOS = {
+    "china_api_ban.toml": """
+name = "China API export ban"
+description = "China stops exporting active ingredients for about four months."
+[[event]]
+kind = "export_restriction"
+country = "CN"
+stages = ["api"]
+start_day = 0
+duration = {dist = "geometric", mean_days = 120}
+""",
+    "antibiotic_surge.toml": """
+name = "Antibiotic demand surge"
+description = "Demand for J01 antibacterials doubles for three months."
+[[event]]
+kind = "demand_surge"
+atc = ["J01"]
+multiplier = 2.0
+start_day = 30
+duration = 90
+""",
+    "elsewhere.toml": """
+name = "A site in another dataset"
+[[event]]
+kind = "site_outage"
+sites = ["xx-no-such-site"]
+duration = 30
+""",
+}
+
+
+def _run(bundle: Path, out: Path, lang: str, db: Path, scenario_dir: Path) -> str:
     result = CliRunner().invoke(
         get_app(),
         [
@@ -77,6 +110,8 @@ def _run(bundle: Path, out: Path, lang: str, db: Path) -> str:
             str(out),
             "--lang",
             lang,
+            "--scenario-dir",
+            str(scenario_dir),
         ],
         env={"BEREDT_DATABASE_URL": f"sqlite:///{db}"},
     )
@@ -95,8 +130,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory, small_bundle_path: Path) -> d
         if not (shared / "done").exists():
             shutil.rmtree(shared, ignore_errors=True)
             shared.mkdir(parents=True)
+            library = shared / "scenarios"
+            library.mkdir()
+            for name, text in SCENARIOS.items():
+                (library / name).write_text(text, encoding="utf-8")
             for lang in ("en", "nb"):
-                output = _run(small_bundle_path, shared / lang, lang, shared / "store.db")
+                output = _run(small_bundle_path, shared / lang, lang, shared / "store.db", library)
                 (shared / f"{lang}.log").write_text(output, encoding="utf-8")
             (shared / "done").write_text("ok")
     return {"en": shared / "en", "nb": shared / "nb"}
@@ -242,6 +281,26 @@ def test_plan_sections_agree_with_each_other_and_the_default_budget(
     assert kpis["unmet_plan"]["value"] >= 0
     offers = sections["offers"]["tables"]["values"]["rows"]
     assert [o["rank"] for o in offers] == list(range(1, len(offers) + 1))
+
+
+def test_scenario_library_runs_every_fitting_file_and_lists_the_rest(
+    results: dict[str, Any],
+) -> None:
+    tables = results["sections"]["scenarios"]["tables"]
+    outcomes = {r["scenario"]: r for r in tables["outcomes"]["rows"]}
+    assert sorted(outcomes) == ["antibiotic_surge", "background", "china_api_ban"]
+    assert all(r["n_scenarios"] == DRAWS for r in outcomes.values())
+    (skipped,) = tables["skipped"]["rows"]
+    assert skipped["key"] == "elsewhere"
+    assert "xx-no-such-site" in skipped["reason"]
+    # A forced four-month API ban from China comes on top of the background hazards.
+    ban, background = outcomes["china_api_ban"], outcomes["background"]
+    assert ban["weighted_unmet_mean"] > background["weighted_unmet_mean"]
+    stress = {r["scenario"]: r for r in tables["plan_vs_today"]["rows"]}
+    assert sorted(stress) == sorted(outcomes)
+    for row in stress.values():
+        assert row["loss_plan"] == pytest.approx(row["loss_today"] - row["loss_avoided_per_year"])
+        assert row["loss_avoided_se"] >= 0
 
 
 # --- the page ------------------------------------------------------------------------------------

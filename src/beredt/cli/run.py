@@ -104,6 +104,13 @@ def run(
             "--scenarios", help="Monte-Carlo draws per scenario file and per option.", min=10
         ),
     ] = None,
+    scenario_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario-dir",
+            help="Folder of scenario files (*.toml) to run (default: the packaged library).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the whole run.")] = 1,
     out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path("out"),
     lang: Annotated[
@@ -129,7 +136,16 @@ def run(
         scenarios=scenarios if scenarios is not None else DEFAULT_SCENARIOS,
         budget=budget,
     )
-    options = RunOptions(bundle=bundle, out=out, lang=lang, db=db, parameters=params)
+    if scenario_dir is not None and not scenario_dir.is_dir():
+        fail(f"scenario folder {scenario_dir} does not exist")
+    options = RunOptions(
+        bundle=bundle,
+        out=out,
+        lang=lang,
+        db=db,
+        scenario_dir=scenario_dir,
+        parameters=params,
+    )
     console = Console(stderr=True, highlight=False)
     try:
         with RichStages(console, lang) as stages:

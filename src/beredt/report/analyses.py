@@ -44,6 +44,7 @@ class ScenarioOutcome:
     description: str
     path: str
     result: Any
+    stress: Any = None  # the plan against today's under this scenario (plan.JointOutcome)
 
 
 @dataclass

@@ -364,6 +364,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Criticality-weighted patient-days without treatment by scenario (mean, 5–95 %)",
     ),
     "scen_axis": ("Vektede pasientdøgn uten behandling", "Weighted patient-days without treatment"),
+    "scen_stress_lead": (
+        "Den anbefalte planen og dagens plan simulert sammen under hvert scenario (samme "
+        "tilfeldige trekk, ett år): hva planen unngår når det verste skjer.",
+        "The recommended plan and today's plan simulated jointly under each scenario (the same "
+        "random draws, one year): what the plan avoids when the worst happens.",
+    ),
+    "scen_stress_chart": (
+        "Forventet tap per år under hvert scenario: dagens plan og anbefalt plan",
+        "Expected loss per year under each scenario: today's plan and the recommended plan",
+    ),
+    "scen_stress_table": (
+        "Anbefalt plan mot dagens plan per scenario",
+        "The recommended plan against today's plan, by scenario",
+    ),
     # frontier
     "front_lead": (
         "Forventet tap mot årlig budsjett. Dagens plan (lager og avtaler) er markert; den "

@@ -6,12 +6,13 @@ Stages, in order (each timed; timings go to ``run.json``):
    analytic snapshot;
 2. ``status`` — days of supply by tier;
 3. ``risk`` — vulnerability score of every substance (:mod:`beredt.risk`);
-4. ``scenarios`` — every scenario file of the library (``beredt/scenarios/*.toml``) through the
-   Monte-Carlo simulator (:mod:`beredt.sim`);
-5. ``plan`` — preparedness optimised at the budget (:mod:`beredt.plan`); the default budget is
+4. ``plan`` — preparedness optimised at the budget (:mod:`beredt.plan`); the default budget is
    :data:`DEFAULT_BUDGET_SHARE` × today's annual preparedness cost (holding cost of the
    preparedness stock + fees of active agreements), "the same money, spent best";
-6. ``frontier`` — the budget → expected-loss frontier around it;
+5. ``frontier`` — the budget → expected-loss frontier around it;
+6. ``scenarios`` — every scenario file of the library (``beredt/scenarios/*.toml``) through the
+   Monte-Carlo simulator (:mod:`beredt.sim`), and the recommended plan against today's plan
+   under each of them (the optimiser's joint evaluator, common random numbers);
 7. ``respond`` — a response plan for every open shortage notice (:mod:`beredt.respond`);
 8. ``industry`` — industry indicators (:mod:`beredt.industry`);
 9. ``report`` — ``report.html``, ``report.xlsx``, ``results.json``, ``run.json``.
@@ -57,9 +58,9 @@ STAGES: dict[str, tuple[str, str]] = {
     "store": ("Lagre og importere datasett", "Store and import the bundle"),
     "status": ("Lagerdekning", "Days of supply"),
     "risk": ("Sårbarhet", "Vulnerability"),
-    "scenarios": ("Scenariobibliotek", "Scenario library"),
     "plan": ("Optimering ved budsjettet", "Optimise at the budget"),
     "frontier": ("Budsjettfront", "Budget frontier"),
+    "scenarios": ("Scenariobibliotek", "Scenario library"),
     "respond": ("Responsplaner", "Shortage responses"),
     "industry": ("Industriindikatorer", "Industry indicators"),
     "report": ("Skrive rapporten", "Write the report"),
@@ -243,12 +244,12 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
 
     from beredt.report import stages
 
-    with clock.stage("scenarios"):
-        stages.run_scenarios(analyses, options.scenario_dir or default_scenario_dir(), clock)
     with clock.stage("plan"):
         stages.run_plan(analyses, clock)
     with clock.stage("frontier"):
         stages.run_frontier(analyses, clock)
+    with clock.stage("scenarios"):
+        stages.run_scenarios(analyses, options.scenario_dir or default_scenario_dir(), clock)
     with clock.stage("respond"):
         stages.run_responses(analyses, clock)
     with clock.stage("industry"):

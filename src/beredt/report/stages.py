@@ -65,35 +65,89 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
         else:
             applicable.append((key, scenario, file))
     n = params.scenarios
-    total = n * len(applicable)
+    stress = _stress_tester(analyses)
+    steps = 2 if stress is not None else 1
+    total = n * len(applicable) * steps
     outcomes: list[ScenarioOutcome] = []
     report = clock.progress()
     for i, (key, scenario, file) in enumerate(applicable):
 
-        def progress(done: int, _total: int, offset: int = i * n) -> None:
+        def progress(done: int, _total: int, offset: int = i * n * steps) -> None:
             report(offset + done, total)
 
+        seed = derive_seed(params.seed, "scenario", key)
         result = sim.simulate(
             dataset,
             scenario,
             n_scenarios=n,
             horizon_days=params.horizon_days,
-            seed=derive_seed(params.seed, "scenario", key),
+            seed=seed,
             progress=progress,
         )
-        outcomes.append(
-            ScenarioOutcome(
-                key=key,
-                name=scenario.name or key,
-                description=scenario.description or "",
-                path=file,
-                result=result,
-            )
+        outcome = ScenarioOutcome(
+            key=key,
+            name=scenario.name or key,
+            description=scenario.description or "",
+            path=file,
+            result=result,
         )
+        if stress is not None:
+
+            def stress_progress(done: int, _total: int, offset: int = (i * steps + 1) * n) -> None:
+                report(offset + done, total)
+
+            outcome.stress = stress(scenario, seed, stress_progress)
+        outcomes.append(outcome)
     analyses.scenarios = outcomes
     clock.note = f"{len(outcomes)} scenario{'' if len(outcomes) == 1 else 's'}" + (
         f", {len(analyses.scenarios_skipped)} skipped" if analyses.scenarios_skipped else ""
     )
+
+
+def chosen_choice(analyses: Analyses) -> Any:
+    """The chosen plan as an option index per substance, from the plan's option labels."""
+    import numpy as np
+
+    model = analyses.plan_model
+    chosen = dict(
+        zip(analyses.plan.substances["atc_code"], analyses.plan.substances["chosen"], strict=True)
+    )
+    options = model.option_table()
+    hits = options[
+        [chosen.get(a) == lab for a, lab in zip(options["atc_code"], options["label"], strict=True)]
+    ]
+    counts = hits.groupby("substance_idx").size()
+    if len(counts) != analyses.dataset.n_substances or (counts != 1).any():
+        raise RuntimeError(
+            "the chosen plan's option labels do not identify one option per substance"
+        )
+    choice = np.zeros(analyses.dataset.n_substances, dtype=np.int64)
+    choice[hits["substance_idx"].to_numpy(dtype=np.int64)] = hits["option_idx"].to_numpy(
+        dtype=np.int64
+    )
+    return choice
+
+
+def _stress_tester(analyses: Analyses) -> Any:
+    """A function (scenario, seed, progress) → the recommended plan vs today's plan simulated
+    jointly under that scenario; None without a plan."""
+    from beredt.report.pipeline import capability
+
+    if analyses.plan_model is None or analyses.plan is None:
+        return None
+    plan, _ = capability("beredt.plan", "joint_evaluator")
+    if plan is None:
+        return None
+    model = analyses.plan_model
+    choice = chosen_choice(analyses)
+
+    def stress(scenario: Any, seed: int, progress: Any) -> Any:
+        evaluate = plan.joint_evaluator(
+            analyses.dataset, model.menu, model.parameters, scenario=scenario, seed=seed
+        )
+        return evaluate(choice, progress)
+
+    return stress
 
 
 def run_plan(analyses: Analyses, clock: Any) -> None:

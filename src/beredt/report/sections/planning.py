@@ -103,6 +103,51 @@ def _scenario_rows(analyses: Analyses) -> list[dict[str, Any]]:
     return rows
 
 
+def _stress_rows(analyses: Analyses) -> list[dict[str, Any]]:
+    rows = []
+    for outcome in analyses.scenarios or []:
+        joint = outcome.stress
+        if joint is None:
+            continue
+        today = joint.today_loss_per_year
+        avoided = joint.loss_avoided_vs_today_per_year
+        rows.append(
+            {
+                "scenario": outcome.key,
+                "name": outcome.name,
+                "loss_today": today,
+                "loss_plan": today - avoided,
+                "loss_avoided_per_year": avoided,
+                "loss_avoided_se": joint.loss_avoided_vs_today_se_per_year,
+                "p_vital_today": joint.today_p_any_vital_shortage,
+                "p_vital_plan": joint.p_any_vital_shortage,
+            }
+        )
+    return rows
+
+
+def _stress_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, bytes]:
+    labels = [str(r["name"])[:40] for r in rows]
+    today = np.array([r["loss_today"] for r in rows], dtype=float)
+    plan = np.array([r["loss_plan"] for r in rows], dtype=float)
+
+    def build(lang: str) -> Any:
+        fig = new_figure(8.0, max(2.4, 0.55 * len(rows) + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(len(rows))
+        ax.barh(y - 0.2, today, height=0.38, color="#c0392b", label=t("front_today")[lang])
+        ax.barh(y + 0.2, plan, height=0.38, color=PRIMARY, label=t("front_chosen")[lang])
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(t("front_y", currency=currency)[lang])
+        ax.xaxis.set_major_formatter(axis_formatter(lang, money=True, currency=currency))
+        style_axes(ax)
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        return fig
+
+    return per_lang_png(build)
+
+
 def _scenario_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
     labels = [str(r["name"])[:40] for r in rows]
     mean = np.array([r["weighted_unmet_mean"] or 0.0 for r in rows], dtype=float)
@@ -193,6 +238,42 @@ def scenarios_section(analyses: Analyses) -> Section:
             worst,
         )
     )
+    stress = _stress_rows(analyses)
+    if stress:
+        currency = analyses.dataset.currency
+        section.paragraphs.append(t("scen_stress_lead"))
+        section.figures.append(
+            Figure("plan_vs_today", t("scen_stress_chart"), png=_stress_chart(stress, currency))
+        )
+        section.tables.append(
+            Table(
+                "plan_vs_today",
+                t("scen_stress_table"),
+                [
+                    Column("scenario"),
+                    Column("name"),
+                    Column("loss_today", "money", plain("Tap i dag per år", "Loss today per year")),
+                    Column(
+                        "loss_plan",
+                        "money",
+                        plain("Tap med planen per år", "Loss with the plan per year"),
+                    ),
+                    Column("loss_avoided_per_year", "money"),
+                    Column("loss_avoided_se", "money", plain("Unngått tap SE", "Loss avoided SE")),
+                    Column(
+                        "p_vital_today",
+                        "pct",
+                        plain("P(vital mangel) i dag", "P(vital shortage) today"),
+                    ),
+                    Column(
+                        "p_vital_plan",
+                        "pct",
+                        plain("P(vital mangel) med planen", "P(vital shortage) with the plan"),
+                    ),
+                ],
+                stress,
+            )
+        )
     if analyses.scenarios_skipped:
         section.tables.append(
             Table(
