@@ -45,6 +45,9 @@ def save_frontier_png(result: FrontierResult, path: str | Path) -> Path:
         color="#c0392b",
         label="today's plan",
     )
+    positive = loss[loss > 0]
+    if len(positive) and positive.max() > 100 * positive.min():
+        ax1.set_yscale("log")  # losses fall over orders of magnitude along the frontier
     ax1.set_xlabel(f"budget ({_money(result.currency)})")
     ax1.set_ylabel(f"expected loss ({_money(result.currency)})")
     ax1.set_title("Budget → expected loss")
@@ -108,6 +111,10 @@ def save_frontier_html(result: FrontierResult, path: str | Path) -> Path:
             row=1,
             col=col,
         )
+    losses = pts["expected_loss_per_year"].to_numpy(float)
+    positive = losses[losses > 0]
+    if len(positive) and positive.max() > 100 * positive.min():
+        fig.update_yaxes(type="log", row=1, col=1)
     fig.update_xaxes(title_text=f"budget ({result.currency}/year)")
     fig.update_yaxes(title_text=f"expected loss ({result.currency}/year)", row=1, col=1)
     fig.update_yaxes(title_text="probability", range=[0, 1.02], row=1, col=2)
