@@ -81,6 +81,19 @@ def test_plan_command_reports_an_impossible_budget(env: dict[str, str]) -> None:
     assert "budget" in result.output
 
 
+def test_plan_command_reports_a_bad_scenario(tmp_path: Path, env: dict[str, str]) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(
+        'name = "bad"\n\n[[event]]\nkind = "site_outage"\nsites = ["nowhere"]\nduration = 30\n',
+        encoding="utf-8",
+    )
+    args = ["plan", "--budget", "10M", "--scenarios", "64", "--scenario", str(scenario)]
+    result = CliRunner().invoke(get_app(), args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "bad.toml" in result.output
+    assert "nowhere" in result.output
+
+
 def test_amount_and_budget_parsing() -> None:
     assert parse_amount("150M") == 150e6
     assert parse_amount("1.5G") == 1.5e9

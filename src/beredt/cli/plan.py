@@ -140,18 +140,20 @@ def _parameters(
 def _prepare(
     dataset: Any, parameters: Any, scenario: Path | None, seed: int, console: Console
 ) -> Any:
+    from beredt.ingest.errors import ImportRejected
     from beredt.plan.evaluate import prepare_plan
 
+    scenario_obj = _load_scenario(scenario, dataset)
     try:
-        scenario_obj = _load_scenario(scenario, dataset)
-        n_options = 0
         with progress_bar("Simulating options", parameters.n_scenarios) as progress:
             model = prepare_plan(
                 dataset, parameters, scenario=scenario_obj, seed=seed, progress=progress
             )
-            n_options = len(model.menu.options)
+    except ImportRejected as exc:  # the scenario names things the dataset does not have
+        fail(f"{exc}\n{exc.report()}", code=2)
     except ValueError as exc:
         fail(str(exc))
+    n_options = len(model.menu.options)
     console.print(
         f"{dataset.n_substances} substances, {n_options} options, "
         f"{parameters.n_scenarios} scenarios × {parameters.horizon_days} days, seed {seed}"
