@@ -97,9 +97,18 @@ def raw_results(analyses: Analyses) -> dict[str, Any]:
     risk = analyses.risk
     return {
         "risk": to_jsonable(risk.to_json_dict()) if risk is not None else None,
+        # Each simulation's summary (national and per-substance statistics), not its
+        # per-scenario arrays: those are N × S numbers per scenario file.
         "scenarios": to_jsonable(
             [
-                {"key": s.key, "name": s.name, "path": s.path, "result": s.result}
+                {
+                    "key": s.key,
+                    "name": s.name,
+                    "file": s.path,
+                    "description": s.description,
+                    "result": s.result.to_dict(),
+                    "plan_vs_today": s.stress,
+                }
                 for s in analyses.scenarios
             ]
         )
@@ -110,5 +119,6 @@ def raw_results(analyses: Analyses) -> dict[str, Any]:
         "budget": to_jsonable(analyses.budget),
         "responses": to_jsonable(analyses.responses),
         "industry": to_jsonable(analyses.industry),
+        "scenarios_skipped": analyses.scenarios_skipped,
         "absent": dict(sorted(analyses.absent.items())),
     }
