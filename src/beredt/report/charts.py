@@ -125,8 +125,8 @@ def stacked_barh(
     style_axes(ax)
     ax.legend(
         fontsize=8,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12 if n > 8 else -0.25),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
         ncol=len(segments),
         frameon=False,
     )

@@ -57,7 +57,8 @@ table.data th { position:sticky; top:0; background:#eef2f6; text-align:left; pad
   border-bottom:1px solid var(--line); white-space:nowrap; }
 table.data td { padding:3px 8px; border-bottom:1px solid #eef0f3; vertical-align:top; }
 table.data td.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-table.data td.d, table.data td:first-child { white-space:nowrap; }
+table.data td.d { white-space:nowrap; }
+table.data td.t { min-width:12em; }
 table.data tr:hover td { background:#f5f9ff; }
 .tnote, .caption, figcaption { color:var(--muted); font-size:.85rem; }
 figure { margin:12px 0; }
@@ -117,6 +118,15 @@ def _cell_json(value: Any) -> str:
 _NUMERIC = {"int", "float", "float1", "float2", "float3", "money", "pct", "days", "ddd", "score"}
 
 
+#: Text columns that hold sentences: kept wide enough to read.
+_LONG_TEXT = frozenset({"description", "drivers", "note", "reason", "source", "url"})
+
+
+def _is_identifier(key: str) -> bool:
+    """Codes that must not break across lines (notice ids, ATC codes, scenario keys)."""
+    return key.endswith("_id") or key in ("atc_code", "scenario", "reservation_id")
+
+
 def render_table(section_key: str, table: Table, currency: str) -> str:
     """A table with bilingual headers and per-language number formats; cells carry ``data-v``."""
     parts = [f'<h3 data-table-title="{esc(table.key)}">{bi(table.title)}</h3>']
@@ -136,8 +146,10 @@ def render_table(section_key: str, table: Table, currency: str) -> str:
             value = row[column.key]
             shown = {lang: format_value(value, column.kind, lang, currency) for lang in LANGS}
             css = ' class="n"' if column.kind in _NUMERIC else ""
-            if column.kind in ("date", "year"):
+            if column.kind in ("date", "year") or _is_identifier(column.key):
                 css = ' class="d"'
+            elif column.kind == "text" and column.key in _LONG_TEXT:
+                css = ' class="t"'
             cells.append(f"<td{css} data-v='{esc(_cell_json(value))}'>{bi(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     parts.append(

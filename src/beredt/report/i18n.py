@@ -221,6 +221,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "base_year": ("Basisår", "Base year"),
     "base_value": ("Basisverdi", "Base value"),
     "target_year": ("Målår", "Target year"),
+    "factor": ("Faktor", "Factor"),
     "target_value": ("Målverdi", "Target value"),
     "required_cagr": ("Nødvendig årlig vekst", "Required CAGR"),
     "achieved_cagr": ("Oppnådd årlig vekst", "Achieved CAGR"),

@@ -9,7 +9,7 @@ import pandas as pd
 from beredt.report.analyses import Analyses
 from beredt.report.fmt import LANGS
 from beredt.report.i18n import plain, same, t
-from beredt.report.model import Column, Figure, Section, Table, unavailable
+from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
 
 #: Target series shown first in the chart (the trade statistics' pharmaceutical group, else all).
 PREFERRED_SERIES = ("trade:pharmaceuticals", "trade:total", "industry")
@@ -41,12 +41,65 @@ def industry_section(analyses: Analyses) -> Section:
     series = _chart_series(result)
     if series is not None:
         target = result.target(series)
+        if target.latest_year is not None:
+            section.kpis.append(
+                Kpi(
+                    "exports_latest",
+                    plain(
+                        f"Eksport {target.latest_year} ({series})",
+                        f"Exports {target.latest_year} ({series})",
+                    ),
+                    target.latest_value,
+                    "money",
+                )
+            )
+            section.kpis.append(
+                Kpi(
+                    "achieved_cagr",
+                    plain("Oppnådd årlig vekst", "Achieved annual growth"),
+                    target.achieved_cagr,
+                    "pct",
+                )
+            )
+        section.kpis.append(
+            Kpi(
+                "required_cagr",
+                plain("Nødvendig årlig vekst", "Required annual growth"),
+                target.required_cagr,
+                "pct",
+            )
+        )
+    ss = result.self_sufficiency
+    if ss.total:
+        section.kpis.append(
+            Kpi(
+                "qualified_ratio",
+                plain(
+                    "Selvforsyning, kvalifisert kapasitet", "Self-sufficiency, qualified capacity"
+                ),
+                ss.total.get("qualified_ratio"),
+                "pct",
+            )
+        )
+    section.kpis.append(
+        Kpi(
+            "vital_no_domestic_option",
+            plain(
+                "Vitale virkestoff uten innenlandsk alternativ",
+                "Vital substances with no domestic option",
+            ),
+            len(ss.vital_without_domestic_option),
+            "int",
+        )
+    )
+    if series is not None:
         section.figures.append(
             Figure(
                 "exports_target",
                 plain(f"Eksport mot målet ({series})", f"Exports against the target ({series})"),
                 png={
-                    lang: png_bytes(exports_target_figure(target, currency, lang)) for lang in LANGS
+                    lang: png_bytes(exports_target_figure(result.target(series), currency, lang))
+                    for lang in LANGS
                 },
             )
         )

@@ -97,7 +97,6 @@ def _scenario_rows(analyses: Analyses) -> list[dict[str, Any]]:
                 "weighted_unmet_p95": weighted["p95"],
                 "p_any_shortage": national["prob_any_shortage"],
                 "p_any_vital_shortage": national["prob_any_vital_shortage"],
-                "description": outcome.description,
             }
         )
     return rows
@@ -207,9 +206,31 @@ def scenarios_section(analyses: Analyses) -> Section:
                 Column("weighted_unmet_p95", "ddd"),
                 Column("p_any_shortage", "pct"),
                 Column("p_any_vital_shortage", "pct"),
-                Column("description"),
             ],
             rows,
+        )
+    )
+    section.tables.append(
+        Table(
+            "library",
+            plain("Scenarioene", "The scenarios"),
+            [
+                Column("scenario"),
+                Column("name"),
+                Column("file"),
+                Column("horizon_days", "int"),
+                Column("description"),
+            ],
+            [
+                {
+                    "scenario": o.key,
+                    "name": o.name,
+                    "file": o.path,
+                    "horizon_days": o.result.horizon_days,
+                    "description": o.description,
+                }
+                for o in analyses.scenarios
+            ],
         )
     )
     worst: list[dict[str, Any]] = []
