@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from beredt.cli import get_app
+from beredt.domain.dataset import Dataset
 from beredt.report import SECTION_ORDER, default_bundle_path
 from beredt.report.document import split_timings
 from beredt.report.fmt import NBSP, Num, format_money, format_value
@@ -231,3 +232,42 @@ def test_absent_capabilities_give_visible_not_available_sections(
     run = json.loads(result.run_json.read_text("utf-8"))
     notes = {s["stage"]: s["note"] for s in run["stages"]}
     assert notes["scenarios"] == notes["plan"] == "not available"
+
+
+def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
+    tmp_path: Path, small_dataset: Dataset
+) -> None:
+    import json
+
+    from openpyxl import load_workbook
+
+    from beredt import industry, respond, risk
+    from beredt.report.analyses import Analyses, RunParameters
+    from beredt.report.build import build_report, raw_results
+    from beredt.report.document import results_document
+    from beredt.report.html import render_report
+    from beredt.report.xlsx import write_workbook
+
+    bare = small_dataset.replace(shortages=[], trade=[], offers=[], industry=[])
+    analyses = Analyses(bare, RunParameters(), absent={"plan": "left out", "scenarios": "left out"})
+    analyses.risk = risk.score(bare)
+    analyses.responses = [
+        respond.plan_response(bare, str(n)) for n in bare.open_shortages["notice_id"]
+    ]
+    analyses.industry = industry.industry_indicators(bare)
+    report = build_report(analyses)
+    shortages = report.section("shortages")
+    assert shortages.available
+    assert shortages.paragraphs == [t("short_none")]
+    assert shortages.table("notices").rows == []
+    assert shortages.figures == []
+    assert report.section("industry").table("trade_by_group").rows == []
+    page = render_report(report, "nb")
+    assert 'data-table="shortages.notices" data-rows="0"' in page
+    write_workbook(report, tmp_path / "r.xlsx", "nb")
+    assert load_workbook(tmp_path / "r.xlsx").sheetnames[-1] == sheet_name("methods", "nb")
+    document, _ = results_document(report, raw_results(analyses))
+    assert json.loads(json.dumps(document))["sections"]["shortages"]["tables"]["notices"] == {
+        "columns": document["sections"]["shortages"]["tables"]["notices"]["columns"],
+        "rows": [],
+    }

@@ -118,7 +118,8 @@ def run(
     ] = "nb",
     db: DatabaseOption = None,
 ) -> None:
-    """Import the bundle, score, simulate, optimise, plan responses and write the report."""
+    """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
+    responses and write report.html, report.xlsx, results.json and run.json."""
     from beredt.ingest.errors import ImportRejected
     from beredt.report.analyses import RunParameters
     from beredt.report.pipeline import (
