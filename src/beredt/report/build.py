@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import beredt
@@ -86,7 +85,7 @@ def report_meta(analyses: Analyses) -> dict[str, Any]:
     }
 
 
-def build_report(analyses: Analyses, bundle_path: Path | None = None) -> Report:
+def build_report(analyses: Analyses) -> Report:
     """Every section, in report order, from the analyses."""
     sections: list[Section] = [_BUILDERS[key](analyses) for key in SECTION_ORDER]
     return Report(meta=report_meta(analyses), sections=sections)

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Protocol
 
 import beredt
 from beredt.domain.bundle import Bundle
@@ -263,7 +263,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     out = options.out
     with clock.stage("report"):
         out.mkdir(parents=True, exist_ok=True)
-        report = build_report(analyses, bundle_path)
+        report = build_report(analyses)
         html_path = out / "report.html"
         html_path.write_text(render_report(report, options.lang), encoding="utf-8")
         xlsx_path = write_workbook(report, out / "report.xlsx", options.lang)
@@ -312,12 +312,3 @@ def stage_label(stage: str, lang: str) -> str:
 def stage_keys() -> Sequence[str]:
     """Stage keys in run order."""
     return tuple(STAGES)
-
-
-def describe(result: RunResult) -> dict[str, Any]:
-    """A short summary of a run (for the CLI's final lines)."""
-    return {
-        "report": str(result.report_html),
-        "total_seconds": result.total_seconds,
-        "absent": result.absent,
-    }
