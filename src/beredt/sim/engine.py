@@ -281,32 +281,22 @@ class ChunkOutput:
 def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> ChunkOutput:
     """Simulate scenarios first … first + count − 1 (the chunk kernel; any order, any worker)."""
     k = model.kernel
-    shape = (k.n_options, count, k.sub_prod_ptr.shape[0] - 1)
-    out = ChunkOutput(
-        unmet=np.zeros(shape),
-        sdays=np.zeros(shape, dtype=np.int32),
-        first_short=np.zeros(shape, dtype=np.int32),
-        first_stockout=np.zeros(shape, dtype=np.int32),
-        surge=np.zeros(shape),
-        prep=np.zeros(shape),
-        alt=np.zeros(shape),
-        national=np.zeros((k.n_options, count, 4)),
-    )
+    n_subs = k.sub_prod_ptr.shape[0] - 1
+    out_f = np.zeros((k.n_options, count, 4, n_subs))
+    out_i = np.zeros((k.n_options, count, 3, n_subs), dtype=np.int32)
+    national = np.zeros((k.n_options, count, 4))
     if count > 0:
-        run_chunk(
-            k,
-            int(seed),
-            int(first),
-            out.unmet,
-            out.sdays,
-            out.first_short,
-            out.first_stockout,
-            out.surge,
-            out.prep,
-            out.alt,
-            out.national,
-        )
-    return out
+        run_chunk(k, int(seed), int(first), out_f, out_i, national)
+    return ChunkOutput(
+        unmet=out_f[:, :, 0],
+        sdays=out_i[:, :, 0],
+        first_short=out_i[:, :, 1],
+        first_stockout=out_i[:, :, 2],
+        surge=out_f[:, :, 1],
+        prep=out_f[:, :, 2],
+        alt=out_f[:, :, 3],
+        national=national,
+    )
 
 
 def simulate(

@@ -22,6 +22,7 @@ do not depend on chunking, threads or the policy being evaluated.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -37,7 +38,9 @@ from beredt.sim.rng import (
     STREAM_DEMAND,
     STREAM_EVENT,
     STREAM_SITE,
+    hash_from_base,
     hash_key,
+    key_base,
     uniform,
 )
 
@@ -79,7 +82,8 @@ class KernelModel(NamedTuple):
     sub_prod_ptr: np.ndarray
     rate: np.ndarray
     cumrate: np.ndarray
-    noise_table: np.ndarray
+    noise_z: np.ndarray
+    noise_par: np.ndarray
     mean_demand: np.ndarray
     weight: np.ndarray
     vital: np.ndarray
@@ -147,6 +151,14 @@ class KernelModel(NamedTuple):
     agr_api_country: np.ndarray
     agr_cap: np.ndarray
     n_lines: int
+    par: np.ndarray
+    prod_par: np.ndarray
+    agr_f: np.ndarray
+    agr_i: np.ndarray
+    comp_of_sub: np.ndarray
+    comp_ptr: np.ndarray
+    comp_sub: np.ndarray
+    comp_sync: np.ndarray
 
 
 @njit(cache=True)
@@ -416,6 +428,98 @@ def _index_records(rec, count, n_keys, n_sites, n_countries):
 
 
 @njit(cache=True)
+def _sort_merge(buf, n):
+    """Sort the intervals buf[:n] by start (insertion sort: lists are short) and merge
+    overlapping or touching ones in place; returns the new count."""
+    for i in range(1, n):
+        a = buf[i, 0]
+        b = buf[i, 1]
+        j = i - 1
+        while j >= 0 and buf[j, 0] > a:
+            buf[j + 1, 0] = buf[j, 0]
+            buf[j + 1, 1] = buf[j, 1]
+            j -= 1
+        buf[j + 1, 0] = a
+        buf[j + 1, 1] = b
+    if n == 0:
+        return 0
+    w = 0
+    for i in range(1, n):
+        if buf[i, 0] <= buf[w, 1]:
+            if buf[i, 1] > buf[w, 1]:
+                buf[w, 1] = buf[i, 1]
+        else:
+            w += 1
+            buf[w, 0] = buf[i, 0]
+            buf[w, 1] = buf[i, 1]
+    return w + 1
+
+
+@njit(cache=True)
+def _grow(buf, need):
+    if buf.shape[0] >= need:
+        return buf
+    bigger = np.empty((max(need, 2 * buf.shape[0]), 2), dtype=np.int64)
+    bigger[: buf.shape[0]] = buf
+    return bigger
+
+
+@njit(cache=True)
+def _site_effective(rec, key_ptr, key_rec, n_sites, site_country):
+    """Merged down intervals of every site: its own outages and its country's restrictions
+    that cover every substance and stage (CSR by site)."""
+    ptr = np.zeros(n_sites + 1, dtype=np.int64)
+    eff = np.empty((64, 2), dtype=np.int64)
+    buf = np.empty((16, 2), dtype=np.int64)
+    n = 0
+    for u in range(n_sites):
+        kc = n_sites + site_country[u]
+        total = key_ptr[u + 1] - key_ptr[u] + key_ptr[kc + 1] - key_ptr[kc]
+        if total == 0:
+            ptr[u + 1] = n
+            continue
+        buf = _grow(buf, total)
+        k = 0
+        for q in range(key_ptr[u], key_ptr[u + 1]):
+            buf[k, 0] = rec[key_rec[q], 3]
+            buf[k, 1] = rec[key_rec[q], 4]
+            k += 1
+        for q in range(key_ptr[kc], key_ptr[kc + 1]):
+            if rec[key_rec[q], 2] < 0:
+                buf[k, 0] = rec[key_rec[q], 3]
+                buf[k, 1] = rec[key_rec[q], 4]
+                k += 1
+        k = _sort_merge(buf, k)
+        eff = _grow(eff, n + k)
+        for i in range(k):
+            eff[n + i, 0] = buf[i, 0]
+            eff[n + i, 1] = buf[i, 1]
+        n += k
+        ptr[u + 1] = n
+    return ptr, eff
+
+
+@njit(cache=True)
+def _intersect(a, na, b, b0, b1, out):
+    """Intersection of the sorted disjoint intervals a[:na] and b[b0:b1] into out; count."""
+    i = 0
+    j = b0
+    n = 0
+    while i < na and j < b1:
+        lo = max(a[i, 0], b[j, 0])
+        hi = min(a[i, 1], b[j, 1])
+        if lo < hi:
+            out[n, 0] = lo
+            out[n, 1] = hi
+            n += 1
+        if a[i, 1] < b[j, 1]:
+            i += 1
+        else:
+            j += 1
+    return n
+
+
+@njit(cache=True)
 def product_intervals(m: KernelModel, rec, count):
     """Down intervals [start, end) of every product from the scenario's records (CSR by product)."""
     horizon = m.horizon
@@ -429,9 +533,60 @@ def product_intervals(m: KernelModel, rec, count):
     iv = np.empty((16, 2), dtype=np.int64)
     n_iv = 0
     bounds = np.empty(64, dtype=np.int64)
+    # countries with a restriction limited to some substances or stages in this scenario
+    scoped = np.zeros(n_countries, dtype=np.bool_)
+    for i in range(count):
+        if rec[i, 0] == REC_COUNTRY and rec[i, 2] >= 0:
+            scoped[rec[i, 1]] = True
+    eff_ptr, eff = _site_effective(rec, key_ptr, key_rec, n_sites, m.site_country)
+    buf = np.empty((16, 2), dtype=np.int64)
+    tmp = np.empty((16, 2), dtype=np.int64)
+    tmp2 = np.empty((16, 2), dtype=np.int64)
     for p in range(n_prod):
-        nb = 0
         kp = n_sites + n_countries + p
+        fast = key_ptr[kp + 1] == key_ptr[kp]
+        if fast:
+            for g in range(m.prod_grp_ptr[p], m.prod_grp_ptr[p + 1]):
+                for gs in range(m.grp_site_ptr[g], m.grp_site_ptr[g + 1]):
+                    if scoped[m.site_country[m.grp_site[gs]]]:
+                        fast = False
+        if fast:
+            # union over stages of the intersection over each stage's sites
+            nb = 0
+            for g in range(m.prod_grp_ptr[p], m.prod_grp_ptr[p + 1]):
+                gs0 = m.grp_site_ptr[g]
+                gs1 = m.grp_site_ptr[g + 1]
+                u = m.grp_site[gs0]
+                k = eff_ptr[u + 1] - eff_ptr[u]
+                if k == 0:
+                    continue
+                tmp = _grow(tmp, k)
+                for i in range(k):
+                    tmp[i, 0] = eff[eff_ptr[u] + i, 0]
+                    tmp[i, 1] = eff[eff_ptr[u] + i, 1]
+                for gs in range(gs0 + 1, gs1):
+                    if k == 0:
+                        break
+                    v = m.grp_site[gs]
+                    tmp2 = _grow(tmp2, k + eff_ptr[v + 1] - eff_ptr[v])
+                    k = _intersect(tmp, k, eff, eff_ptr[v], eff_ptr[v + 1], tmp2)
+                    tmp, tmp2 = tmp2, tmp
+                if k == 0:
+                    continue
+                buf = _grow(buf, nb + k)
+                for i in range(k):
+                    buf[nb + i, 0] = tmp[i, 0]
+                    buf[nb + i, 1] = tmp[i, 1]
+                nb += k
+            nb = _sort_merge(buf, nb)
+            iv = _grow(iv, n_iv + nb)
+            for i in range(nb):
+                iv[n_iv + i, 0] = buf[i, 0]
+                iv[n_iv + i, 1] = buf[i, 1]
+            n_iv += nb
+            ptr[p + 1] = n_iv
+            continue
+        nb = 0
         # gather the boundaries of every record that can touch this product
         for pass_ in range(2):
             if pass_ == 1:
@@ -521,8 +676,8 @@ def _substance_intervals(m, pptr, piv, occurs, ev_s, ev_e):
     """Active intervals per substance: product down spells, surges and stock events, merged."""
     horizon = m.horizon
     n_subs = m.sub_prod_ptr.shape[0] - 1
-    sptr = np.zeros(n_subs + 1, dtype=np.int64)
     siv = np.empty((16, 2), dtype=np.int64)
+    siv_sub = np.empty(16, dtype=np.int64)
     n_siv = 0
     scratch = np.empty((16, 2), dtype=np.int64)
     for s in range(n_subs):
@@ -534,7 +689,6 @@ def _substance_intervals(m, pptr, piv, occurs, ev_s, ev_e):
         total += 2 * (m.sub_surge_ptr[s + 1] - m.sub_surge_ptr[s])
         total += 2 * (m.sub_loss_ptr[s + 1] - m.sub_loss_ptr[s])
         if total == 0:
-            sptr[s + 1] = n_siv
             continue
         if scratch.shape[0] < total:
             scratch = np.empty((2 * total, 2), dtype=np.int64)
@@ -564,51 +718,276 @@ def _substance_intervals(m, pptr, piv, occurs, ev_s, ev_e):
                     scratch[ns, 0] = ev_e[e]
                     scratch[ns, 1] = ev_e[e] + 1
                     ns += 1
-        if ns > 0:
-            order = np.argsort(scratch[:ns, 0])
-            cur_s = scratch[order[0], 0]
-            cur_e = scratch[order[0], 1]
-            for i in range(1, ns + 1):
-                if i < ns and scratch[order[i], 0] <= cur_e:
-                    if scratch[order[i], 1] > cur_e:
-                        cur_e = scratch[order[i], 1]
-                    continue
-                if n_siv >= siv.shape[0]:
-                    bigger = np.empty((siv.shape[0] * 2, 2), dtype=np.int64)
-                    bigger[:n_siv] = siv[:n_siv]
-                    siv = bigger
-                siv[n_siv, 0] = cur_s
-                siv[n_siv, 1] = cur_e
-                n_siv += 1
-                if i < ns:
-                    cur_s = scratch[order[i], 0]
-                    cur_e = scratch[order[i], 1]
-        sptr[s + 1] = n_siv
-    return sptr, siv[:n_siv].copy()
+        ns = _sort_merge(scratch, ns)
+        if n_siv + ns > siv.shape[0]:
+            siv = _grow(siv, n_siv + ns)
+            bigger_sub = np.empty(siv.shape[0], dtype=np.int64)
+            bigger_sub[:n_siv] = siv_sub[:n_siv]
+            siv_sub = bigger_sub
+        for i in range(ns):
+            siv_sub[n_siv] = s
+            siv[n_siv, 0] = scratch[i, 0]
+            siv[n_siv, 1] = scratch[i, 1]
+            n_siv += 1
+    return siv[:n_siv].copy(), siv_sub[:n_siv].copy()
+
+
+# rows of the per-substance integer state
+LAST = 0  # first day not yet accounted for
+GAP = 1  # first day of the current supply gap (NONE_DAY: none)
+ACT = 2  # activation day of the surge agreements (NONE_DAY: not activated)
+# rows of the float outputs (options × scenarios × 4 × substances)
+O_UNMET = 0
+O_SURGE = 1
+O_PREP = 2
+O_ALT = 3
+# rows of the integer outputs (options × scenarios × 3 × substances)
+O_SDAYS = 0
+O_FSHORT = 1
+O_FSO = 2
+# entries of the parameter vector
+P_HEADROOM = 0
+P_NOISE = 1
+P_TRIGGER_STOCK = 2
+P_TRIGGER_DAYS = 3
+P_NOTICE_DELAY = 4
+P_ALT_SHARE = 5
+P_JOINT = 6
+# rows of prod_par and of the agreement arrays
+PP_SHARE = 0
+PP_SPARE = 1
+PP_STOCK0 = 2
+AF_RESERVED = 0
+AF_RESPONSE = 1
+AF_RAMP = 2
+AF_CAP = 3
+AI_SUB = 0
+AI_LINE = 1
+AI_COUNTRY = 2
+
+# Hot helpers take plain arrays: passing the model's large tuple to a function costs a
+# reference-count update per member on every call.
 
 
 @njit(cache=True)
-def _catch_up(
-    s, t, stock, last, gap_start, act, in_episode, headroom, cumrate, p0, p1, share, stock0
-):
-    """Rebuild the stock of substance s (products p0…p1−1) over the passive days [last[s], t)."""
-    if last[s] >= t:
+def _catch_up(s, t, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode):
+    """Rebuild the stock of substance s over the passive days [last, t) in one step.
+
+    On passive days every product is up and demand is normal, so each product's stock grows by
+    headroom × share × demand a day up to its target: the sum over days is a prefix-sum
+    difference, and the cap commutes with the sum.
+    """
+    last = si[LAST, s]
+    if last >= t:
         return
     if in_episode[s]:
-        add_rate = headroom * (cumrate[s, t] - cumrate[s, last[s]])
+        add_rate = headroom * (cumrate[s, t] - cumrate[s, last])
         full = True
-        for p in range(p0, p1):
-            v = stock[p] + share[p] * add_rate
-            if v >= stock0[p]:
-                v = stock0[p]
+        for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+            target = prod_par[PP_STOCK0, p]
+            v = stock[p] + prod_par[PP_SHARE, p] * add_rate
+            if v >= target:
+                v = target
             stock[p] = v
-            if v < stock0[p] - TARGET_RTOL * (stock0[p] + 1.0):
+            if v < target - TARGET_RTOL * (target + 1.0):
                 full = False
         if full:
             in_episode[s] = False
-            gap_start[s] = NONE_DAY
-            act[s] = NONE_DAY
-    last[s] = t
+            si[GAP, s] = NONE_DAY
+            si[ACT, s] = NONE_DAY
+    si[LAST, s] = t
+
+
+@njit(cache=True)
+def _stock_events(
+    s,
+    t,
+    occurs,
+    ev_s,
+    ev_e,
+    sub_loss_ptr,
+    sub_loss,
+    ev_tgt_ptr,
+    ev_tgt,
+    ev_tgt_amount,
+    prod_sub,
+    ev_sub_ptr,
+    ev_sub,
+    ev_sub_value,
+    prod_par,
+    stock,
+    prep,
+    loss_taken,
+    prep_taken,
+    in_episode,
+):
+    """Apply the stock losses and returns of substance s that fall on day t."""
+    for qq in range(sub_loss_ptr[s], sub_loss_ptr[s + 1]):
+        e = sub_loss[qq]
+        if not occurs[e]:
+            continue
+        d0 = max(ev_s[e], 0)
+        if d0 == t:
+            for tq in range(ev_tgt_ptr[e], ev_tgt_ptr[e + 1]):
+                p = ev_tgt[tq]
+                if prod_sub[p] == s:
+                    take = min(stock[p], ev_tgt_amount[tq])
+                    stock[p] -= take
+                    loss_taken[tq] = take
+            for sq in range(ev_sub_ptr[e], ev_sub_ptr[e + 1]):
+                if ev_sub[sq] == s and ev_sub_value[sq] > 0.0:
+                    take = prep[s] * ev_sub_value[sq]
+                    prep[s] -= take
+                    prep_taken[sq] = take
+            in_episode[s] = True
+        elif ev_e[e] >= 0 and ev_e[e] > d0 and ev_e[e] == t:
+            for tq in range(ev_tgt_ptr[e], ev_tgt_ptr[e + 1]):
+                p = ev_tgt[tq]
+                if prod_sub[p] == s:
+                    stock[p] = min(prod_par[PP_STOCK0, p], stock[p] + loss_taken[tq])
+                    loss_taken[tq] = 0.0
+            for sq in range(ev_sub_ptr[e], ev_sub_ptr[e + 1]):
+                if ev_sub[sq] == s:
+                    prep[s] += prep_taken[sq]
+                    prep_taken[sq] = 0.0
+
+
+@njit(cache=True)
+def _surge_multiplier(s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult):
+    """Product of the demand-surge multipliers on substance s on day t."""
+    mt = 1.0
+    for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
+        e = sub_surge[qq]
+        if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
+            mt *= ev_mult[e]
+    return mt
+
+
+@njit(cache=True)
+def _after_own_stock(s, t, r, d, p0, p1, rt, gap_day, down, lead, prod_par, stock, prep, fo, io):
+    """Fill a gap r left after the products' own stock: spare capacity of the products that
+    are up (after their lead time) → the other products' stock (pro rata) → preparedness
+    stock; records the first stock-out day. Returns what is left."""
+    avail = 0.0
+    for p in range(p0, p1):
+        if not down[p] and t >= gap_day + lead[p]:
+            avail += prod_par[PP_SPARE, p] * rt
+    r -= min(r, avail)
+    if r > 0.0:
+        tot = 0.0
+        for p in range(p0, p1):
+            tot += stock[p]
+        if tot > 0.0:
+            if tot <= r:
+                for p in range(p0, p1):
+                    stock[p] = 0.0
+                r -= tot
+            else:
+                f = r / tot
+                for p in range(p0, p1):
+                    stock[p] -= stock[p] * f
+                r = 0.0
+    if r > 0.0 and prep[s] > 0.0:
+        take = min(r, prep[s])
+        prep[s] -= take
+        fo[O_PREP, s] += take
+        r -= take
+    if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+        io[O_FSO, s] = t
+    return r
+
+
+@njit(cache=True)
+def _agreement_want(
+    ia,
+    a,
+    s,
+    t,
+    r,
+    act_day,
+    agr_f,
+    agr_i,
+    api_left,
+    limited,
+    rec,
+    key_ptr,
+    key_rec,
+    n_sites,
+    ev_stage_mask,
+    ev_scoped,
+    ev_scope_sub,
+):
+    """What agreement ia (a-th of its option) can deliver on day t towards a gap r."""
+    t_first = act_day + np.int64(agr_f[AF_RESPONSE, ia])
+    w = 0.0
+    if t >= t_first and r > 0.0:
+        frac = (t - t_first + 1.0) / (agr_f[AF_RAMP, ia] + 1.0)
+        if frac > 1.0:
+            frac = 1.0
+        w = min(agr_f[AF_RESERVED, ia] * frac, r)
+        limited[a] = False
+        c = agr_i[AI_COUNTRY, ia]
+        if c >= 0 and _api_blocked(
+            rec, key_ptr, key_rec, n_sites, c, s, t, ev_stage_mask, ev_scoped, ev_scope_sub
+        ):
+            limited[a] = True
+            if api_left[a] < w:
+                w = api_left[a]
+    return w
+
+
+@njit(cache=True)
+def _surge_alone(
+    s,
+    t,
+    r,
+    a0,
+    agr_lo,
+    agr_hi,
+    act_day,
+    agr_f,
+    agr_i,
+    api_left,
+    limited,
+    rec,
+    key_ptr,
+    key_rec,
+    n_sites,
+    ev_stage_mask,
+    ev_scoped,
+    ev_scope_sub,
+    fo,
+):
+    """Surge production for substance s when its line cannot be over-committed."""
+    left = r
+    for ia in range(agr_lo, agr_hi):
+        a = ia - a0
+        w = _agreement_want(
+            ia,
+            a,
+            s,
+            t,
+            left,
+            act_day,
+            agr_f,
+            agr_i,
+            api_left,
+            limited,
+            rec,
+            key_ptr,
+            key_rec,
+            n_sites,
+            ev_stage_mask,
+            ev_scoped,
+            ev_scope_sub,
+        )
+        left -= w
+        if w > 0.0:
+            r = max(r - w, 0.0)
+            fo[O_SURGE, s] += w
+            if limited[a]:
+                api_left[a] = max(api_left[a] - w, 0.0)
+    return r
 
 
 @njit(cache=True)
@@ -622,46 +1001,80 @@ def _run_option(
     key_rec,
     pptr,
     piv,
-    sptr,
     siv,
-    start_order,
+    siv_sub,
+    order,
     occurs,
     ev_s,
     ev_e,
     known,
-    out_unmet,
-    out_sdays,
-    out_first_short,
-    out_first_stockout,
-    out_surge,
-    out_prep,
-    out_alt,
-    row,
+    fo,
+    io,
 ):
+    """Simulate option k of one scenario, component by component; outputs into fo and io."""
     horizon = m.horizon
     n_subs = m.sub_prod_ptr.shape[0] - 1
     n_prod = m.prod_sub.shape[0]
     n_sites = m.site_country.shape[0]
-    headroom = m.headroom
-    cumrate = m.cumrate
+    # the model's arrays as locals, once
     sub_prod_ptr = m.sub_prod_ptr
-    share = m.share
-    stock0 = m.stock0
-    stock = m.stock0.copy()
-    prep = m.prep0[k].copy()
-    last = np.zeros(n_subs, dtype=np.int64)
-    gap_start = np.full(n_subs, NONE_DAY, dtype=np.int64)
-    act = np.full(n_subs, NONE_DAY, dtype=np.int64)
-    in_episode = np.zeros(n_subs, dtype=np.bool_)
-    ppos = pptr[:-1].copy()
+    rate = m.rate
+    cumrate = m.cumrate
+    noise_z = m.noise_z
+    noise_par = m.noise_par
+    prod_par = m.prod_par
+    lead = m.lead
+    mean_demand = m.mean_demand
+    par = m.par
+    headroom = par[P_HEADROOM]
+    sub_surge_ptr = m.sub_surge_ptr
+    sub_surge = m.sub_surge
+    ev_mult = m.ev_mult
+    sub_loss_ptr = m.sub_loss_ptr
+    sub_loss = m.sub_loss
+    ev_tgt_ptr = m.ev_tgt_ptr
+    ev_tgt = m.ev_tgt
+    ev_tgt_amount = m.ev_tgt_amount
+    prod_sub = m.prod_sub
+    ev_sub_ptr = m.ev_sub_ptr
+    ev_sub = m.ev_sub
+    ev_sub_value = m.ev_sub_value
+    ev_stage_mask = m.ev_stage_mask
+    ev_scoped = m.ev_scoped
+    ev_scope_sub = m.ev_scope_sub
+    agr_f = m.agr_f
+    agr_i = m.agr_i
+    sub_agr = m.sub_agr_ptr[k]
+    alt_ptr = m.alt_ptr
+    alt_idx = m.alt_idx
+    comp = m.comp_of_sub
+    comp_ptr = m.comp_ptr
+    comp_sub = m.comp_sub
+    comp_sync = m.comp_sync
+    alt_share = par[P_ALT_SHARE]
+    joint = par[P_JOINT] > 0.0
+    noise_on = par[P_NOISE] > 0.0
+    trigger_stock = par[P_TRIGGER_STOCK] > 0.0
+    trigger_days = par[P_TRIGGER_DAYS]
+    notice_delay = np.int64(par[P_NOTICE_DELAY])
     a0 = m.agr_ptr[k]
     a1 = m.agr_ptr[k + 1]
+    # state
+    stock = prod_par[PP_STOCK0].copy()
+    prep = m.prep0[k].copy()
+    si = np.empty((3, n_subs), dtype=np.int64)
+    si[LAST] = 0
+    si[GAP] = NONE_DAY
+    si[ACT] = NONE_DAY
+    in_episode = np.zeros(n_subs, dtype=np.bool_)
+    ppos = pptr[:-1].copy()
+    down = np.zeros(n_prod, dtype=np.bool_)
     api_left = m.agr_api0[a0:a1].copy()
-    want = np.zeros(a1 - a0, dtype=np.float64)
     limited = np.zeros(a1 - a0, dtype=np.bool_)
-    line_load = np.zeros(m.n_lines, dtype=np.float64)
-    loss_taken = np.zeros(m.ev_tgt.shape[0], dtype=np.float64)
-    prep_taken = np.zeros(m.ev_sub.shape[0], dtype=np.float64)
+    want = np.zeros(a1 - a0, dtype=np.float64)
+    loss_taken = np.zeros(ev_tgt.shape[0], dtype=np.float64)
+    prep_taken = np.zeros(ev_sub.shape[0], dtype=np.float64)
+    # scratch for synchronised components
     active = np.empty(n_subs, dtype=np.int64)
     is_active = np.zeros(n_subs, dtype=np.bool_)
     cur_end = np.zeros(n_subs, dtype=np.int64)
@@ -669,343 +1082,523 @@ def _run_option(
     dem = np.zeros(n_subs, dtype=np.float64)
     mult = np.ones(n_subs, dtype=np.float64)
     short_list = np.empty(n_subs, dtype=np.int64)
-    down = np.zeros(n_prod, dtype=np.bool_)
-    unmet = out_unmet[k, row]
-    sdays = out_sdays[k, row]
-    first_short = out_first_short[k, row]
-    first_so = out_first_stockout[k, row]
-    surge_out = out_surge[k, row]
-    prep_out = out_prep[k, row]
-    alt_out = out_alt[k, row]
+    line_load = np.zeros(m.n_lines, dtype=np.float64)
+    couple = joint and alt_share > 0.0
+    halt = np.full(n_subs, horizon, dtype=np.int64)
     n_iv = siv.shape[0]
-    n_act = 0
-    q = 0
-    t = 0
-    while True:
-        if n_act == 0:
-            if q >= n_iv:
-                break
-            nxt = siv[start_order[q], 0]
-            if nxt > t:
-                t = nxt
-        if t >= horizon:
-            break
-        while q < n_iv and siv[start_order[q], 0] <= t:
-            iv_idx = start_order[q]
-            # substance of this interval: find by binary search in sptr
-            s = np.searchsorted(sptr, iv_idx, side="right") - 1
-            if not is_active[s]:
-                is_active[s] = True
-                active[n_act] = s
-                n_act += 1
-            cur_end[s] = siv[iv_idx, 1]
-            q += 1
-        # (b1) own demand: products' own stock, other products, preparedness
-        for ai in range(n_act):
-            s = active[ai]
-            _catch_up(
-                s,
-                t,
-                stock,
-                last,
-                gap_start,
-                act,
-                in_episode,
-                headroom,
-                cumrate,
-                sub_prod_ptr[s],
-                sub_prod_ptr[s + 1],
-                share,
-                stock0,
-            )
-            # stock events of this day
-            for qq in range(m.sub_loss_ptr[s], m.sub_loss_ptr[s + 1]):
-                e = m.sub_loss[qq]
-                if not occurs[e]:
+    q0 = 0
+    while q0 < n_iv:
+        c = comp[siv_sub[order[q0]]]
+        q1 = q0 + 1
+        while q1 < n_iv and comp[siv_sub[order[q1]]] == c:
+            q1 += 1
+        # Members are first simulated one by one (pass 0). A component coupled only by
+        # therapeutic alternatives needs synchronising from the first day a member would draw
+        # on an alternative (t_sync); before that day nothing couples them, so after a reset
+        # pass 1 replays the members alone up to t_sync and the rest runs day-synchronously.
+        # A component with an over-committed line is synchronised throughout.
+        t_sync = horizon
+        if comp_sync[c]:
+            t_sync = siv[order[q0], 0]
+        stop = couple and comp_ptr[c + 1] - comp_ptr[c] > 1
+        for pass_ in range(2):
+            if pass_ == 1:
+                if t_sync >= horizon or comp_sync[c]:
+                    break
+                # back to the initial state for the component's members
+                for qm in range(comp_ptr[c], comp_ptr[c + 1]):
+                    s = comp_sub[qm]
+                    for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+                        stock[p] = prod_par[PP_STOCK0, p]
+                        ppos[p] = pptr[p]
+                        down[p] = False
+                    prep[s] = m.prep0[k, s]
+                    si[LAST, s] = 0
+                    si[GAP, s] = NONE_DAY
+                    si[ACT, s] = NONE_DAY
+                    in_episode[s] = False
+                    halt[s] = horizon
+                    for o in range(4):
+                        fo[o, s] = 0.0
+                    io[O_SDAYS, s] = 0
+                    io[O_FSHORT, s] = -1
+                    io[O_FSO, s] = -1
+                    for ia in range(sub_agr[s], sub_agr[s + 1]):
+                        api_left[ia - a0] = m.agr_api0[ia]
+            for q in range(q0, q1):
+                iv = order[q]
+                s = siv_sub[iv]
+                lo = siv[iv, 0]
+                # in pass 0 nothing after the earliest need found so far matters
+                hi = min(siv[iv, 1], t_sync)
+                if lo >= hi or lo >= halt[s]:
                     continue
-                d0 = max(ev_s[e], 0)
-                if d0 == t:
-                    for tq in range(m.ev_tgt_ptr[e], m.ev_tgt_ptr[e + 1]):
-                        p = m.ev_tgt[tq]
-                        if m.prod_sub[p] == s:
-                            take = min(stock[p], m.ev_tgt_amount[tq])
+                has_agr = sub_agr[s + 1] > sub_agr[s]
+                has_loss = sub_loss_ptr[s + 1] > sub_loss_ptr[s]
+                has_surge = sub_surge_ptr[s + 1] > sub_surge_ptr[s]
+                p0 = sub_prod_ptr[s]
+                p1 = sub_prod_ptr[s + 1]
+                _catch_up(s, lo, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode)
+                noise_base = key_base(seed, scen, STREAM_DEMAND, s)
+                # The day loop below is _begin_day → _surge_alone → _end_day written out (a
+                # function call costs more than a day's work); the synchronised loop further
+                # down repeats it for several substances at once.
+                for t in range(lo, hi):
+                    if has_loss:
+                        _stock_events(
+                            s,
+                            t,
+                            occurs,
+                            ev_s,
+                            ev_e,
+                            sub_loss_ptr,
+                            sub_loss,
+                            ev_tgt_ptr,
+                            ev_tgt,
+                            ev_tgt_amount,
+                            prod_sub,
+                            ev_sub_ptr,
+                            ev_sub,
+                            ev_sub_value,
+                            prod_par,
+                            stock,
+                            prep,
+                            loss_taken,
+                            prep_taken,
+                            in_episode,
+                        )
+                    mt = 1.0
+                    if has_surge:
+                        mt = _surge_multiplier(
+                            s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult
+                        )
+                    rt = rate[s, t]
+                    d = rt * mt
+                    if noise_on:
+                        h = hash_from_base(noise_base, t)
+                        d *= math.exp(
+                            noise_par[0, s] * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                            + noise_par[1, s]
+                        )
+                    up_factor = 1.0
+                    if mt > 1.0 + headroom:
+                        up_factor = (1.0 + headroom) / mt
+                    r = 0.0
+                    any_need = False
+                    all_up = True
+                    for p in range(p0, p1):
+                        pe = pptr[p + 1]
+                        pos = ppos[p]
+                        while pos < pe and piv[pos, 1] <= t:
+                            pos += 1
+                        ppos[p] = pos
+                        dn = pos < pe and piv[pos, 0] <= t
+                        down[p] = dn
+                        if dn:
+                            all_up = False
+                            need = prod_par[PP_SHARE, p] * d
+                        else:
+                            need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                        if need > 0.0:
+                            any_need = True
+                            take = min(stock[p], need)
                             stock[p] -= take
-                            loss_taken[tq] = take
-                    for sq in range(m.ev_sub_ptr[e], m.ev_sub_ptr[e + 1]):
-                        if m.ev_sub[sq] == s and m.ev_sub_value[sq] > 0.0:
-                            take = prep[s] * m.ev_sub_value[sq]
+                            r += need - take
+                    if any_need:
+                        in_episode[s] = True
+                        if si[GAP, s] == NONE_DAY:
+                            si[GAP, s] = t
+                            if t == 0 and known[s] != NONE_DAY and known[s] < 0:
+                                si[GAP, s] = known[s]
+                    if r > 0.0:
+                        # spare capacity → other products' stock → preparedness
+                        gap_day = si[GAP, s]
+                        avail = 0.0
+                        for p in range(p0, p1):
+                            if not down[p] and t >= gap_day + lead[p]:
+                                avail += prod_par[PP_SPARE, p] * rt
+                        r -= min(r, avail)
+                        if r > 0.0:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot > 0.0:
+                                if tot <= r:
+                                    for p in range(p0, p1):
+                                        stock[p] = 0.0
+                                    r -= tot
+                                else:
+                                    f = r / tot
+                                    for p in range(p0, p1):
+                                        stock[p] -= stock[p] * f
+                                    r = 0.0
+                        if r > 0.0 and prep[s] > 0.0:
+                            take = min(r, prep[s])
                             prep[s] -= take
-                            prep_taken[sq] = take
-                    in_episode[s] = True
-                elif ev_e[e] >= 0 and ev_e[e] > d0 and ev_e[e] == t:
-                    for tq in range(m.ev_tgt_ptr[e], m.ev_tgt_ptr[e + 1]):
-                        p = m.ev_tgt[tq]
-                        if m.prod_sub[p] == s:
-                            stock[p] = min(m.stock0[p], stock[p] + loss_taken[tq])
-                            loss_taken[tq] = 0.0
-                    for sq in range(m.ev_sub_ptr[e], m.ev_sub_ptr[e + 1]):
-                        if m.ev_sub[sq] == s:
-                            prep[s] += prep_taken[sq]
-                            prep_taken[sq] = 0.0
-            mt = 1.0
-            for qq in range(m.sub_surge_ptr[s], m.sub_surge_ptr[s + 1]):
-                e = m.sub_surge[qq]
-                if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
-                    mt *= m.ev_mult[e]
-            mult[s] = mt
-            noise = 1.0
-            if m.noise_on:
-                h = hash_key(seed, scen, STREAM_DEMAND, s, t)
-                noise = m.noise_table[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
-            d = m.rate[s, t] * mt * noise
-            dem[s] = d
-            up_factor = 1.0
-            if mt > 1.0 + m.headroom:
-                up_factor = (1.0 + m.headroom) / mt
-            r = 0.0
-            any_need = False
-            for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                pe = pptr[p + 1]
-                pos = ppos[p]
-                while pos < pe and piv[pos, 1] <= t:
-                    pos += 1
-                ppos[p] = pos
-                dn = pos < pe and piv[pos, 0] <= t
-                down[p] = dn
-                need = m.share[p] * d if dn else m.share[p] * d * (1.0 - up_factor)
-                if need > 0.0:
-                    any_need = True
-                    take = min(stock[p], need)
-                    stock[p] -= take
-                    r += need - take
-            if any_need:
-                in_episode[s] = True
-                if gap_start[s] == NONE_DAY:
-                    gap_start[s] = t
-                    if t == 0 and known[s] != NONE_DAY and known[s] < 0:
-                        gap_start[s] = known[s]
-            if r > 0.0:
-                avail = 0.0
-                for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                    if not down[p] and t >= gap_start[s] + m.lead[p]:
-                        avail += m.spare[p] * m.rate[s, t]
-                r -= min(r, avail)
-            if r > 0.0:
-                tot = 0.0
-                for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                    tot += stock[p]
-                if tot > 0.0:
-                    if tot <= r:
-                        for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                            stock[p] = 0.0
-                        r -= tot
-                    else:
-                        f = r / tot
-                        for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                            stock[p] -= stock[p] * f
-                        r = 0.0
-            if r > 0.0 and prep[s] > 0.0:
-                take = min(r, prep[s])
-                prep[s] -= take
-                prep_out[s] += take
-                r -= take
-            if r > SHORT_RTOL * d + 1e-9 and first_so[s] < 0:
-                first_so[s] = t
-            if act[s] == NONE_DAY:
-                if m.trigger_stock:
-                    tot = 0.0
-                    for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                        tot += stock[p]
-                    if tot < m.stock_trigger_days * m.mean_demand[s]:
-                        act[s] = t
-                elif gap_start[s] != NONE_DAY:
-                    act[s] = gap_start[s] + m.notice_delay
-            rem[s] = r
-        # (b2) domestic surge production
-        if a1 > a0:
-            for ai in range(n_act):
-                s = active[ai]
-                if rem[s] <= 0.0 or act[s] == NONE_DAY:
-                    continue
-                r = rem[s]
-                for ia in range(m.sub_agr_ptr[k, s], m.sub_agr_ptr[k, s + 1]):
-                    a = ia - a0
-                    t_first = act[s] + m.agr_response[ia]
-                    w = 0.0
-                    if t >= t_first and r > 0.0:
-                        frac = (t - t_first + 1.0) / (m.agr_ramp[ia] + 1.0)
-                        if frac > 1.0:
-                            frac = 1.0
-                        w = min(m.agr_reserved[ia] * frac, r)
-                        limited[a] = False
-                        c = m.agr_api_country[ia]
-                        if c >= 0 and _api_blocked(
+                            fo[O_PREP, s] += take
+                            r -= take
+                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                            io[O_FSO, s] = t
+                    if any_need and si[ACT, s] == NONE_DAY:
+                        if trigger_stock:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot < trigger_days * mean_demand[s]:
+                                si[ACT, s] = t
+                        elif si[GAP, s] != NONE_DAY:
+                            si[ACT, s] = si[GAP, s] + notice_delay
+                    if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
+                        r = _surge_alone(
+                            s,
+                            t,
+                            r,
+                            a0,
+                            sub_agr[s],
+                            sub_agr[s + 1],
+                            si[ACT, s],
+                            agr_f,
+                            agr_i,
+                            api_left,
+                            limited,
                             rec,
                             key_ptr,
                             key_rec,
                             n_sites,
-                            c,
-                            s,
-                            t,
-                            m.ev_stage_mask,
-                            m.ev_scoped,
-                            m.ev_scope_sub,
-                        ):
-                            limited[a] = True
-                            if api_left[a] < w:
-                                w = api_left[a]
-                    want[a] = w
-                    r -= w
-                    if m.joint and w > 0.0:
-                        line_load[m.agr_line[ia]] += w / m.agr_cap[ia]
-            for ai in range(n_act):
-                s = active[ai]
-                if rem[s] <= 0.0 or act[s] == NONE_DAY:
-                    continue
-                for ia in range(m.sub_agr_ptr[k, s], m.sub_agr_ptr[k, s + 1]):
-                    a = ia - a0
-                    w = want[a]
-                    if w <= 0.0:
-                        continue
-                    if m.joint:
-                        load = line_load[m.agr_line[ia]]
-                        if load > 1.0:
-                            w = w / load
-                    rem[s] = max(rem[s] - w, 0.0)
-                    surge_out[s] += w
-                    if limited[a]:
-                        api_left[a] = max(api_left[a] - w, 0.0)
-                    want[a] = 0.0
-            if m.joint:
+                            ev_stage_mask,
+                            ev_scoped,
+                            ev_scope_sub,
+                            fo,
+                        )
+                    if r > 0.0:
+                        if stop and pass_ == 0:
+                            # would draw on an alternative: synchronise from this day
+                            halt[s] = t
+                            if t < t_sync:
+                                t_sync = t
+                            break
+                        fo[O_UNMET, s] += r
+                        if r > SHORT_RTOL * d + 1e-9:
+                            io[O_SDAYS, s] += 1
+                            if io[O_FSHORT, s] < 0:
+                                io[O_FSHORT, s] = t
+                    # rebuild the stock of the products that are up
+                    refill = headroom + 1.0 - mt
+                    full = True
+                    for p in range(p0, p1):
+                        target = prod_par[PP_STOCK0, p]
+                        v = stock[p]
+                        if v < target:
+                            if refill > 0.0 and not down[p]:
+                                v += prod_par[PP_SHARE, p] * rt * refill
+                                if v >= target:
+                                    v = target
+                                stock[p] = v
+                            if v < target - TARGET_RTOL * (target + 1.0):
+                                full = False
+                    if all_up and mt == 1.0 and full:
+                        in_episode[s] = False
+                        si[GAP, s] = NONE_DAY
+                        si[ACT, s] = NONE_DAY
+                    si[LAST, s] = t + 1
+        if t_sync < horizon:
+            # days in order from t_sync over the union of the component's active intervals
+            n_act = 0
+            q = q0
+            t = t_sync
+            while q < q1 and siv[order[q], 1] <= t_sync:
+                q += 1
+            while True:
+                if n_act == 0:
+                    while q < q1 and siv[order[q], 1] <= t:
+                        q += 1
+                    if q >= q1:
+                        break
+                    if siv[order[q], 0] > t:
+                        t = siv[order[q], 0]
+                if t >= horizon:
+                    break
+                while q < q1 and siv[order[q], 0] <= t:
+                    s = siv_sub[order[q]]
+                    if siv[order[q], 1] > t:
+                        if not is_active[s]:
+                            is_active[s] = True
+                            active[n_act] = s
+                            n_act += 1
+                        cur_end[s] = siv[order[q], 1]
+                    q += 1
+                # own stock, other products, preparedness (as in the loop above)
                 for ai in range(n_act):
                     s = active[ai]
-                    for ia in range(m.sub_agr_ptr[k, s], m.sub_agr_ptr[k, s + 1]):
-                        line_load[m.agr_line[ia]] = 0.0
-        # (c) therapeutic alternatives, in substance order
-        if m.joint and m.alt_share > 0.0:
-            n_short = 0
-            for ai in range(n_act):
-                s = active[ai]
-                if rem[s] > 0.0 and m.alt_ptr[s + 1] > m.alt_ptr[s]:
-                    short_list[n_short] = s
-                    n_short += 1
-            if n_short > 0:
-                order = np.sort(short_list[:n_short])
-                for oi in range(n_short):
-                    s = order[oi]
-                    w = min(rem[s], m.alt_share * dem[s])
-                    if w <= 0.0:
-                        continue
-                    tot = 0.0
-                    for qa in range(m.alt_ptr[s], m.alt_ptr[s + 1]):
-                        j = m.alt_idx[qa]
+                    p0 = sub_prod_ptr[s]
+                    p1 = sub_prod_ptr[s + 1]
+                    if si[LAST, s] < t:
                         _catch_up(
-                            j,
-                            t,
-                            stock,
-                            last,
-                            gap_start,
-                            act,
-                            in_episode,
-                            headroom,
-                            cumrate,
-                            sub_prod_ptr[j],
-                            sub_prod_ptr[j + 1],
-                            share,
-                            stock0,
+                            s, t, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode
                         )
-                        for p in range(m.sub_prod_ptr[j], m.sub_prod_ptr[j + 1]):
-                            tot += stock[p]
-                    if tot <= 0.0:
+                    if sub_loss_ptr[s + 1] > sub_loss_ptr[s]:
+                        _stock_events(
+                            s,
+                            t,
+                            occurs,
+                            ev_s,
+                            ev_e,
+                            sub_loss_ptr,
+                            sub_loss,
+                            ev_tgt_ptr,
+                            ev_tgt,
+                            ev_tgt_amount,
+                            prod_sub,
+                            ev_sub_ptr,
+                            ev_sub,
+                            ev_sub_value,
+                            prod_par,
+                            stock,
+                            prep,
+                            loss_taken,
+                            prep_taken,
+                            in_episode,
+                        )
+                    mt = 1.0
+                    if sub_surge_ptr[s + 1] > sub_surge_ptr[s]:
+                        mt = _surge_multiplier(
+                            s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult
+                        )
+                    rt = rate[s, t]
+                    d = rt * mt
+                    if noise_on:
+                        h = hash_key(seed, scen, STREAM_DEMAND, s, t)
+                        d *= math.exp(
+                            noise_par[0, s] * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                            + noise_par[1, s]
+                        )
+                    up_factor = 1.0
+                    if mt > 1.0 + headroom:
+                        up_factor = (1.0 + headroom) / mt
+                    r = 0.0
+                    any_need = False
+                    for p in range(p0, p1):
+                        pe = pptr[p + 1]
+                        pos = ppos[p]
+                        while pos < pe and piv[pos, 1] <= t:
+                            pos += 1
+                        ppos[p] = pos
+                        dn = pos < pe and piv[pos, 0] <= t
+                        down[p] = dn
+                        if dn:
+                            need = prod_par[PP_SHARE, p] * d
+                        else:
+                            need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                        if need > 0.0:
+                            any_need = True
+                            take = min(stock[p], need)
+                            stock[p] -= take
+                            r += need - take
+                    if any_need:
+                        in_episode[s] = True
+                        if si[GAP, s] == NONE_DAY:
+                            si[GAP, s] = t
+                            if t == 0 and known[s] != NONE_DAY and known[s] < 0:
+                                si[GAP, s] = known[s]
+                    if r > 0.0:
+                        r = _after_own_stock(
+                            s,
+                            t,
+                            r,
+                            d,
+                            p0,
+                            p1,
+                            rt,
+                            si[GAP, s],
+                            down,
+                            lead,
+                            prod_par,
+                            stock,
+                            prep,
+                            fo,
+                            io,
+                        )
+                    if any_need and si[ACT, s] == NONE_DAY:
+                        if trigger_stock:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot < trigger_days * mean_demand[s]:
+                                si[ACT, s] = t
+                        elif si[GAP, s] != NONE_DAY:
+                            si[ACT, s] = si[GAP, s] + notice_delay
+                    rem[s] = r
+                    dem[s] = d
+                    mult[s] = mt
+                # surge production; agreements on a line share it pro rata to what they ask
+                for ai in range(n_act):
+                    s = active[ai]
+                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
                         continue
-                    take = min(w, tot)
-                    f = take / tot
-                    for qa in range(m.alt_ptr[s], m.alt_ptr[s + 1]):
-                        j = m.alt_idx[qa]
-                        for p in range(m.sub_prod_ptr[j], m.sub_prod_ptr[j + 1]):
-                            stock[p] -= stock[p] * f
-                        in_episode[j] = True
-                    rem[s] -= take
-                    alt_out[s] += take
-        # (d) bookkeeping and end-of-day rebuild
-        ai = 0
-        while ai < n_act:
-            s = active[ai]
-            r = rem[s]
-            if r > SHORT_RTOL * dem[s] + 1e-9:
-                unmet[s] += r
-                sdays[s] += 1
-                if first_short[s] < 0:
-                    first_short[s] = t
-            elif r > 0.0:
-                unmet[s] += r
-            rem[s] = 0.0
-            mt = mult[s]
-            refill = m.headroom + 1.0 - mt
-            all_up = True
-            full = True
-            for p in range(m.sub_prod_ptr[s], m.sub_prod_ptr[s + 1]):
-                if down[p]:
-                    all_up = False
-                elif refill > 0.0:
-                    v = stock[p] + m.share[p] * m.rate[s, t] * refill
-                    if v >= m.stock0[p]:
-                        v = m.stock0[p]
-                    stock[p] = v
-                if stock[p] < m.stock0[p] - TARGET_RTOL * (m.stock0[p] + 1.0):
-                    full = False
-            if all_up and mt == 1.0 and full:
-                in_episode[s] = False
-                gap_start[s] = NONE_DAY
-                act[s] = NONE_DAY
-            last[s] = t + 1
-            if cur_end[s] <= t + 1:
-                is_active[s] = False
-                n_act -= 1
-                active[ai] = active[n_act]
-            else:
-                ai += 1
-        t += 1
-    # national figures
+                    left = rem[s]
+                    for ia in range(sub_agr[s], sub_agr[s + 1]):
+                        w = _agreement_want(
+                            ia,
+                            ia - a0,
+                            s,
+                            t,
+                            left,
+                            si[ACT, s],
+                            agr_f,
+                            agr_i,
+                            api_left,
+                            limited,
+                            rec,
+                            key_ptr,
+                            key_rec,
+                            n_sites,
+                            ev_stage_mask,
+                            ev_scoped,
+                            ev_scope_sub,
+                        )
+                        want[ia - a0] = w
+                        left -= w
+                        if joint and w > 0.0:
+                            line_load[agr_i[AI_LINE, ia]] += w / agr_f[AF_CAP, ia]
+                for ai in range(n_act):
+                    s = active[ai]
+                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
+                        continue
+                    for ia in range(sub_agr[s], sub_agr[s + 1]):
+                        a = ia - a0
+                        w = want[a]
+                        if w <= 0.0:
+                            continue
+                        if joint:
+                            load = line_load[agr_i[AI_LINE, ia]]
+                            if load > 1.0:
+                                w = w / load
+                        rem[s] = max(rem[s] - w, 0.0)
+                        fo[O_SURGE, s] += w
+                        if limited[a]:
+                            api_left[a] = max(api_left[a] - w, 0.0)
+                        want[a] = 0.0
+                if joint:
+                    for ai in range(n_act):
+                        s = active[ai]
+                        for ia in range(sub_agr[s], sub_agr[s + 1]):
+                            line_load[agr_i[AI_LINE, ia]] = 0.0
+                # therapeutic alternatives, in substance order, from their own stock
+                if couple:
+                    n_short = 0
+                    for ai in range(n_act):
+                        s = active[ai]
+                        if rem[s] > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
+                            short_list[n_short] = s
+                            n_short += 1
+                    if n_short > 1:
+                        short_list[:n_short].sort()
+                    for oi in range(n_short):
+                        s = short_list[oi]
+                        w = min(rem[s], alt_share * dem[s])
+                        if w <= 0.0:
+                            continue
+                        tot = 0.0
+                        for qa in range(alt_ptr[s], alt_ptr[s + 1]):
+                            j = alt_idx[qa]
+                            _catch_up(
+                                j,
+                                t,
+                                sub_prod_ptr,
+                                cumrate,
+                                prod_par,
+                                headroom,
+                                stock,
+                                si,
+                                in_episode,
+                            )
+                            for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
+                                tot += stock[p]
+                        if tot <= 0.0:
+                            continue
+                        take = min(w, tot)
+                        f = take / tot
+                        for qa in range(alt_ptr[s], alt_ptr[s + 1]):
+                            j = alt_idx[qa]
+                            for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
+                                stock[p] -= stock[p] * f
+                            in_episode[j] = True
+                        rem[s] -= take
+                        fo[O_ALT, s] += take
+                # accounting and end-of-day rebuild (as in the loop above)
+                ai = 0
+                while ai < n_act:
+                    s = active[ai]
+                    r = rem[s]
+                    mt = mult[s]
+                    if r > 0.0:
+                        fo[O_UNMET, s] += r
+                        if r > SHORT_RTOL * dem[s] + 1e-9:
+                            io[O_SDAYS, s] += 1
+                            if io[O_FSHORT, s] < 0:
+                                io[O_FSHORT, s] = t
+                    rem[s] = 0.0
+                    rt = rate[s, t]
+                    refill = headroom + 1.0 - mt
+                    all_up = True
+                    full = True
+                    for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+                        target = prod_par[PP_STOCK0, p]
+                        v = stock[p]
+                        if down[p]:
+                            all_up = False
+                        elif v < target and refill > 0.0:
+                            v += prod_par[PP_SHARE, p] * rt * refill
+                            if v >= target:
+                                v = target
+                            stock[p] = v
+                        if v < target - TARGET_RTOL * (target + 1.0):
+                            full = False
+                    if all_up and mt == 1.0 and full:
+                        in_episode[s] = False
+                        si[GAP, s] = NONE_DAY
+                        si[ACT, s] = NONE_DAY
+                    si[LAST, s] = t + 1
+                    if cur_end[s] <= t + 1:
+                        is_active[s] = False
+                        n_act -= 1
+                        active[ai] = active[n_act]
+                    else:
+                        ai += 1
+                t += 1
+            for ai in range(n_act):
+                is_active[active[ai]] = False
+        q0 = q1
     return 0
 
 
 @njit(cache=True, parallel=True)
-def run_chunk(
-    m,
-    seed,
-    first_scenario,
-    out_unmet,
-    out_sdays,
-    out_first_short,
-    out_first_stockout,
-    out_surge,
-    out_prep,
-    out_alt,
-    out_national,
-):
+def run_chunk(m, seed, first_scenario, out_f, out_i, out_national):
     """Simulate scenarios first_scenario … first_scenario + rows − 1 for every option.
 
-    Outputs are (options, rows, substances) except `out_national` (options, rows, 4): weighted
-    unmet DDD, unmet DDD, any shortage, any vital shortage.
+    `out_f` (options, rows, 4, substances): unmet, surge, preparedness and alternatives DDD;
+    `out_i` (options, rows, 3, substances): shortage days, first shortage day, first stock-out
+    day (−1: none); `out_national` (options, rows, 4): weighted unmet DDD, unmet DDD, any
+    shortage, any vital shortage.
     """
-    rows = out_unmet.shape[1]
-    n_subs = out_unmet.shape[2]
+    rows = out_f.shape[1]
+    n_subs = out_f.shape[3]
+    weight = m.weight
+    vital = m.vital
     for row in prange(rows):
         scen = first_scenario + row
         rec, count, occurs, ev_s, ev_e, known = draw_scenario(m, seed, scen)
         pptr, piv, key_ptr, key_rec = product_intervals(m, rec, count)
-        sptr, siv = _substance_intervals(m, pptr, piv, occurs, ev_s, ev_e)
-        start_order = np.argsort(siv[:, 0], kind="mergesort")
+        siv, siv_sub = _substance_intervals(m, pptr, piv, occurs, ev_s, ev_e)
+        keys = m.comp_of_sub[siv_sub] * (m.horizon + 1) + siv[:, 0]
+        order = np.argsort(keys, kind="mergesort")
         for k in range(m.n_options):
-            for s in range(n_subs):
-                out_unmet[k, row, s] = 0.0
-                out_sdays[k, row, s] = 0
-                out_first_short[k, row, s] = -1
-                out_first_stockout[k, row, s] = -1
-                out_surge[k, row, s] = 0.0
-                out_prep[k, row, s] = 0.0
-                out_alt[k, row, s] = 0.0
+            fo = out_f[k, row]
+            io = out_i[k, row]
+            fo[:, :] = 0.0
+            io[O_SDAYS] = 0
+            io[O_FSHORT] = -1
+            io[O_FSO] = -1
             _run_option(
                 m,
                 k,
@@ -1016,32 +1609,27 @@ def run_chunk(
                 key_rec,
                 pptr,
                 piv,
-                sptr,
                 siv,
-                start_order,
+                siv_sub,
+                order,
                 occurs,
                 ev_s,
                 ev_e,
                 known,
-                out_unmet,
-                out_sdays,
-                out_first_short,
-                out_first_stockout,
-                out_surge,
-                out_prep,
-                out_alt,
-                row,
+                fo,
+                io,
             )
             wsum = 0.0
             usum = 0.0
             anys = 0.0
             anyv = 0.0
             for s in range(n_subs):
-                wsum += m.weight[s] * out_unmet[k, row, s]
-                usum += out_unmet[k, row, s]
-                if out_sdays[k, row, s] > 0:
+                u = fo[O_UNMET, s]
+                wsum += weight[s] * u
+                usum += u
+                if io[O_SDAYS, s] > 0:
                     anys = 1.0
-                    if m.vital[s]:
+                    if vital[s]:
                         anyv = 1.0
             out_national[k, row, 0] = wsum
             out_national[k, row, 1] = usum

@@ -7,7 +7,6 @@ substance and surge agreements) evaluated against the same random draws in one r
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -250,25 +249,29 @@ def demand_rate_table(dataset: Dataset, horizon_days: int) -> np.ndarray:
     return out
 
 
-def noise_table(cv: np.ndarray) -> np.ndarray:
-    """Multiplicative daily demand noise: 256 equiprobable levels of a lognormal with mean 1.
-
-    Levels are the lognormal's quantiles at (i + ½)/256, rescaled about 1 so that the table's
-    mean is exactly 1 and its coefficient of variation exactly `cv` (per substance).
-    """
+def noise_levels() -> np.ndarray:
+    """The 256 standard-normal quantiles at (i + ½)/256 that daily demand noise is drawn from."""
     u = (np.arange(NOISE_LEVELS) + 0.5) / NOISE_LEVELS
-    z = np.array([norm_ppf(float(x)) for x in u])
-    cv = np.asarray(cv, dtype=float)
-    out = np.ones((len(cv), NOISE_LEVELS))
-    for i, c in enumerate(cv):
-        if c <= 0:
-            continue
-        sigma = math.sqrt(math.log1p(c * c))
-        x = np.exp(sigma * z - sigma * sigma / 2.0)
-        x = x / x.mean()
-        sd = x.std()
-        x = 1.0 + (x - 1.0) * (c / sd)
-        out[i] = np.maximum(x, 0.0)
+    return np.array([norm_ppf(float(x)) for x in u])
+
+
+def noise_parameters(cv: np.ndarray) -> np.ndarray:
+    """(σ, μ) per substance of the daily demand multiplier exp(σ z + μ) (2 × S).
+
+    z is one of the 256 equiprobable standard-normal levels of :func:`noise_levels` (drawn
+    per substance and day), σ = √ln(1 + cv²) is the lognormal with coefficient of variation
+    `cv`, and μ makes the mean over the levels exactly 1 (−σ²/2 up to the discretisation).
+    """
+    z = noise_levels()
+    sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
+    mu = -np.log(np.exp(sigma[:, None] * z[None, :]).mean(axis=1))
+    return np.ascontiguousarray(np.vstack([sigma, mu]))
+
+
+def noise_multipliers(cv: np.ndarray) -> np.ndarray:
+    """All 256 possible daily demand multipliers per substance (S × 256), for inspection."""
+    par = noise_parameters(cv)
+    out: np.ndarray = np.exp(par[0][:, None] * noise_levels()[None, :] + par[1][:, None])
     return out
 
 
@@ -521,6 +524,64 @@ def _add_open_shortages(
         )
 
 
+def _components(
+    n_subs: int,
+    alt_ptr: np.ndarray,
+    alt_idx: np.ndarray,
+    alternatives: bool,
+    option: np.ndarray,
+    agr_sub: np.ndarray,
+    agr_line: np.ndarray,
+    agr_load: np.ndarray,
+    lines_shared: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Component of every substance, and per component whether it must always be simulated
+    day-synchronously.
+
+    Substances that can draw on each other's stock (alternatives) or share a line that their
+    agreements could over-commit are simulated together; components are numbered by their
+    smallest substance index. A component with an over-committed line is always synchronised;
+    one coupled only by alternatives is first simulated member by member and synchronised
+    only when a member would need an alternative.
+    """
+    parent = list(range(n_subs))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    if alternatives:
+        for s in range(n_subs):
+            for j in alt_idx[alt_ptr[s] : alt_ptr[s + 1]]:
+                union(s, int(j))
+    overloaded: list[int] = []
+    if lines_shared and len(agr_sub):
+        # a line whose reserved loads sum to more than 1 in some option couples its substances
+        for k in np.unique(option):
+            sel = option == k
+            for line in np.unique(agr_line[sel]):
+                on = sel & (agr_line == line)
+                if agr_load[on].sum() > 1.0 + 1e-12:
+                    subs = agr_sub[on]
+                    for x in subs[1:]:
+                        union(int(subs[0]), int(x))
+                    overloaded.append(int(subs[0]))
+    roots = [find(s) for s in range(n_subs)]
+    rank = {r: i for i, r in enumerate(sorted(set(roots)))}
+    comp = np.array([rank[r] for r in roots], dtype=np.int64)
+    sync = np.zeros(len(rank), dtype=np.bool_)
+    for s in overloaded:
+        sync[comp[s]] = True
+    return comp, sync
+
+
 def compile_model(
     dataset: Dataset,
     scenario: Scenario,
@@ -547,7 +608,7 @@ def compile_model(
     cumrate = np.zeros((n_subs, horizon + 1))
     np.cumsum(rate, axis=1, out=cumrate[:, 1:])
     cv = subs["daily_cv"].to_numpy(dtype=float) if params.demand_noise else np.zeros(n_subs)
-    noise = noise_table(cv)
+    noise = noise_parameters(cv)
 
     # products, grouped by substance; a substance without products gets one virtual product
     products = dataset.products.reset_index(drop=True)
@@ -700,6 +761,23 @@ def compile_model(
         return agr[name].to_numpy(dtype=dtype) if len(agr) else np.zeros(0, dtype=dtype)
 
     weights = dataset.criticality_weights(criticality_weights)
+    comp_of_sub, comp_sync = _components(
+        n_subs,
+        alt_ptr,
+        alt_idx,
+        mode == "joint" and params.alternative_max_share > 0,
+        opt,
+        asub,
+        line,
+        col("reserved_ddd_per_day", float)
+        / np.maximum(col("line_capacity_ddd_per_day", float), 1e-300),
+        mode == "joint",
+    )
+    comp_ptr, comp_sub = _csr(
+        [list(np.nonzero(comp_of_sub == c)[0]) for c in range(int(comp_of_sub.max()) + 1)]
+        if n_subs
+        else []
+    )
     kernel = KernelModel(
         horizon=horizon,
         n_options=k_opts,
@@ -709,14 +787,15 @@ def compile_model(
         trigger_stock=params.surge_trigger == "stock",
         notice_delay=int(params.notice_delay_days),
         stock_trigger_days=float(params.stock_trigger_days),
-        noise_on=bool(np.any(noise != 1.0)),
+        noise_on=bool(np.any(noise[0] > 0.0)),
         bg_sites=bool(bg.site_outages),
         bg_countries=bool(bg.export_restrictions),
         stationary=bool(bg.stationary_start),
         sub_prod_ptr=sub_prod_ptr,
         rate=np.ascontiguousarray(rate),
         cumrate=cumrate,
-        noise_table=noise,
+        noise_z=noise_levels(),
+        noise_par=noise,
         mean_demand=subs["demand_ddd_per_day"].to_numpy(dtype=float),
         weight=weights.astype(float),
         vital=(subs["criticality"] == "vital").to_numpy(dtype=np.bool_),
@@ -784,6 +863,33 @@ def compile_model(
         agr_api_country=api_c,
         agr_cap=col("line_capacity_ddd_per_day", float),
         n_lines=int(max(n_lines, 1)),
+        par=np.array(
+            [
+                float(params.supply_headroom),
+                1.0 if np.any(noise[0] > 0.0) else 0.0,
+                1.0 if params.surge_trigger == "stock" else 0.0,
+                float(params.stock_trigger_days),
+                float(params.notice_delay_days),
+                float(params.alternative_max_share),
+                1.0 if mode == "joint" else 0.0,
+            ]
+        ),
+        prod_par=np.ascontiguousarray(np.vstack([share, spare, stock0]), dtype=float),
+        agr_f=np.ascontiguousarray(
+            np.vstack(
+                [
+                    col("reserved_ddd_per_day", float),
+                    col("response_days", float),
+                    col("ramp_days", float),
+                    col("line_capacity_ddd_per_day", float),
+                ]
+            )
+        ),
+        agr_i=np.ascontiguousarray(np.vstack([asub, line, api_c]), dtype=np.int64),
+        comp_of_sub=comp_of_sub,
+        comp_ptr=comp_ptr,
+        comp_sub=comp_sub,
+        comp_sync=comp_sync,
     )
     return CompiledModel(
         kernel=kernel,

@@ -38,13 +38,24 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def hash_key(seed: int, scenario: int, stream: int, a: int, b: int) -> np.uint64:
-    """64 random bits for the key (seed, scenario, stream, a, b)."""
+def key_base(seed: int, scenario: int, stream: int, a: int) -> np.uint64:
+    """The hash of (seed, scenario, stream, a): combine with :func:`hash_from_base` per b."""
     h = mix64(np.uint64(seed) + _GOLDEN)
     h = mix64(h ^ (np.uint64(scenario) + _GOLDEN))
     h = mix64(h ^ (np.uint64(stream) * _GOLDEN))
-    h = mix64(h ^ (np.uint64(a) + _GOLDEN))
-    return mix64(h ^ (np.uint64(b) * _M1 + _GOLDEN))
+    return mix64(h ^ (np.uint64(a) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def hash_from_base(base: np.uint64, b: int) -> np.uint64:
+    """64 random bits for (…, b) given the key_base of the rest: one mixing round per draw."""
+    return mix64(base ^ (np.uint64(b) * _M1 + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def hash_key(seed: int, scenario: int, stream: int, a: int, b: int) -> np.uint64:
+    """64 random bits for the key (seed, scenario, stream, a, b)."""
+    return hash_from_base(key_base(seed, scenario, stream, a), b)
 
 
 @njit(cache=True, inline="always")

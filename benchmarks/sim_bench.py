@@ -1,0 +1,263 @@
+"""Benchmark of the disruption simulator at national size (issue 5).
+
+Generates a synthetic national dataset (2,000 substances, ≈ 5,000 products, ≈ 1,500 sites in 12
+countries, 20 production lines with agreements) in this script, then prints
+
+* wall time, substance-scenario-days per second and peak RSS of the national run
+  (2,000 substances × 10,000 scenarios × 365 days, joint mode, today's plan);
+* in the same run, the ratio against the NumPy day-stepping reference (tests/sim_reference.py)
+  and against a SimPy discrete-event model of the same supply chain, both run scaled down and
+  extrapolated per substance-scenario-day (the unit of work of all three).
+
+Usage: ``python benchmarks/sim_bench.py [--scenarios N] [--substances S] [--quick]``.
+Numba threads follow ``NUMBA_NUM_THREADS`` (default: all cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from beredt.domain.bundle import Bundle, BundleMeta  # noqa: E402
+from beredt.domain.dataset import Dataset, build_dataset  # noqa: E402
+from beredt.sim import Scenario, simulate  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 1)
+LETTERS = "ABCDGHJLMNPRSV"
+COUNTRIES = [
+    # code, hazard/yr, mean days, share of API sites, of FDF sites, of pack sites
+    ("CN", 0.15, 90.0, 0.40, 0.10, 0.00),
+    ("IN", 0.10, 120.0, 0.30, 0.25, 0.00),
+    ("DE", 0.02, 30.0, 0.06, 0.14, 0.15),
+    ("FR", 0.02, 30.0, 0.04, 0.10, 0.10),
+    ("IT", 0.02, 30.0, 0.06, 0.10, 0.05),
+    ("ES", 0.02, 30.0, 0.03, 0.06, 0.05),
+    ("US", 0.03, 60.0, 0.04, 0.05, 0.00),
+    ("CH", 0.01, 30.0, 0.03, 0.05, 0.05),
+    ("GB", 0.02, 30.0, 0.02, 0.05, 0.10),
+    ("SE", 0.01, 30.0, 0.01, 0.04, 0.15),
+    ("PL", 0.02, 30.0, 0.01, 0.04, 0.15),
+    ("NO", 0.00, 30.0, 0.00, 0.02, 0.20),
+]
+
+
+def national_dataset(n_subs: int = 2000, seed: int = 7) -> Dataset:
+    """A synthetic national dataset with realistic proportions (illustrative, not real data)."""
+    rng = np.random.default_rng(seed)
+    countries = [
+        {
+            "country": c,
+            "name": c,
+            "export_restriction_hazard_per_year": h,
+            "export_restriction_mean_days": d,
+        }
+        for c, h, d, *_ in COUNTRIES
+    ]
+    companies = [{"company_id": f"co-{c.lower()}", "name": c, "country": c} for c, *_ in COUNTRIES]
+    sites: list[dict[str, Any]] = []
+    by_stage: dict[str, list[str]] = {"api": [], "fdf": [], "pack": []}
+    n_sites = {"api": n_subs * 2 // 5, "fdf": n_subs * 3 // 10, "pack": n_subs // 13}
+    for col, stage in ((3, "api"), (4, "fdf"), (5, "pack")):
+        shares = np.array([c[col] for c in COUNTRIES])
+        which = rng.choice(len(COUNTRIES), size=n_sites[stage], p=shares / shares.sum())
+        for i, ci in enumerate(which):
+            sid = f"{stage}-{i}"
+            by_stage[stage].append(sid)
+            sites.append(
+                {
+                    "site_id": sid,
+                    "company_id": f"co-{COUNTRIES[ci][0].lower()}",
+                    "name": sid,
+                    "country": COUNTRIES[ci][0],
+                    "stage": stage,
+                    "outage_hazard_per_year": float(rng.gamma(2.0, 0.075)),
+                    "outage_mean_days": float(np.clip(rng.lognormal(np.log(30), 0.5), 5, 180)),
+                }
+            )
+    substances, demand, products, supply, stock = [], [], [], [], []
+    codes: list[str] = []
+    g = 0
+    while len(codes) < n_subs:
+        letter = LETTERS[g % len(LETTERS)]
+        group = f"{letter}{(g // 14) % 100:02d}{chr(65 + (g // 1400) % 26)}{chr(65 + g % 26)}"
+        for j in range(int(rng.integers(1, 7))):
+            codes.append(f"{group}{j + 1:02d}")
+        g += 1
+    codes = sorted(set(codes[:n_subs]))
+    for atc in codes:
+        crit = rng.choice(["vital", "essential", "other"], p=[0.15, 0.35, 0.5])
+        substances.append(
+            {"atc_code": atc, "name": atc, "ddd": 1.0, "ddd_unit": "g", "criticality": crit}
+        )
+        rate = float(np.clip(rng.lognormal(np.log(2000), 1.5), 5, 500_000))
+        demand.append(
+            {
+                "atc_code": atc,
+                "ddd_per_day": rate,
+                "seasonal_amplitude": float(rng.uniform(0, 0.3)),
+                "seasonal_peak_day": int(rng.integers(1, 366)),
+                "daily_cv": float(rng.uniform(0.05, 0.2)),
+            }
+        )
+        k = int(rng.choice([1, 2, 3, 4], p=[0.3, 0.35, 0.25, 0.1]))
+        shares = rng.dirichlet(np.ones(k))
+        days_of_stock = float(np.clip(rng.lognormal(np.log(45), 0.6), 7, 200))
+        for j in range(k):
+            pid = f"{atc}-{j}"
+            products.append(
+                {
+                    "product_id": pid,
+                    "atc_code": atc,
+                    "name": pid,
+                    "ma_holder_id": "co-de",
+                    "form": "tablet",
+                    "ddd_per_pack": 10.0,
+                    "price_per_pack": float(rng.uniform(20, 500)),
+                    "market_share": float(shares[j]),
+                    "spare_capacity_share": float(rng.choice([0.0, 0.05, 0.1, 0.2])),
+                    "spare_lead_time_days": int(rng.integers(7, 60)),
+                }
+            )
+            for stage, p_two in (("api", 0.3), ("fdf", 0.2)):
+                for s in rng.choice(
+                    by_stage[stage], size=1 + int(rng.random() < p_two), replace=False
+                ):
+                    supply.append({"product_id": pid, "site_id": str(s)})
+            if rng.random() < 0.5:
+                supply.append({"product_id": pid, "site_id": str(rng.choice(by_stage["pack"]))})
+            packs = int(days_of_stock * rate * shares[j] / 10.0)
+            for holder, tier, part in (
+                ("Grossist A", "wholesale", 0.45),
+                ("Grossist B", "wholesale", 0.25),
+                ("Apotek", "pharmacy", 0.2),
+                ("Sykehus", "hospital", 0.1),
+            ):
+                if int(packs * part) > 0:
+                    stock.append(
+                        {
+                            "date": AS_OF,
+                            "product_id": pid,
+                            "holder": holder,
+                            "tier": tier,
+                            "packs": int(packs * part),
+                        }
+                    )
+        if crit == "vital" and rng.random() < 0.3:
+            stock.append(
+                {
+                    "date": AS_OF,
+                    "product_id": f"{atc}-0",
+                    "holder": "Beredskapslager",
+                    "tier": "preparedness",
+                    "packs": int(rng.uniform(30, 90) * rate / 10.0),
+                }
+            )
+    lines = [
+        {
+            "line_id": f"line-{i}",
+            "company_id": "co-no",
+            "name": f"line {i}",
+            "dosage_forms": ("tablet",),
+            "response_days": int(rng.integers(7, 60)),
+            "ramp_days": int(rng.integers(0, 30)),
+        }
+        for i in range(20)
+    ]
+    capabilities, agreements = [], []
+    rates = {d["atc_code"]: d["ddd_per_day"] for d in demand}
+    chosen = rng.choice(codes, size=150, replace=False)
+    for i, atc in enumerate(chosen):
+        line = f"line-{i % 20}"
+        cap = rates[atc] * float(rng.uniform(0.5, 2.0))
+        capabilities.append(
+            {
+                "line_id": line,
+                "atc_code": str(atc),
+                "capacity_ddd_per_day": cap,
+                "api_on_hand_ddd": rates[atc] * float(rng.uniform(0, 90)),
+                "api_source_country": str(rng.choice(["CN", "IN", "DE"])),
+            }
+        )
+        if i < 60:
+            agreements.append(
+                {
+                    "agreement_id": f"AG-{i}",
+                    "line_id": line,
+                    "atc_code": str(atc),
+                    "reserved_ddd_per_day": cap * float(rng.uniform(0.2, 0.6)),
+                    "response_days": int(rng.integers(7, 60)),
+                    "annual_fee": 1e6,
+                }
+            )
+    tables = {
+        "countries": countries,
+        "companies": companies,
+        "substances": substances,
+        "sites": sites,
+        "products": products,
+        "supply": supply,
+        "demand": demand,
+        "stock": stock,
+        "lines": lines,
+        "capabilities": capabilities,
+        "agreements": agreements,
+    }
+    meta = BundleMeta(country="NO", currency="NOK", as_of=AS_OF, title="synthetic national")
+    return build_dataset(Bundle(meta, tables), AS_OF)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", type=int, default=10_000)
+    parser.add_argument("--substances", type=int, default=2_000)
+    parser.add_argument("--horizon-days", type=int, default=365)
+    parser.add_argument("--quick", action="store_true", help="small run for a smoke test")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.scenarios, args.substances = 256, 200
+    t0 = time.perf_counter()
+    dataset = national_dataset(args.substances)
+    print(
+        f"dataset: {dataset.n_substances} substances, {len(dataset.products)} products, "
+        f"{len(dataset.sites)} sites, {len(dataset.active_agreements)} agreements "
+        f"(built in {time.perf_counter() - t0:.1f} s)"
+    )
+    simulate(dataset, n_scenarios=64, horizon_days=args.horizon_days)  # compile or load cache
+    for mode in ("joint", "decomposed"):
+        t0 = time.perf_counter()
+        result = simulate(
+            dataset,
+            Scenario(),
+            n_scenarios=args.scenarios,
+            horizon_days=args.horizon_days,
+            seed=1,
+            mode=mode,
+        )
+        wall = time.perf_counter() - t0
+        ssd = dataset.n_substances * args.scenarios * args.horizon_days
+        print(
+            f"{mode:>10}: {wall:6.2f} s wall, {ssd / wall / 1e6:8.1f} M substance-scenario-days/s, "
+            f"E[weighted unmet] {result.national_loss_mean()[0]:.4g}, "
+            f"P(any vital shortage) {result.prob_any_vital_shortage()[0]:.3f}, "
+            f"peak RSS {peak_rss_mb():.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
