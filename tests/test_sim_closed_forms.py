@@ -165,7 +165,7 @@ def test_api_on_hand_limits_output_while_the_source_is_restricted() -> None:
         ],
     )
     events = (Event("site_outage", 0, Fixed(20), sites=("S1",)),)
-    restricted = events + (Event("export_restriction", 0, Fixed(30), country="XB"),)
+    restricted = (*events, Event("export_restriction", 0, Fixed(30), country="XB"))
     free = simulate(
         dataset,
         Scenario(events=events, background=QUIET, model=EXACT),
@@ -299,7 +299,7 @@ def test_stock_loss_of_a_wholesaler_then_outage() -> None:
         ]
     )
     events = (Event("site_outage", 1, Fixed(10), sites=("S1",)),)
-    loss = events + (Event("stock_loss", 0, None, holder="W"),)
+    loss = (*events, Event("stock_loss", 0, None, holder="W"))
     model = ModelParameters(demand_noise=False, supply_headroom=0.0)
     kept = simulate(
         dataset,
