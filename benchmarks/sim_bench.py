@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import sys
 import time
@@ -221,24 +222,56 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def reference_rate(dataset: Dataset, mode: str, scenarios: int, horizon: int) -> float:
+    """Substance-scenario-days per second of the NumPy day-stepping reference on a slice."""
+    from sim_reference import run_reference
+
+    from beredt.sim import Policies
+    from beredt.sim.model import compile_model
+
+    model = compile_model(dataset, Scenario(), Policies.today(dataset), horizon, mode).kernel
+    t0 = time.perf_counter()
+    run_reference(model, 1, 0, scenarios)
+    return dataset.n_substances * scenarios * horizon / (time.perf_counter() - t0)
+
+
+def simpy_rate(runs: int) -> float:
+    """Substance-scenario-days per second of the SimPy model (one substance, two products)."""
+    from sim_simpy_model import run_many
+    from test_sim_simpy import CASE
+
+    t0 = time.perf_counter()
+    run_many(CASE, runs, seed=1)
+    return runs * CASE.horizon_days / (time.perf_counter() - t0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", type=int, default=10_000)
     parser.add_argument("--substances", type=int, default=2_000)
     parser.add_argument("--horizon-days", type=int, default=365)
+    parser.add_argument("--reference-scenarios", type=int, default=32)
+    parser.add_argument("--simpy-runs", type=int, default=400)
     parser.add_argument("--quick", action="store_true", help="small run for a smoke test")
     args = parser.parse_args(argv)
     if args.quick:
         args.scenarios, args.substances = 256, 200
+        args.reference_scenarios, args.simpy_runs = 8, 50
+    threads = os.environ.get("NUMBA_NUM_THREADS", str(os.cpu_count()))
     t0 = time.perf_counter()
     dataset = national_dataset(args.substances)
     print(
         f"dataset: {dataset.n_substances} substances, {len(dataset.products)} products, "
         f"{len(dataset.sites)} sites, {len(dataset.active_agreements)} agreements "
-        f"(built in {time.perf_counter() - t0:.1f} s)"
+        f"(built in {time.perf_counter() - t0:.1f} s); {threads} Numba threads; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
+    t0 = time.perf_counter()
     simulate(dataset, n_scenarios=64, horizon_days=args.horizon_days)  # compile or load cache
+    print(f"first call (compile or load the cached kernel): {time.perf_counter() - t0:.1f} s")
+    ssd = dataset.n_substances * args.scenarios * args.horizon_days
+    rates: dict[str, float] = {}
     for mode in ("joint", "decomposed"):
         t0 = time.perf_counter()
         result = simulate(
@@ -250,13 +283,25 @@ def main(argv: list[str] | None = None) -> None:
             mode=mode,
         )
         wall = time.perf_counter() - t0
-        ssd = dataset.n_substances * args.scenarios * args.horizon_days
+        rates[mode] = ssd / wall
         print(
-            f"{mode:>10}: {wall:6.2f} s wall, {ssd / wall / 1e6:8.1f} M substance-scenario-days/s, "
+            f"{mode:>10}: {wall:6.2f} s wall for {args.substances} × {args.scenarios} × "
+            f"{args.horizon_days}, {rates[mode] / 1e6:7.1f} M substance-scenario-days/s, "
             f"E[weighted unmet] {result.national_loss_mean()[0]:.4g}, "
             f"P(any vital shortage) {result.prob_any_vital_shortage()[0]:.3f}, "
-            f"peak RSS {peak_rss_mb():.0f} MB"
+            f"peak RSS so far {peak_rss_mb():.0f} MB"
         )
+    for mode in ("joint", "decomposed"):
+        ref = reference_rate(dataset, mode, args.reference_scenarios, args.horizon_days)
+        print(
+            f"NumPy day-stepping reference ({mode}, {args.reference_scenarios} scenarios of the "
+            f"same dataset): {ref / 1e6:.3f} M/s → engine {rates[mode] / ref:,.0f}× faster"
+        )
+    sp = simpy_rate(args.simpy_runs)
+    print(
+        f"SimPy model (1 substance × {args.simpy_runs} runs × 365 days, per substance-scenario-"
+        f"day): {sp / 1e6:.4f} M/s → engine (joint) {rates['joint'] / sp:,.0f}× faster"
+    )
 
 
 if __name__ == "__main__":
