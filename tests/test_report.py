@@ -271,3 +271,36 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
         "columns": document["sections"]["shortages"]["tables"]["notices"]["columns"],
         "rows": [],
     }
+
+
+@pytest.mark.slow
+def test_a_library_baseline_file_replaces_the_built_in_background(
+    tmp_path: Path, small_dataset: Dataset
+) -> None:
+    from beredt.report.analyses import Analyses, RunParameters
+    from beredt.report.stages import run_scenarios
+
+    (tmp_path / "z-baseline.toml").write_text('name = "Our baseline"\n', encoding="utf-8")
+    (tmp_path / "a-surge.toml").write_text(
+        'name = "Surge"\n[[event]]\nkind = "demand_surge"\natc = ["N02"]\nmultiplier = 2.0\n'
+        "duration = 30\n",
+        encoding="utf-8",
+    )
+
+    class Clock:
+        note = ""
+
+        def progress(self) -> object:
+            return lambda done, total: None
+
+    analyses = Analyses(small_dataset, RunParameters(scenarios=20))
+    run_scenarios(analyses, tmp_path, Clock())
+    assert analyses.scenarios is not None
+    assert [o.key for o in analyses.scenarios] == ["z-baseline", "a-surge"]
+    assert analyses.scenarios[0].path == "z-baseline.toml"
+    # Without a baseline file the background is added in front.
+    (tmp_path / "z-baseline.toml").unlink()
+    analyses = Analyses(small_dataset, RunParameters(scenarios=20))
+    run_scenarios(analyses, tmp_path, Clock())
+    assert analyses.scenarios is not None
+    assert [o.key for o in analyses.scenarios] == ["background", "a-surge"]

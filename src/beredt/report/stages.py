@@ -37,19 +37,26 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
         return
     params = analyses.parameters
     dataset = analyses.dataset
-    library: list[tuple[str, Any, str]] = [
-        (
-            "background",
-            sim.Scenario(
-                name="background",
-                description="Background hazards from the data only: site outages and export "
-                "restrictions at their historical rates, no forced event.",
-            ),
-            "",
-        )
-    ]
     files = sorted(scenario_dir.glob("*.toml")) if scenario_dir.is_dir() else []
-    library.extend((f.stem, sim.load_scenario(f), f.name) for f in files)
+    library: list[tuple[str, Any, str]] = [(f.stem, sim.load_scenario(f), f.name) for f in files]
+    # The baseline first: a library file with no forced event and default hazards and model is
+    # the background run; without one, the background is added here.
+    baseline = sim.Scenario(
+        name="background",
+        description="Background hazards from the data only: site outages and export "
+        "restrictions at their historical rates, no forced event.",
+    )
+
+    def is_baseline(scenario: Any) -> bool:
+        return (
+            not scenario.events
+            and scenario.background == baseline.background
+            and scenario.model == baseline.model
+        )
+
+    library.sort(key=lambda item: not is_baseline(item[1]))
+    if not any(is_baseline(scenario) for _, scenario, _ in library):
+        library.insert(0, ("background", baseline, ""))
     applicable: list[tuple[str, Any, str]] = []
     for key, scenario, file in library:
         problems = sim.check_scenario(scenario, dataset)
