@@ -119,7 +119,9 @@ _NUMERIC = {"int", "float", "float1", "float2", "float3", "money", "pct", "days"
 
 
 #: Text columns that hold sentences: kept wide enough to read.
-_LONG_TEXT = frozenset({"description", "drivers", "note", "reason", "source", "url"})
+_LONG_TEXT = frozenset(
+    {"description", "drivers", "note", "reason", "source", "url", "name", "substance"}
+)
 
 
 def _is_identifier(key: str) -> bool:
