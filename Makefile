@@ -11,14 +11,16 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "compiling the simulator (Numba, cached for later runs; a few minutes once) ..."
+	@$(BIN)/beredt run --scenarios 10 --out $(VENV)/warmup --db sqlite:///$(VENV)/warmup.db \
+		> $(VENV)/warmup.log 2>&1 || (cat $(VENV)/warmup.log; exit 1)
 	@touch $(STAMP)
 
-# Until `beredt run` (the national report) lands, the demo loads a bundle and shows its status.
-DEMO_BUNDLE ?= $(if $(wildcard data/sample-no/bundle.toml),data/sample-no,tests/data/small)
-
+# The main job on the bundled Norwegian sample: store, scores, scenarios, plan, responses, report.
 demo: $(STAMP)
-	$(BIN)/beredt import bundle --replace $(DEMO_BUNDLE)
-	$(BIN)/beredt status
+	$(BIN)/beredt run --bundle data/sample-no --out out
+	$(BIN)/beredt status --limit 10
+	@echo "report: $(CURDIR)/out/report.html (also out/report.xlsx, out/results.json)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
