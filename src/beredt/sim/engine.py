@@ -8,6 +8,7 @@ whatever the chunk size or the number of threads.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pandas as pd
 
 from beredt.domain.dataset import Dataset
 from beredt.results import Provenance, provenance
-from beredt.sim.kernel import run_chunk
+from beredt.sim.kernel import run_rows
 from beredt.sim.model import CompiledModel, Policies, compile_model
 from beredt.sim.scenario import Scenario, load_scenario
 
@@ -278,6 +279,45 @@ class ChunkOutput:
     national: np.ndarray
 
 
+def worker_threads() -> int:
+    """Threads used by the kernel: ``NUMBA_NUM_THREADS`` if set, else the CPUs available."""
+    import os
+
+    env = os.environ.get("NUMBA_NUM_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _run_threaded(
+    k: Any,
+    seed: int,
+    first: int,
+    count: int,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    national: np.ndarray,
+) -> None:
+    """Run the kernel over the chunk's rows on several threads (it releases the GIL); every
+    row is one scenario written to its own slots, so the split never changes a number."""
+    threads = min(worker_threads(), count)
+    if threads <= 1:
+        run_rows(k, seed, first, 0, count, out_f, out_i, national)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pieces = min(count, threads * 8)
+    bounds = [count * i // pieces for i in range(pieces + 1)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        jobs = [
+            pool.submit(run_rows, k, seed, first, lo, hi, out_f, out_i, national)
+            for lo, hi in itertools.pairwise(bounds)
+            if hi > lo
+        ]
+        for job in jobs:
+            job.result()
+
+
 def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> ChunkOutput:
     """Simulate scenarios first … first + count − 1 (the chunk kernel; any order, any worker)."""
     k = model.kernel
@@ -286,7 +326,7 @@ def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> Ch
     out_i = np.zeros((k.n_options, count, 3, n_subs), dtype=np.int32)
     national = np.zeros((k.n_options, count, 4))
     if count > 0:
-        run_chunk(k, int(seed), int(first), out_f, out_i, national)
+        _run_threaded(k, int(seed), int(first), count, out_f, out_i, national)
     return ChunkOutput(
         unmet=out_f[:, :, 0],
         sdays=out_i[:, :, 0],

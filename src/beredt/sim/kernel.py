@@ -26,7 +26,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from beredt.sim.durations import (
     duration_from_uniform,
@@ -39,7 +39,6 @@ from beredt.sim.rng import (
     STREAM_EVENT,
     STREAM_SITE,
     hash_from_base,
-    hash_key,
     key_base,
     uniform,
 )
@@ -853,51 +852,6 @@ def _stock_events(
 
 
 @njit(cache=True)
-def _surge_multiplier(s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult):
-    """Product of the demand-surge multipliers on substance s on day t."""
-    mt = 1.0
-    for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
-        e = sub_surge[qq]
-        if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
-            mt *= ev_mult[e]
-    return mt
-
-
-@njit(cache=True)
-def _after_own_stock(s, t, r, d, p0, p1, rt, gap_day, down, lead, prod_par, stock, prep, fo, io):
-    """Fill a gap r left after the products' own stock: spare capacity of the products that
-    are up (after their lead time) → the other products' stock (pro rata) → preparedness
-    stock; records the first stock-out day. Returns what is left."""
-    avail = 0.0
-    for p in range(p0, p1):
-        if not down[p] and t >= gap_day + lead[p]:
-            avail += prod_par[PP_SPARE, p] * rt
-    r -= min(r, avail)
-    if r > 0.0:
-        tot = 0.0
-        for p in range(p0, p1):
-            tot += stock[p]
-        if tot > 0.0:
-            if tot <= r:
-                for p in range(p0, p1):
-                    stock[p] = 0.0
-                r -= tot
-            else:
-                f = r / tot
-                for p in range(p0, p1):
-                    stock[p] -= stock[p] * f
-                r = 0.0
-    if r > 0.0 and prep[s] > 0.0:
-        take = min(r, prep[s])
-        prep[s] -= take
-        fo[O_PREP, s] += take
-        r -= take
-    if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-        io[O_FSO, s] = t
-    return r
-
-
-@njit(cache=True)
 def _agreement_want(
     ia,
     a,
@@ -1085,6 +1039,7 @@ def _run_option(
     line_load = np.zeros(m.n_lines, dtype=np.float64)
     couple = joint and alt_share > 0.0
     halt = np.full(n_subs, horizon, dtype=np.int64)
+    noise_bases = np.zeros(n_subs, dtype=np.uint64)
     n_iv = siv.shape[0]
     q0 = 0
     while q0 < n_iv:
@@ -1169,9 +1124,10 @@ def _run_option(
                         )
                     mt = 1.0
                     if has_surge:
-                        mt = _surge_multiplier(
-                            s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult
-                        )
+                        for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
+                            e = sub_surge[qq]
+                            if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
+                                mt *= ev_mult[e]
                     rt = rate[s, t]
                     d = rt * mt
                     if noise_on:
@@ -1325,6 +1281,7 @@ def _run_option(
                             is_active[s] = True
                             active[n_act] = s
                             n_act += 1
+                            noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
                         cur_end[s] = siv[order[q], 1]
                     q += 1
                 # own stock, other products, preparedness (as in the loop above)
@@ -1360,14 +1317,14 @@ def _run_option(
                             in_episode,
                         )
                     mt = 1.0
-                    if sub_surge_ptr[s + 1] > sub_surge_ptr[s]:
-                        mt = _surge_multiplier(
-                            s, t, occurs, ev_s, ev_e, sub_surge_ptr, sub_surge, ev_mult
-                        )
+                    for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
+                        e = sub_surge[qq]
+                        if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
+                            mt *= ev_mult[e]
                     rt = rate[s, t]
                     d = rt * mt
                     if noise_on:
-                        h = hash_key(seed, scen, STREAM_DEMAND, s, t)
+                        h = hash_from_base(noise_bases[s], t)
                         d *= math.exp(
                             noise_par[0, s] * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
                             + noise_par[1, s]
@@ -1401,23 +1358,34 @@ def _run_option(
                             if t == 0 and known[s] != NONE_DAY and known[s] < 0:
                                 si[GAP, s] = known[s]
                     if r > 0.0:
-                        r = _after_own_stock(
-                            s,
-                            t,
-                            r,
-                            d,
-                            p0,
-                            p1,
-                            rt,
-                            si[GAP, s],
-                            down,
-                            lead,
-                            prod_par,
-                            stock,
-                            prep,
-                            fo,
-                            io,
-                        )
+                        # spare capacity → other products' stock → preparedness
+                        gap_day = si[GAP, s]
+                        avail = 0.0
+                        for p in range(p0, p1):
+                            if not down[p] and t >= gap_day + lead[p]:
+                                avail += prod_par[PP_SPARE, p] * rt
+                        r -= min(r, avail)
+                        if r > 0.0:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot > 0.0:
+                                if tot <= r:
+                                    for p in range(p0, p1):
+                                        stock[p] = 0.0
+                                    r -= tot
+                                else:
+                                    f = r / tot
+                                    for p in range(p0, p1):
+                                        stock[p] -= stock[p] * f
+                                    r = 0.0
+                        if r > 0.0 and prep[s] > 0.0:
+                            take = min(r, prep[s])
+                            prep[s] -= take
+                            fo[O_PREP, s] += take
+                            r -= take
+                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                            io[O_FSO, s] = t
                     if any_need and si[ACT, s] == NONE_DAY:
                         if trigger_stock:
                             tot = 0.0
@@ -1501,17 +1469,25 @@ def _run_option(
                         tot = 0.0
                         for qa in range(alt_ptr[s], alt_ptr[s + 1]):
                             j = alt_idx[qa]
-                            _catch_up(
-                                j,
-                                t,
-                                sub_prod_ptr,
-                                cumrate,
-                                prod_par,
-                                headroom,
-                                stock,
-                                si,
-                                in_episode,
-                            )
+                            last_j = si[LAST, j]
+                            if last_j < t:
+                                # _catch_up(j, t), written out: this runs every short day
+                                if in_episode[j]:
+                                    add_rate = headroom * (cumrate[j, t] - cumrate[j, last_j])
+                                    full = True
+                                    for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
+                                        target = prod_par[PP_STOCK0, p]
+                                        v = stock[p] + prod_par[PP_SHARE, p] * add_rate
+                                        if v >= target:
+                                            v = target
+                                        stock[p] = v
+                                        if v < target - TARGET_RTOL * (target + 1.0):
+                                            full = False
+                                    if full:
+                                        in_episode[j] = False
+                                        si[GAP, j] = NONE_DAY
+                                        si[ACT, j] = NONE_DAY
+                                si[LAST, j] = t
                             for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
                                 tot += stock[p]
                         if tot <= 0.0:
@@ -1572,20 +1548,19 @@ def _run_option(
     return 0
 
 
-@njit(cache=True, parallel=True)
-def run_chunk(m, seed, first_scenario, out_f, out_i, out_national):
-    """Simulate scenarios first_scenario … first_scenario + rows − 1 for every option.
+@njit(cache=True, nogil=True)
+def run_rows(m, seed, first_scenario, lo, hi, out_f, out_i, out_national):
+    """Simulate rows lo … hi − 1 of a chunk (scenario first_scenario + row) for every option.
 
     `out_f` (options, rows, 4, substances): unmet, surge, preparedness and alternatives DDD;
     `out_i` (options, rows, 3, substances): shortage days, first shortage day, first stock-out
     day (−1: none); `out_national` (options, rows, 4): weighted unmet DDD, unmet DDD, any
-    shortage, any vital shortage.
+    shortage, any vital shortage. Releases the GIL: threads may run disjoint row ranges.
     """
-    rows = out_f.shape[1]
     n_subs = out_f.shape[3]
     weight = m.weight
     vital = m.vital
-    for row in prange(rows):
+    for row in range(lo, hi):
         scen = first_scenario + row
         rec, count, occurs, ev_s, ev_e, known = draw_scenario(m, seed, scen)
         pptr, piv, key_ptr, key_rec = product_intervals(m, rec, count)
