@@ -1039,6 +1039,7 @@ def _run_option(
     line_load = np.zeros(m.n_lines, dtype=np.float64)
     couple = joint and alt_share > 0.0
     halt = np.full(n_subs, horizon, dtype=np.int64)
+    refill_base = headroom + 1.0 - 1.0  # the end-of-day rebuild rate without a surge
     noise_bases = np.zeros(n_subs, dtype=np.uint64)
     n_iv = siv.shape[0]
     q0 = 0
@@ -1098,7 +1099,47 @@ def _run_option(
                 # The day loop below is _begin_day → _surge_alone → _end_day written out (a
                 # function call costs more than a day's work); the synchronised loop further
                 # down repeats it for several substances at once.
-                for t in range(lo, hi):
+                covered_to = -1  # days before this are covered by the down products' own stock
+                t = lo
+                while t < hi:
+                    if t < covered_to:
+                        # Fast-forward (same arithmetic as the full day below): only the down
+                        # products' own stock changes while it covers their share of demand, the
+                        # set of down products stays the same and demand is not surging.
+                        stop = min(hi, covered_to)
+                        while t < stop:
+                            rt = rate[s, t]
+                            d = rt * 1.0
+                            if noise_on:
+                                h = hash_from_base(noise_base, t)
+                                d *= math.exp(
+                                    noise_par[0, s]
+                                    * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                                    + noise_par[1, s]
+                                )
+                            enough = True
+                            for p in range(p0, p1):
+                                if down[p] and stock[p] < prod_par[PP_SHARE, p] * d:
+                                    enough = False
+                                    break
+                            if not enough:
+                                break
+                            for p in range(p0, p1):
+                                if down[p]:
+                                    stock[p] -= prod_par[PP_SHARE, p] * d
+                                else:
+                                    target = prod_par[PP_STOCK0, p]
+                                    v = stock[p]
+                                    if v < target and refill_base > 0.0:
+                                        v += prod_par[PP_SHARE, p] * rt * refill_base
+                                        if v >= target:
+                                            v = target
+                                        stock[p] = v
+                            t += 1
+                        covered_to = -1
+                        si[LAST, s] = t
+                        if t >= hi:
+                            break
                     if has_loss:
                         _stock_events(
                             s,
@@ -1160,6 +1201,7 @@ def _run_option(
                             take = min(stock[p], need)
                             stock[p] -= take
                             r += need - take
+                    need_own_only = any_need and r == 0.0 and not all_up
                     if any_need:
                         in_episode[s] = True
                         if si[GAP, s] == NONE_DAY:
@@ -1257,6 +1299,23 @@ def _run_option(
                         si[GAP, s] = NONE_DAY
                         si[ACT, s] = NONE_DAY
                     si[LAST, s] = t + 1
+                    if (
+                        r == 0.0
+                        and need_own_only
+                        and not has_surge
+                        and not has_loss
+                        and (not trigger_stock or si[ACT, s] != NONE_DAY)
+                    ):
+                        # the next day on which a product of s changes state
+                        nxt = hi
+                        for p in range(p0, p1):
+                            pos = ppos[p]
+                            if pos < pptr[p + 1]:
+                                edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                if edge < nxt:
+                                    nxt = edge
+                        covered_to = nxt
+                    t += 1
         if t_sync < horizon:
             # days in order from t_sync over the union of the component's active intervals
             n_act = 0
