@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sim_reference import reference_product_down, run_reference
@@ -261,3 +262,10 @@ def test_small_bundle_with_noise_and_every_event_kind(small_dataset: Dataset) ->
     for mode in ("joint", "decomposed"):
         model = compile_model(small_dataset, scenario, Policies.today(small_dataset), 200, mode)
         _compare(model, 7, 24)
+
+
+@pytest.mark.parametrize("mode", ["joint", "decomposed"])
+def test_small_bundle_background_hazards(small_dataset: Dataset, mode: str) -> None:
+    """Background outages only: overlapping outages of products while others rebuild stock."""
+    model = compile_model(small_dataset, Scenario(), Policies.today(small_dataset), 365, mode)
+    _compare(model, 7, 24)
