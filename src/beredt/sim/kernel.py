@@ -17,7 +17,12 @@ ask for when together they would exceed the line) → therapeutic alternatives i
 (joint mode; at most a share of demand, drawn from the alternatives' own stock).
 
 All randomness comes from :mod:`beredt.sim.rng` keyed by (seed, scenario, stream, …), so results
-do not depend on chunking, threads or the policy being evaluated.
+do not depend on chunking, threads or the policy being evaluated. :func:`run_rows` releases the
+GIL; the engine runs disjoint ranges of scenarios on several threads.
+
+Numba note: hot helpers take plain arrays (passing the model's large tuple costs a reference-
+count update per member on every call), and the day loops are written out by hand rather than
+calling helpers, because a call with many array arguments costs more than a day's work.
 """
 
 from __future__ import annotations
@@ -63,7 +68,13 @@ SHORT_RTOL = 1e-9
 
 
 class KernelModel(NamedTuple):
-    """Arrays the kernel needs; built by :func:`beredt.sim.model.compile_model`."""
+    """Arrays the kernel needs; built by :func:`beredt.sim.model.compile_model`.
+
+    The scalar parameters and per-product / per-agreement arrays appear twice: in readable form
+    (``headroom``, ``share``, ``agr_reserved``, …; used by the reference implementation in the
+    tests and for inspection) and packed (``par``, ``prod_par``, ``agr_f``, ``agr_i``), which is
+    what the hot loops read.
+    """
 
     horizon: int
     n_options: int
