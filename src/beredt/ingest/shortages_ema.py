@@ -27,7 +27,7 @@ from typing import Any
 
 from beredt.domain.bundle import Bundle
 from beredt.domain.enums import ShortageCause, ShortageStatus
-from beredt.ingest.errors import ImportRejected, Problem
+from beredt.ingest.errors import Problem
 from beredt.ingest.sources import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -36,9 +36,8 @@ from beredt.ingest.sources import (
     SubstanceMatcher,
     clamp_end,
     fold,
-    json_records,
     parse_date,
-    read_text,
+    read_json_source,
     shortage_status,
     text_field,
 )
@@ -71,22 +70,15 @@ def read_ema_shortages(path: str | Path, existing: Bundle) -> SourceImport:
 
     Raises :class:`ImportRejected` listing every problem (``file:line: field: reason``).
     """
-    file = Path(path)
-    text = read_text(file)
-    records = json_records(file, text, keys=("data", "results", "items"))
-    result = SourceImport(SOURCE, file.name)
-    matcher = SubstanceMatcher(existing.rows("substances"))
-    problems: list[Problem] = []
-    keys = KeyTracker(file.name, "shortage_url")
-    for line, record in records:
-        result.records += 1
-        if not isinstance(record, dict):
-            problems.append(Problem(file.name, line, "record", "is not an object"))
-            continue
-        _read_record(result, matcher, keys, line, record, problems)
-    if problems:
-        raise ImportRejected(problems, what=f"EMA shortages {file.name}")
-    return result
+    return read_json_source(
+        path,
+        existing,
+        source=SOURCE,
+        what="EMA shortages",
+        record_keys=("data", "results", "items"),
+        key_name="shortage_url",
+        read_record=_read_record,
+    )
 
 
 def _read_record(

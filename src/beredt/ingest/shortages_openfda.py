@@ -27,7 +27,7 @@ from typing import Any
 
 from beredt.domain.bundle import Bundle
 from beredt.domain.enums import ShortageCause, ShortageStatus
-from beredt.ingest.errors import ImportRejected, Problem
+from beredt.ingest.errors import Problem
 from beredt.ingest.sources import (
     FORM_WORDS,
     KeyTracker,
@@ -36,10 +36,9 @@ from beredt.ingest.sources import (
     SubstanceMatcher,
     clamp_end,
     fold,
-    json_records,
     normalise_cause,
     parse_date,
-    read_text,
+    read_json_source,
     shortage_status,
     slug,
     text_field,
@@ -60,22 +59,15 @@ def read_openfda_shortages(path: str | Path, existing: Bundle) -> SourceImport:
 
     Raises :class:`ImportRejected` listing every problem (``file:line: field: reason``).
     """
-    file = Path(path)
-    text = read_text(file)
-    records = json_records(file, text, keys=("results",))
-    result = SourceImport(SOURCE, file.name)
-    matcher = SubstanceMatcher(existing.rows("substances"))
-    problems: list[Problem] = []
-    keys = KeyTracker(file.name, "package_ndc+initial_posting_date")
-    for line, record in records:
-        result.records += 1
-        if not isinstance(record, dict):
-            problems.append(Problem(file.name, line, "record", "is not an object"))
-            continue
-        _read_record(result, matcher, keys, line, record, problems)
-    if problems:
-        raise ImportRejected(problems, what=f"openFDA shortages {file.name}")
-    return result
+    return read_json_source(
+        path,
+        existing,
+        source=SOURCE,
+        what="openFDA shortages",
+        record_keys=("results",),
+        key_name="package_ndc+initial_posting_date",
+        read_record=_read_record,
+    )
 
 
 def _read_record(

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -813,6 +813,44 @@ class KeyTracker:
             return True
         self.first[key] = line
         return False
+
+
+#: Reads one JSON record of a source into `result` (see :func:`read_json_source`).
+RecordReader = Callable[
+    [SourceImport, SubstanceMatcher, KeyTracker, int, Mapping[str, Any], list[Problem]], None
+]
+
+
+def read_json_source(
+    path: str | Path,
+    existing: Bundle,
+    *,
+    source: str,
+    what: str,
+    record_keys: Sequence[str],
+    key_name: str,
+    read_record: RecordReader,
+) -> SourceImport:
+    """Read a JSON export record by record with `read_record`; all problems or a result.
+
+    Shared by the shortage lists delivered as a JSON array of objects (EMA, openFDA): each
+    record that is not an object is a problem, and :class:`ImportRejected` lists every one.
+    """
+    file = Path(path)
+    records = json_records(file, read_text(file), keys=record_keys)
+    result = SourceImport(source, file.name)
+    matcher = SubstanceMatcher(existing.rows("substances"))
+    problems: list[Problem] = []
+    keys = KeyTracker(file.name, key_name)
+    for line, record in records:
+        result.records += 1
+        if not isinstance(record, dict):
+            problems.append(Problem(file.name, line, "record", "is not an object"))
+            continue
+        read_record(result, matcher, keys, line, record, problems)
+    if problems:
+        raise ImportRejected(problems, what=f"{what} {file.name}")
+    return result
 
 
 def clamp_end(
