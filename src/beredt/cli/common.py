@@ -111,12 +111,7 @@ def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = N
             f"the store at {store.display_url} holds no dataset: "
             "run `beredt import bundle PATH` (or `beredt run`) first"
         )
-    return store.load_dataset(as_of_date(as_of))
-
-
-def as_of_date(value: dt.datetime | dt.date | None) -> dt.date | None:
-    """Alias of :func:`as_date` for readability at call sites."""
-    return as_date(value)
+    return store.load_dataset(as_date(as_of))
 
 
 @contextlib.contextmanager
