@@ -50,6 +50,13 @@ class Country:
     export_restriction_mean_days: float = col(
         "Mean duration of an export restriction", unit="days", default=90.0, gt=0, example="90"
     )
+    export_restriction_duration_sigma: float | None = col(
+        "σ of a lognormal restriction duration (of ln days, e.g. from `beredt calibrate`); "
+        "empty: the scenario's family (geometric by default)",
+        default=None,
+        gt=0,
+        le=5,
+    )
 
 
 @entity("companies.csv", key=["company_id"])
@@ -95,6 +102,23 @@ class Substance:
         default=Criticality.OTHER,
     )
     who_essential: bool = col("On the WHO Model List of Essential Medicines", default=False)
+    outage_hazard_per_year: float = col(
+        "Expected outages a year of a cause that stops every pack of the substance at once "
+        "(e.g. from `beredt calibrate`: substance-level notices no shared site explains)",
+        unit="events/year",
+        default=0.0,
+        ge=0,
+    )
+    outage_mean_days: float = col(
+        "Mean duration of such an outage", unit="days", default=30.0, gt=0
+    )
+    outage_duration_sigma: float | None = col(
+        "σ of a lognormal outage duration (of ln days); empty: the scenario's family "
+        "(geometric by default)",
+        default=None,
+        gt=0,
+        le=5,
+    )
 
 
 @entity("sites.csv", key=["site_id"])
@@ -111,6 +135,13 @@ class Site:
         "Expected number of unplanned outages a year", unit="events/year", default=0.0, ge=0
     )
     outage_mean_days: float = col("Mean outage duration", unit="days", default=30.0, gt=0)
+    outage_duration_sigma: float | None = col(
+        "σ of a lognormal outage duration (of ln days); empty: the scenario's family "
+        "(geometric by default)",
+        default=None,
+        gt=0,
+        le=5,
+    )
 
 
 @entity("products.csv", key=["product_id"])
@@ -153,6 +184,23 @@ class Product:
         "Days before the spare supply arrives", unit="days", default=30, ge=0
     )
     catalogue_id: str | None = col("Id in the national product catalogue (FEST)", default=None)
+    outage_hazard_per_year: float = col(
+        "Expected outages a year of this pack alone (quality, commercial, logistics), beside "
+        "those of its sites and countries (e.g. from `beredt calibrate`)",
+        unit="events/year",
+        default=0.0,
+        ge=0,
+    )
+    outage_mean_days: float = col(
+        "Mean duration of the pack's own outages", unit="days", default=30.0, gt=0
+    )
+    outage_duration_sigma: float | None = col(
+        "σ of a lognormal outage duration (of ln days); empty: the scenario's family "
+        "(geometric by default)",
+        default=None,
+        gt=0,
+        le=5,
+    )
 
 
 @entity("supply.csv", key=["product_id", "site_id"])

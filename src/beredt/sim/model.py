@@ -275,9 +275,20 @@ def noise_multipliers(cv: np.ndarray) -> np.ndarray:
     return out
 
 
-def _family(kind: str, mean_days: float, sigma: float) -> tuple[int, float, float, float]:
-    """(code, a, b, mean) of a background duration family with the given mean."""
+def _family(
+    kind: str, mean_days: float, sigma: float, data_sigma: float | None = None
+) -> tuple[int, float, float, float]:
+    """(code, a, b, mean) of a background duration family with the given mean.
+
+    ``kind`` ``data`` takes the lognormal with the row's own σ where the data gives one (a
+    calibrated bundle) and the geometric family otherwise.
+    """
     mean_days = max(float(mean_days), 1.0)
+    if kind == "data":
+        if data_sigma is None:
+            kind = "geometric"
+        else:
+            kind, sigma = "lognormal", data_sigma
     if kind == "fixed":
         d = Fixed(max(1, round(mean_days)))
         return d.encode()[0], d.encode()[1], 0.0, float(d.days)
@@ -286,6 +297,23 @@ def _family(kind: str, mean_days: float, sigma: float) -> tuple[int, float, floa
         return ln.encode()[0], ln.mu, ln.sigma, mean_days
     g = Geometric(mean_days)
     return g.encode()[0], g.p, 0.0, mean_days
+
+
+def _sigmas(frame: pd.DataFrame, column: str) -> list[float | None]:
+    """The lognormal σ of each row's outage durations (None where the data gives none)."""
+    if column not in frame.columns:
+        return [None] * len(frame)
+    return [None if v is None or pd.isna(v) else float(v) for v in frame[column]]
+
+
+def _own_hazard(row: Mapping[str, Any], hazard: float) -> tuple[float, float, float | None]:
+    """(hazard/yr, mean days, σ) of a pack's or substance's own outages from its row."""
+    sigma = row.get("outage_duration_sigma")
+    return (
+        hazard,
+        float(row.get("outage_mean_days", 30.0) or 30.0),
+        None if sigma is None or pd.isna(sigma) else float(sigma),
+    )
 
 
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -625,6 +653,20 @@ def compile_model(
     for link in _records(dataset.supply):
         links.setdefault(str(link["product_id"]), []).append(site_row[str(link["site_id"])])
 
+    # A pack's own outages and a substance's common-cause outages (products.csv, substances.csv)
+    # are simulated as virtual sites after the real ones: one per pack or substance with a
+    # hazard, each a stage of its own in series with the real stages. Real sites keep their
+    # indices, so their draws are unchanged.
+    n_real_sites = len(dataset.sites)
+    sub_rows = _records(subs)
+    virtual: list[tuple[float, float, float | None]] = []  # (hazard/yr, mean days, σ)
+    virtual_of_sub: dict[int, int] = {}
+    for s in range(n_subs):
+        h = float(sub_rows[s].get("outage_hazard_per_year", 0.0) or 0.0)
+        if h > 0 and bg.product_outages:
+            virtual_of_sub[s] = n_real_sites + len(virtual)
+            virtual.append(_own_hazard(sub_rows[s], h))
+
     prod_sub: list[int] = []
     share: list[float] = []
     spare: list[float] = []
@@ -667,6 +709,12 @@ def compile_model(
                 for st in ("api", "fdf", "pack"):
                     if st in stages:
                         groups.append(sorted(stages[st]))
+                if s in virtual_of_sub:
+                    groups.append([virtual_of_sub[s]])
+                h = float(records[i].get("outage_hazard_per_year", 0.0) or 0.0)
+                if h > 0 and bg.product_outages:
+                    groups.append([n_real_sites + len(virtual)])
+                    virtual.append(_own_hazard(records[i], h))
                 prod_groups.append(len(groups))
         sub_prod_ptr[s + 1] = len(prod_sub)
     grp_site_ptr, grp_site = _csr(groups)
@@ -674,20 +722,38 @@ def compile_model(
     # sites and countries with their background processes
     cidx = country_index(dataset)
     sites = dataset.sites
-    s_alpha = 1.0 - np.exp(
-        -sites["outage_hazard_per_year"].to_numpy(dtype=float) * bg.site_hazard_multiplier / 365.0
-    )
-    s_fam = [_family(bg.site_duration, m, bg.duration_sigma) for m in sites["outage_mean_days"]]
     countries = dataset.countries
-    c_alpha = 1.0 - np.exp(
-        -countries["export_restriction_hazard_per_year"].to_numpy(dtype=float)
-        * bg.country_hazard_multiplier
-        / 365.0
+    site_hazard = sites["outage_hazard_per_year"].to_numpy(dtype=float) * (
+        bg.site_hazard_multiplier if bg.site_outages else 0.0
     )
-    c_fam = [
-        _family(bg.country_duration, m, bg.duration_sigma)
-        for m in countries["export_restriction_mean_days"]
+    site_sigma = _sigmas(sites, "outage_duration_sigma")
+    s_fam = [
+        _family(bg.site_duration, m, bg.duration_sigma, sd)
+        for m, sd in zip(sites["outage_mean_days"], site_sigma, strict=True)
     ]
+    site_country = [cidx[c] for c in sites["country"]]
+    site_bits = [STAGE_BITS[s] for s in site_stage]
+    if virtual:
+        # virtual sites sit in a country of their own that never restricts exports
+        site_hazard = np.concatenate(
+            [site_hazard, [h * bg.product_hazard_multiplier for h, _, _ in virtual]]
+        )
+        s_fam += [_family(bg.site_duration, m, bg.duration_sigma, sd) for _, m, sd in virtual]
+        site_country += [len(countries)] * len(virtual)
+        site_bits += [0] * len(virtual)
+    s_alpha = 1.0 - np.exp(-site_hazard / 365.0)
+    country_hazard = countries["export_restriction_hazard_per_year"].to_numpy(dtype=float) * (
+        bg.country_hazard_multiplier if bg.export_restrictions else 0.0
+    )
+    country_sigma = _sigmas(countries, "export_restriction_duration_sigma")
+    c_fam = [
+        _family(bg.country_duration, m, bg.duration_sigma, sd)
+        for m, sd in zip(countries["export_restriction_mean_days"], country_sigma, strict=True)
+    ]
+    if virtual:
+        country_hazard = np.append(country_hazard, 0.0)
+        c_fam.append(_family("geometric", 1.0, 1.0))
+    c_alpha = 1.0 - np.exp(-country_hazard / 365.0)
 
     # forced events; product targets are re-indexed to the kernel's product order
     ev = _compile_events(dataset, scenario, n_subs)
@@ -788,8 +854,8 @@ def compile_model(
         notice_delay=int(params.notice_delay_days),
         stock_trigger_days=float(params.stock_trigger_days),
         noise_on=bool(np.any(noise[0] > 0.0)),
-        bg_sites=bool(bg.site_outages),
-        bg_countries=bool(bg.export_restrictions),
+        bg_sites=bool(np.any(s_alpha > 0.0)),
+        bg_countries=bool(np.any(c_alpha > 0.0)),
         stationary=bool(bg.stationary_start),
         sub_prod_ptr=sub_prod_ptr,
         rate=np.ascontiguousarray(rate),
@@ -813,8 +879,8 @@ def compile_model(
         prod_grp_ptr=np.array(prod_groups, dtype=np.int64),
         grp_site_ptr=grp_site_ptr,
         grp_site=grp_site,
-        site_country=np.array([cidx[c] for c in sites["country"]], dtype=np.int64),
-        site_stage_bit=np.array([STAGE_BITS[s] for s in site_stage], dtype=np.int64),
+        site_country=np.array(site_country, dtype=np.int64),
+        site_stage_bit=np.array(site_bits, dtype=np.int64),
         site_alpha=s_alpha.astype(float),
         site_code=np.array([f[0] for f in s_fam], dtype=np.int64),
         site_a=np.array([f[1] for f in s_fam], dtype=float),

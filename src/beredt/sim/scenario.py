@@ -39,7 +39,7 @@ _TOP_KEYS = frozenset(
     {"name", "description", "horizon_days", "scenarios", "seed", "background", "model", "event"}
 )
 SURGE_TRIGGERS = ("notice", "stock")
-DURATION_FAMILIES = ("geometric", "fixed", "lognormal")
+DURATION_FAMILIES = ("data", "geometric", "fixed", "lognormal")
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,16 @@ class Background:
 
     site_outages: bool = True
     export_restrictions: bool = True
+    #: A pack's own outages and a substance's common-cause outages (products.csv and
+    #: substances.csv ``outage_hazard_per_year``, e.g. from ``beredt calibrate``).
+    product_outages: bool = True
     site_hazard_multiplier: float = 1.0
     country_hazard_multiplier: float = 1.0
-    site_duration: str = "geometric"
-    country_duration: str = "geometric"
+    product_hazard_multiplier: float = 1.0
+    #: Duration family of site, pack and substance outages: ``data`` (the lognormal with the
+    #: row's σ where the data gives one, else geometric), ``geometric``, ``fixed``, ``lognormal``.
+    site_duration: str = "data"
+    country_duration: str = "data"
     duration_sigma: float = 0.8
     stationary_start: bool = True
 
@@ -279,6 +285,7 @@ def _opt_int(
 _LIMITS: dict[str, tuple[float, float]] = {
     "site_hazard_multiplier": (0.0, 1e6),
     "country_hazard_multiplier": (0.0, 1e6),
+    "product_hazard_multiplier": (0.0, 1e6),
     "duration_sigma": (1e-6, 10.0),
     "supply_headroom": (0.0, 100.0),
     "alternative_max_share": (0.0, 1.0),
