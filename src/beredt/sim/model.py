@@ -659,13 +659,13 @@ def compile_model(
     # indices, so their draws are unchanged.
     n_real_sites = len(dataset.sites)
     sub_rows = _records(subs)
-    virtual: list[tuple[float, float, float | None]] = []  # (hazard/yr, mean days, σ)
+    own_sites: list[tuple[float, float, float | None]] = []  # (hazard/yr, mean days, σ)
     virtual_of_sub: dict[int, int] = {}
     for s in range(n_subs):
         h = float(sub_rows[s].get("outage_hazard_per_year", 0.0) or 0.0)
         if h > 0 and bg.product_outages:
-            virtual_of_sub[s] = n_real_sites + len(virtual)
-            virtual.append(_own_hazard(sub_rows[s], h))
+            virtual_of_sub[s] = n_real_sites + len(own_sites)
+            own_sites.append(_own_hazard(sub_rows[s], h))
 
     prod_sub: list[int] = []
     share: list[float] = []
@@ -713,8 +713,8 @@ def compile_model(
                     groups.append([virtual_of_sub[s]])
                 h = float(records[i].get("outage_hazard_per_year", 0.0) or 0.0)
                 if h > 0 and bg.product_outages:
-                    groups.append([n_real_sites + len(virtual)])
-                    virtual.append(_own_hazard(records[i], h))
+                    groups.append([n_real_sites + len(own_sites)])
+                    own_sites.append(_own_hazard(records[i], h))
                 prod_groups.append(len(groups))
         sub_prod_ptr[s + 1] = len(prod_sub)
     grp_site_ptr, grp_site = _csr(groups)
@@ -733,14 +733,14 @@ def compile_model(
     ]
     site_country = [cidx[c] for c in sites["country"]]
     site_bits = [STAGE_BITS[s] for s in site_stage]
-    if virtual:
+    if own_sites:
         # virtual sites sit in a country of their own that never restricts exports
         site_hazard = np.concatenate(
-            [site_hazard, [h * bg.product_hazard_multiplier for h, _, _ in virtual]]
+            [site_hazard, [h * bg.product_hazard_multiplier for h, _, _ in own_sites]]
         )
-        s_fam += [_family(bg.site_duration, m, bg.duration_sigma, sd) for _, m, sd in virtual]
-        site_country += [len(countries)] * len(virtual)
-        site_bits += [0] * len(virtual)
+        s_fam += [_family(bg.site_duration, m, bg.duration_sigma, sd) for _, m, sd in own_sites]
+        site_country += [len(countries)] * len(own_sites)
+        site_bits += [0] * len(own_sites)
     s_alpha = 1.0 - np.exp(-site_hazard / 365.0)
     country_hazard = countries["export_restriction_hazard_per_year"].to_numpy(dtype=float) * (
         bg.country_hazard_multiplier if bg.export_restrictions else 0.0
@@ -750,7 +750,7 @@ def compile_model(
         _family(bg.country_duration, m, bg.duration_sigma, sd)
         for m, sd in zip(countries["export_restriction_mean_days"], country_sigma, strict=True)
     ]
-    if virtual:
+    if own_sites:
         country_hazard = np.append(country_hazard, 0.0)
         c_fam.append(_family("geometric", 1.0, 1.0))
     c_alpha = 1.0 - np.exp(-country_hazard / 365.0)
