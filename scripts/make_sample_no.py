@@ -68,7 +68,7 @@ import sys
 import textwrap
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -1128,6 +1128,8 @@ class World:
     fdf_sites_of: dict[str, list[str]]
     sterile_sites: set[str]
     product_meta: dict[str, dict[str, Any]]
+    calibration: Any = None  # beredt.calibrate.Calibration of the shipped hazards
+    assumed_countries: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _all_companies() -> list[CompanySpec]:
@@ -2296,7 +2298,36 @@ def build_world() -> World:
     build_shortages(world)
     build_domestic(world)
     build_trade(world)
+    calibrate_hazards(world)
     return world
+
+
+def calibrate_hazards(world: World) -> None:
+    """Replace the assumed hazards by those ``beredt calibrate`` fits to the generated record.
+
+    The record (shortages.csv) was drawn with the assumed site hazards above; it is the evidence
+    and stays as it is. The shipped hazards of sites, packs, substances and countries are the
+    calibrated ones, so the sample is internally consistent (docs/calibration.md).
+    """
+    from beredt.calibrate import calibrate
+    from beredt.domain.dataset import build_dataset
+
+    world.assumed_countries = {
+        r["country"]: (r["export_restriction_hazard_per_year"], r["export_restriction_mean_days"])
+        for r in world.tables["countries"]
+    }
+    result = calibrate(build_dataset(build_bundle(world)))
+    keys = {
+        "sites": "site_id",
+        "products": "product_id",
+        "substances": "atc_code",
+        "countries": "country",
+    }
+    for stem, rows in result.tables().items():
+        by_key = {r[keys[stem]]: r for r in rows}
+        for row in world.tables[stem]:
+            row.update(by_key[row[keys[stem]]])
+    world.calibration = result
 
 
 def build_bundle(world: World | None = None) -> Bundle:
@@ -2343,6 +2374,32 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
+
+
+def _calibration_lines(world: World) -> list[str]:
+    """SOURCES.md lines on the calibrated hazards that the bundle ships."""
+    cal = world.calibration
+    expected = cal.expected_episodes_per_year
+    pack = cal.source_durations["pack"]
+    return [
+        "### Calibrated hazards (shipped)",
+        "",
+        *textwrap.wrap(
+            f"`sites.csv`, `products.csv`, `substances.csv` and `countries.csv` carry the hazards "
+            f"`beredt calibrate` fits to the record: {cal.provenance}. The record shows no "
+            "simultaneous notices on the products of a shared site (its packs were drawn "
+            "independently), so the shared-site hazards are small (half an event over the "
+            "record's site-years) and the notices are the packs' own outages "
+            f"({cal.source_counts['pack']}) and substance-level ones "
+            f"({cal.source_counts['substance']}). Expected episodes a year: packs "
+            f"{expected['pack']:.1f}, substances {expected['substance']:.1f}, sites "
+            f"{expected['site']:.1f}, country-wide export restrictions {expected['country']:.1f} "
+            f"(a prior: no country-wide restriction in the record); recorded "
+            f"{cal.recorded_episodes_per_year:.1f}. Pack outage durations: {pack.law}, median "
+            f"{pack.median_days.value:.1f} days, mean {pack.mean_days.value:.1f} days.",
+            width=90,
+        ),
+    ]
 
 
 def sources_markdown(world: World) -> str:
@@ -2543,12 +2600,16 @@ def sources_markdown(world: World) -> str:
         "",
         *_table(["API country", "links", "share"], api_rows),
         "",
-        "* Site outage hazards (assumption): API plants in India and China 0.35 a year for 60",
-        "  days on average, elsewhere 0.15 for 40 days; finished-dose plants 0.25/45 days (India,",
-        "  China) and 0.12/30 days (elsewhere); sterile sites ×1.6 hazard and ×1.2 duration;",
-        "  domestic sites 0.10/14 days; each ±25 % per site.",
+        "* Site outage hazards used to **generate the shortage record** (assumption): API plants",
+        "  in India and China 0.35 a year for 60 days on average, elsewhere 0.15 for 40 days;",
+        "  finished-dose plants 0.25/45 days (India, China) and 0.12/30 days (elsewhere); sterile",
+        "  sites ×1.6 hazard and ×1.2 duration; domestic sites 0.10/14 days; each ±25 % per site.",
+        "  A pack's notice rate is weighted by them. The **shipped** hazards are not these: they",
+        "  are calibrated from the record (see *Calibrated hazards* below).",
         "",
-        "### Countries: export-restriction hazards (assumption)",
+        *_calibration_lines(world),
+        "",
+        "### Countries: export-restriction hazards used to generate the record (assumption)",
         "",
         "Anchored on events: India restricted exports of 26 APIs and formulations including",
         "paracetamol in March 2020; lockdowns in China in 2020 and 2022 halted API plants and",
@@ -2561,8 +2622,7 @@ def sources_markdown(world: World) -> str:
                 (
                     r["country"],
                     r["name"],
-                    r["export_restriction_hazard_per_year"],
-                    r["export_restriction_mean_days"],
+                    *world.assumed_countries[r["country"]],
                 )
                 for r in t["countries"]
             ],

@@ -51,6 +51,15 @@ def small_dataset(small_bundle: Bundle) -> Dataset:
     return build_dataset(small_bundle)
 
 
+SAMPLE_BUNDLE = Path(__file__).resolve().parents[1] / "src" / "beredt" / "data" / "sample-no"
+
+
+@pytest.fixture(scope="session")
+def sample_dataset() -> Dataset:
+    """The Norwegian sample bundle (data/sample-no) on its as-of date."""
+    return build_dataset(read_bundle(SAMPLE_BUNDLE))
+
+
 # --- databases ------------------------------------------------------------------------------
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -328,3 +328,69 @@ def test_demand_surge_beyond_headroom() -> None:
     result = simulate(dataset, scenario, n_scenarios=64, horizon_days=20)
     # gap 19 a day: stock lasts 5 days (95), then 19 short for 5 days
     assert result.unmet_ddd.mean[0, 0] == pytest.approx(5 * 19.0)
+
+
+@pytest.mark.parametrize("source", ["pack", "substance", "lognormal pack"])
+def test_pack_and_substance_hazards_give_the_markov_availability(source: str) -> None:
+    """A pack's own hazard (or its substance's common cause) is a two-state process like a
+    site's: stationary P(down) = α/(α + β); the lognormal family (row σ) keeps the mean, so
+    P(down) = E[D]/(1/α + E[D]) (renewal theory: the share of time in down spells)."""
+    alpha, mean_days, horizon = 0.02, 10.0, 60
+    hazard = -365.0 * math.log(1.0 - alpha)
+    row = {"outage_hazard_per_year": hazard, "outage_mean_days": mean_days}
+    if source == "lognormal pack":
+        row["outage_duration_sigma"] = 0.7
+    dataset = world(
+        sites=[{"site_id": "S1"}],
+        substances=[{"atc_code": "J01CA04", **(row if source == "substance" else {})}],
+        products=[
+            {"product_id": "P1", "atc_code": "J01CA04", **(row if source != "substance" else {})}
+        ],
+        supply=[("P1", "S1")],
+        demand=[{"atc_code": "J01CA04", "ddd_per_day": 10.0}],
+    )
+    scenario = Scenario(background=Background(stationary_start=True), model=EXACT)
+    result = simulate(dataset, scenario, n_scenarios=20_000, horizon_days=horizon, seed=11)
+    frac = result.shortage_days.mean[0, 0] / horizon
+    se = result.shortage_days.se[0, 0] / horizon
+    if source == "lognormal pack":
+        from beredt.sim.durations import Lognormal
+
+        law = Lognormal.from_mean(mean_days, 0.7)
+        expected_mean = float(np.sum(law.survival(np.arange(0, 2000))))  # E[max(1, round X)]
+    else:
+        expected_mean = mean_days
+    expected = expected_mean / (1.0 / alpha + expected_mean)
+    assert abs(frac - expected) <= z_bonferroni(3) * se, (source, frac, expected, se)
+    # switching the packs' own outages off leaves nothing down
+    off = Scenario(background=Background(product_outages=False), model=EXACT)
+    quiet = simulate(dataset, off, n_scenarios=200, horizon_days=horizon, seed=11)
+    assert quiet.shortage_days.mean[0, 0] == 0.0
+
+
+def test_substance_hazard_stops_every_pack_at_once() -> None:
+    """A substance-level common cause takes down both packs on the same days (no substitution)."""
+    dataset = world(
+        sites=[{"site_id": "S1"}, {"site_id": "S2"}],
+        substances=[
+            {"atc_code": "J01CA04", "outage_hazard_per_year": 20.0, "outage_mean_days": 5.0}
+        ],
+        products=[
+            {"product_id": "P1", "atc_code": "J01CA04", "market_share": 0.5},
+            {
+                "product_id": "P2",
+                "atc_code": "J01CA04",
+                "market_share": 0.5,
+                "spare_capacity_share": 1.0,
+                "spare_lead_time_days": 0,
+            },
+        ],
+        supply=[("P1", "S1"), ("P2", "S2")],
+        demand=[{"atc_code": "J01CA04", "ddd_per_day": 10.0}],
+    )
+    result = simulate(dataset, Scenario(model=EXACT), n_scenarios=500, horizon_days=120, seed=2)
+    # the spare capacity of the other pack never helps: both are down together
+    assert result.shortage_days.mean[0, 0] > 0
+    np.testing.assert_allclose(
+        result.unmet_ddd.mean[0, 0], 10.0 * result.shortage_days.mean[0, 0], rtol=1e-12
+    )

@@ -269,3 +269,26 @@ def test_small_bundle_background_hazards(small_dataset: Dataset, mode: str) -> N
     """Background outages only: overlapping outages of products while others rebuild stock."""
     model = compile_model(small_dataset, Scenario(), Policies.today(small_dataset), 365, mode)
     _compare(model, 7, 24)
+
+
+@pytest.mark.parametrize("mode", ["joint", "decomposed"])
+def test_small_bundle_with_pack_and_substance_hazards(small_dataset: Dataset, mode: str) -> None:
+    """Pack and substance hazards (virtual sites in series) with lognormal σ from the rows."""
+    tables = small_dataset.bundle.tables
+    products = [
+        {
+            **r,
+            "outage_hazard_per_year": 0.5 + 0.1 * i,
+            "outage_mean_days": 12.0,
+            "outage_duration_sigma": 0.6 if i % 2 else None,
+        }
+        for i, r in enumerate(tables["products"])
+    ]
+    substances = [
+        {**r, "outage_hazard_per_year": 1.0, "outage_mean_days": 8.0} if i % 2 == 0 else dict(r)
+        for i, r in enumerate(tables["substances"])
+    ]
+    dataset = small_dataset.replace(products=products, substances=substances)
+    model = compile_model(dataset, Scenario(), Policies.today(dataset), 365, mode)
+    assert len(model.kernel.site_alpha) > len(dataset.sites)  # the virtual sites are there
+    _compare(model, 5, 24)

@@ -299,6 +299,14 @@ def _family(
     return g.encode()[0], g.p, 0.0, mean_days
 
 
+def starts_stationary(scenario: Scenario, dataset: Dataset) -> bool:
+    """Whether the background processes start from their stationary state (see Background)."""
+    if scenario.background.stationary_start is not None:
+        return bool(scenario.background.stationary_start)
+    observed = scenario.model.open_shortages and len(dataset.shortages) > 0
+    return not observed
+
+
 def _sigmas(frame: pd.DataFrame, column: str) -> list[float | None]:
     """The lognormal σ of each row's outage durations (None where the data gives none)."""
     if column not in frame.columns:
@@ -856,7 +864,7 @@ def compile_model(
         noise_on=bool(np.any(noise[0] > 0.0)),
         bg_sites=bool(np.any(s_alpha > 0.0)),
         bg_countries=bool(np.any(c_alpha > 0.0)),
-        stationary=bool(bg.stationary_start),
+        stationary=starts_stationary(scenario, dataset),
         sub_prod_ptr=sub_prod_ptr,
         rate=np.ascontiguousarray(rate),
         cumrate=cumrate,

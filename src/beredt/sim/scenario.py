@@ -65,7 +65,11 @@ class Background:
     site_duration: str = "data"
     country_duration: str = "data"
     duration_sigma: float = 0.8
-    stationary_start: bool = True
+    #: Start every process from its stationary state (a run that starts with everything up
+    #: under-counts). Unset: stationary unless the model forces the dataset's open notices and
+    #: the dataset has a shortage record — then today's state is observed (the open notices are
+    #: what is down, everything else is up) and starting stationary would count it twice.
+    stationary_start: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +286,9 @@ def _opt_int(
     return int(value)
 
 
+#: Switches whose default (None) is decided from the dataset.
+_OPTIONAL_BOOLS = frozenset({"stationary_start"})
+
 _LIMITS: dict[str, tuple[float, float]] = {
     "site_hazard_multiplier": (0.0, 1e6),
     "country_hazard_multiplier": (0.0, 1e6),
@@ -310,7 +317,7 @@ def _parse_section(doc: Mapping[str, Any], name: str, cls: type, lines: _Lines, 
             bad(line, f"{name}.{key}", f"unknown key (allowed: {allowed})")
             continue
         default = getattr(defaults, key)
-        if isinstance(default, bool):
+        if isinstance(default, bool) or key in _OPTIONAL_BOOLS:
             if not isinstance(value, bool):
                 bad(line, f"{name}.{key}", f"must be true or false, got {value!r}")
                 continue
