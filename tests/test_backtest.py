@@ -217,11 +217,8 @@ def test_calibrate_on_public_lists_uses_them_for_durations_only(
     sample_db: str, tmp_path: Path
 ) -> None:
     """EMA and openFDA records name no national pack: calibrate runs and says so."""
-    import shutil
-
-    db_file = tmp_path / "lists.db"
-    shutil.copy(sample_db.removeprefix("sqlite:///"), db_file)
-    url = f"sqlite:///{db_file}"
+    url = f"sqlite:///{tmp_path / 'lists.db'}"
+    runner.invoke(get_app(), ["import", "bundle", "data/sample-no", "--db", url])
     before = json.loads(runner.invoke(get_app(), ["calibrate", "--db", url, "--json", "-"]).stdout)
     for kind, path in (
         ("ema", "tests/data/fixtures/ema_shortages_sample.json"),

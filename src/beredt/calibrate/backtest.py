@@ -340,6 +340,22 @@ def backtest_cut(
     )
 
 
+def default_cuts(dataset: Dataset, years: int = 3) -> list[dt.date]:
+    """Yearly cuts 1…`years` years before the as-of date that have half a year of record before
+    them (the rolling origins of the back-test)."""
+    starts = [r["start_date"] for r in dataset.bundle.rows("shortages")]
+    if not starts:
+        return []
+    first = min(starts)
+    as_of = dataset.as_of
+    cuts = []
+    for k in range(years, 0, -1):
+        cut = dt.date(as_of.year - k, as_of.month, min(as_of.day, 28))
+        if (cut - first).days >= 182:
+            cuts.append(cut)
+    return cuts
+
+
 def backtest(
     dataset: Dataset,
     cuts: Sequence[dt.date],

@@ -215,10 +215,6 @@ def _print_calibration(console: Console, result: Any) -> None:
         console.print(Text(f"prior: {line}"))
 
 
-def _default_cuts(as_of: dt.date) -> list[dt.date]:
-    return [dt.date(as_of.year - k, as_of.month, min(as_of.day, 28)) for k in (3, 2, 1)]
-
-
 def backtest_command(
     cut: Annotated[
         list[dt.datetime] | None,
@@ -227,7 +223,7 @@ def backtest_command(
             formats=["%Y-%m-%d"],
             help="Calibrate on the record as it stood on this date and forecast the horizon "
             "after it; repeatable (rolling origin). Default: 3, 2 and 1 years before the as-of "
-            "date.",
+            "date, where the record is half a year old by then.",
         ),
     ] = None,
     horizon_days: Annotated[
@@ -248,11 +244,13 @@ def backtest_command(
 ) -> None:
     """Back-test the calibrated model: forecast after each cut vs what the record then shows."""
     from beredt.calibrate import CalibrationError
-    from beredt.calibrate.backtest import backtest
+    from beredt.calibrate.backtest import backtest, default_cuts
 
     console = console_for(json_target)
     dataset = load_dataset(as_of, db)
-    cuts = [c.date() for c in cut] if cut else _default_cuts(dataset.as_of)
+    cuts = [c.date() for c in cut] if cut else default_cuts(dataset)
+    if not cuts:
+        fail("the record is too short for a back-test: give --cut DATE", code=2)
     late = [c for c in cuts if c >= dataset.as_of]
     if late:
         fail(

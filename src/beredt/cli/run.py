@@ -112,6 +112,14 @@ def run(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the whole run.")] = 1,
+    hazards: Annotated[
+        str,
+        typer.Option(
+            "--hazards",
+            help="calibrated: fit the disruption hazards to the shortage record and run on "
+            "them; data: keep the bundle's own hazards.",
+        ),
+    ] = "calibrated",
     out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path("out"),
     lang: Annotated[
         str, typer.Option("--lang", help="Language shown first: nb (bokmål) or en.")
@@ -132,10 +140,13 @@ def run(
 
     if lang not in ("nb", "en"):
         fail(f"--lang must be nb or en, not {lang!r}")
+    if hazards not in ("calibrated", "data"):
+        fail(f"--hazards must be calibrated or data, not {hazards!r}", code=2)
     params = RunParameters(
         seed=seed,
         scenarios=scenarios if scenarios is not None else DEFAULT_SCENARIOS,
         budget=budget,
+        hazards=hazards,
     )
     if scenario_dir is not None and not scenario_dir.is_dir():
         fail(f"scenario folder {scenario_dir} does not exist")

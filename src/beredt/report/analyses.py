@@ -33,6 +33,10 @@ class RunParameters:
     risk_threshold: float = 50.0
     low_cover_days: float = 30.0
     top_n: int = 25
+    #: ``calibrated``: fit the hazards to the shortage record and run everything on them;
+    #: ``data``: keep the bundle's own hazards (the calibration and back-test are still shown).
+    hazards: str = "calibrated"
+    outlook_months: tuple[int, ...] = (3, 6, 12)
 
 
 @dataclass
@@ -72,4 +76,9 @@ class Analyses:
     budget: Budget | None = None
     responses: list[Any] | None = None
     industry: Any = None
+    calibration: Any = None
+    backtest: Any = None
+    outlook: Any = None
+    hazards_source: str = "data"  # which hazards the analyses ran on: "calibrated" or "data"
+    imported_fingerprint: str | None = None  # the dataset as imported, before calibration
     absent: dict[str, str] = field(default_factory=dict)

@@ -9,6 +9,7 @@ import beredt
 from beredt.report.analyses import Analyses
 from beredt.report.model import Report, Section
 from beredt.report.sections.base import dataset_section, days_of_supply_section, methods_section
+from beredt.report.sections.calibration import calibration_section
 from beredt.report.sections.headline import headline_section
 from beredt.report.sections.industry import industry_section
 from beredt.report.sections.planning import (
@@ -25,6 +26,7 @@ from beredt.results import to_jsonable
 SECTION_ORDER: tuple[str, ...] = (
     "headline",
     "dataset",
+    "calibration",
     "vulnerability",
     "days_of_supply",
     "scenarios",
@@ -39,6 +41,7 @@ SECTION_ORDER: tuple[str, ...] = (
 _BUILDERS = {
     "headline": headline_section,
     "dataset": dataset_section,
+    "calibration": calibration_section,
     "vulnerability": vulnerability_section,
     "days_of_supply": days_of_supply_section,
     "scenarios": scenarios_section,
@@ -55,6 +58,8 @@ def report_meta(analyses: Analyses) -> dict[str, Any]:
     """Run metadata: software version, seed, parameters, dataset identity (no clock values)."""
     ds = analyses.dataset
     meta = ds.bundle.meta
+    # the identity of the data as imported; the calibrated hazards are derived from it
+    fingerprint = analyses.imported_fingerprint or ds.fingerprint
     parameters = asdict(analyses.parameters)
     if analyses.budget is not None:
         parameters["budget_used"] = analyses.budget.amount
@@ -69,9 +74,11 @@ def report_meta(analyses: Analyses) -> dict[str, Any]:
         "currency": meta.currency,
         "as_of": ds.as_of.isoformat(),
         "illustrative": meta.illustrative,
-        "fingerprint": ds.fingerprint,
+        "fingerprint": fingerprint,
+        "hazards": analyses.hazards_source,
+        "analysed_fingerprint": ds.fingerprint,
         "dataset": {
-            "fingerprint": ds.fingerprint,
+            "fingerprint": fingerprint,
             "as_of": ds.as_of,
             "title": meta.title,
             "country": meta.country,
@@ -118,6 +125,10 @@ def raw_results(analyses: Analyses) -> dict[str, Any]:
         "budget": to_jsonable(analyses.budget),
         "responses": to_jsonable(analyses.responses),
         "industry": to_jsonable(analyses.industry),
+        "calibration": analyses.calibration.to_dict() if analyses.calibration else None,
+        "backtest": analyses.backtest.to_dict() if analyses.backtest else None,
+        "outlook": analyses.outlook.to_dict() if analyses.outlook else None,
+        "hazards": analyses.hazards_source,
         "scenarios_skipped": analyses.scenarios_skipped,
         "absent": dict(sorted(analyses.absent.items())),
     }

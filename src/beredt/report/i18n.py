@@ -71,6 +71,10 @@ def sheet_name(key: str, lang: str) -> str:
 SECTIONS: dict[str, tuple[str, str]] = {
     "headline": ("Hovedtall", "Key figures"),
     "dataset": ("Datagrunnlag", "Dataset"),
+    "calibration": (
+        "Kalibrering, etterprøving og varsling",
+        "Calibration, back-test and early warning",
+    ),
     "vulnerability": ("Sårbarhet per virkestoff", "Vulnerability by substance"),
     "days_of_supply": ("Lagerdekning per ledd", "Days of supply by tier"),
     "scenarios": ("Scenarioer: hva et avbrudd gjør", "Scenarios: what a disruption does"),
@@ -86,6 +90,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
 SHEETS: dict[str, tuple[str, str]] = {
     "headline": ("Hovedtall", "Key figures"),
     "dataset": ("Datagrunnlag", "Dataset"),
+    "calibration": ("Kalibrering", "Calibration"),
     "vulnerability": ("Sårbarhet", "Vulnerability"),
     "days_of_supply": ("Lagerdekning", "Days of supply"),
     "scenarios": ("Scenarioer", "Scenarios"),
@@ -121,6 +126,38 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "today": ("I dag", "Today"),
     "with_plan": ("Med planen", "With the plan"),
     "change": ("Endring", "Change"),
+    # calibration and back-test
+    "cut": ("Skjæringsdato", "Cut"),
+    "notices_used": ("Meldinger brukt", "Notices used"),
+    "episodes_recorded": ("Episoder/år registrert", "Episodes/yr recorded"),
+    "episodes_simulated": ("Episoder/år simulert", "Episodes/yr simulated"),
+    "episodes_simulated_p5": ("Simulert 5 %", "Simulated 5 %"),
+    "episodes_simulated_p95": ("Simulert 95 %", "Simulated 95 %"),
+    "recorded_percentile": ("Registrert år, persentil", "Recorded year, percentile"),
+    "duration_median_recorded": ("Median dager registrert", "Median days recorded"),
+    "duration_median_simulated": ("Median dager simulert", "Median days simulated"),
+    "duration_p90_recorded": ("P90 dager registrert", "P90 days recorded"),
+    "duration_p90_simulated": ("P90 dager simulert", "P90 days simulated"),
+    "down_recorded": ("Virkestoffdager nede/år registrert", "Substance-days down/yr recorded"),
+    "down_simulated": ("Virkestoffdager nede/år simulert", "Substance-days down/yr simulated"),
+    "brier": ("Brier (modell)", "Brier (model)"),
+    "brier_baseline": ("Brier (historisk hyppighet)", "Brier (historical frequency)"),
+    "brier_skill": ("Brier-ferdighet", "Brier skill"),
+    "auc": ("AUC", "AUC"),
+    "n": ("Antall", "Count"),
+    "open": ("Åpne", "Open"),
+    "law": ("Fordeling", "Law"),
+    "median_days": ("Median dager", "Median days"),
+    "median_low": ("Median nedre 90 %", "Median lower 90 %"),
+    "median_high": ("Median øvre 90 %", "Median upper 90 %"),
+    "mean_days": ("Gjennomsnitt dager", "Mean days"),
+    "sigma": ("σ (log dager)", "σ (log days)"),
+    "km_median": ("Kaplan–Meier median", "Kaplan–Meier median"),
+    "km_p90": ("Kaplan–Meier P90", "Kaplan–Meier P90"),
+    "events": ("Hendelser", "Events"),
+    "expected_per_year": ("Forventede episoder/år", "Expected episodes/yr"),
+    "days_of_supply": ("Dager lager", "Days of supply"),
+    "open_notice": ("Åpent varsel", "Open notice"),
     # days of supply
     "demand_ddd_per_day": ("Forbruk DDD/dag", "Demand DDD/day"),
     "days_producer": ("Dager produsent", "Days producer"),
@@ -282,6 +319,117 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_cost_today": ("Årlig beredskapskostnad i dag", "Annual preparedness cost today"),
     "kpi_cost_plan": ("Årlig kostnad med planen", "Annual cost with the plan"),
     "kpi_open_shortages": ("Åpne mangelvarsler", "Open shortage notices"),
+    "kpi_cal_notices": ("Mangelmeldinger modellen er tilpasset", "Notices the model is fitted to"),
+    "kpi_cal_skill": (
+        "Brier-ferdighet mot historisk hyppighet (snitt over skjæringsdatoer)",
+        "Brier skill against historical frequency (mean over cuts)",
+    ),
+    "kpi_cal_episodes": (
+        "Registrerte episoder året etter {cut}",
+        "Recorded episodes in the year after {cut}",
+    ),
+    "kpi_cal_episodes_detail": (
+        "simulert {mean} (5–95 %: {p5}–{p95})",
+        "simulated {mean} (5–95 %: {p5}–{p95})",
+    ),
+    "cal_lead": (
+        "Avbruddsrisikoen i modellen er tilpasset mangelhistorikken, ikke omvendt: {n} meldinger "
+        "{since}–{until} ({recorded} episoder per år). Samtidige meldinger på pakninger som deler "
+        "et produksjonssted er bevis for stedets avbrudd, det ingen felles årsak forklarer er "
+        "pakningens eget. Forventede episoder per år: pakninger {pack}, virkestoff {substance}, "
+        "produksjonssteder {site}, landsomfattende eksportstans {country}.",
+        "The model's disruption hazards are fitted to the shortage record, not the record to the "
+        "hazards: {n} notices {since}–{until} ({recorded} episodes a year). Simultaneous notices "
+        "on packs that share a manufacturing site are the evidence for the site's outages; what "
+        "no shared cause explains is the pack's own. Expected episodes a year: packs {pack}, "
+        "substances {substance}, sites {site}, country-wide export restrictions {country}.",
+    ),
+    "cal_not_applied": (
+        "Kjøringen bruker datasettets egne risikotall (--hazards data), ikke de tilpassede.",
+        "This run uses the dataset's own hazards (--hazards data), not the calibrated ones.",
+    ),
+    "cal_priors": (
+        "{n} størrelser hviler på forhåndsantakelser der historikken ikke sier noe (se "
+        "results.json, priors_used): landsomfattende eksportstans har ikke skjedd i perioden.",
+        "{n} quantities rest on priors where the record says nothing (see results.json, "
+        "priors_used): no country-wide export restriction happened in the period.",
+    ),
+    "cal_verdict_wins": (
+        "Etterprøving: ved alle {n} skjæringsdatoer slår modellens varsel om mangelmelding "
+        "innen et år den historiske hyppigheten (Brier-ferdighet i snitt {skill}).",
+        "Back-test: at all {n} cuts the model's forecast of a notice within a year beats the "
+        "historical frequency (mean Brier skill {skill}).",
+    ),
+    "cal_verdict_loses": (
+        "Etterprøving: modellen taper mot den historiske hyppigheten ved {cuts}.",
+        "Back-test: the model LOSES to the historical frequency at {cuts}.",
+    ),
+    "cal_backtest_table": (
+        "Etterprøving: tilpasset på historikken slik den sto ved skjæringsdatoen, sammenlignet "
+        "med året etter",
+        "Back-test: fitted on the record as it stood at the cut, compared with the year after",
+    ),
+    "cal_backtest_note": (
+        "Episode = en melding som ikke ble trukket og som starter i vinduet (en melding på "
+        "virkestoffnivå teller én). Persentil: hvor det registrerte året ligger blant de "
+        "simulerte (50 % = midt i). Ferdighet = 1 − Brier/Brier(historisk hyppighet); over 0 "
+        "slår modellen den enkle regelen.",
+        "Episode = a notice not cancelled that starts in the window (a substance-level notice "
+        "counts once). Percentile: where the recorded year falls among the simulated ones "
+        "(50 % = the middle). Skill = 1 − Brier/Brier(historical frequency); above 0 the model "
+        "beats the simple rule.",
+    ),
+    "cal_backtest_chart": (
+        "Registrert mot simulert: episoder per år, varigheter og pålitelighet",
+        "Recorded vs simulated: episodes a year, durations and reliability",
+    ),
+    "cal_by_cause_table": (
+        "Registrerte episoder i vinduet etter årsak",
+        "Recorded episodes in the window by cause",
+    ),
+    "cal_by_cause_note": (
+        "Modellen kjenner bare forsyningsavbrudd; meldinger om økt etterspørsel telles som "
+        "avbrudd i pakningen.",
+        "The model knows supply outages only; demand-increase notices count as outages of the "
+        "pack.",
+    ),
+    "cal_durations_table": ("Varighet av avbrudd etter årsak", "Outage durations by cause"),
+    "cal_durations_note": (
+        "Geometrisk eller lognormal fordeling valgt etter AIC, med sensurering av åpne "
+        "meldinger; Kaplan–Meier ved siden av.",
+        "Geometric or lognormal law chosen by AIC, open notices right-censored; Kaplan–Meier "
+        "beside it.",
+    ),
+    "cal_sources_table": (
+        "Avbrudd etter kilde: hendelser i historikken og forventede episoder per år",
+        "Outages by source: events in the record and expected episodes a year",
+    ),
+    "cal_sources_note": (
+        "En hendelse på et produksjonssted eller i et land gir én episode per pakning den stanser.",
+        "An event at a site or in a country gives one episode per pack it stops.",
+    ),
+    "cal_outlook_table": (
+        "Tidlig varsling: sannsynlighet for mangelmelding og for pasienter uten behandling "
+        "({n} simuleringer)",
+        "Early warning: probability of a shortage notice and of patients without treatment "
+        "({n} simulations)",
+    ),
+    "cal_outlook_note": (
+        "Fra den tilpassede modellen, dagens lager og åpne meldinger. Rangert etter "
+        "kritikalitetsvektet sannsynlighet for pasienter uten behandling i det lengste vinduet. "
+        "Treffsikkerheten for meldinger er etterprøvingen over.",
+        "From the calibrated model, today's stock and open notices. Ranked by the "
+        "criticality-weighted probability of patients without treatment in the longest window. "
+        "The skill of the notice forecast is the back-test above.",
+    ),
+    "col_p_notice": ("P(melding) {m} mnd", "P(notice) {m} mo"),
+    "col_p_untreated": ("P(uten behandling) {m} mnd", "P(untreated) {m} mo"),
+    "headline_calibrated": (
+        "Tallene kommer fra modellen tilpasset mangelhistorikken ({provenance}); "
+        "etterprøvingen står i delen «Kalibrering».",
+        "The figures come from the model calibrated to the shortage record ({provenance}); the "
+        "back-test is in the Calibration section.",
+    ),
     "kpi_weighted_loss_today": (
         "Kritikalitetsvektet tap per år i dag",
         "Criticality-weighted loss per year today",

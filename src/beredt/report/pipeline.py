@@ -58,6 +58,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "store": ("Lagre og importere datasett", "Store and import the bundle"),
     "status": ("Lagerdekning", "Days of supply"),
     "risk": ("Sårbarhet", "Vulnerability"),
+    "calibrate": ("Kalibrering og etterprøving", "Calibration and back-test"),
     "plan": ("Optimering ved budsjettet", "Optimise at the budget"),
     "frontier": ("Budsjettfront", "Budget frontier"),
     "scenarios": ("Scenariobibliotek", "Scenario library"),
@@ -244,6 +245,9 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
 
     from beredt.report import stages
 
+    with clock.stage("calibrate"):
+        stages.run_calibration(analyses, clock)
+    dataset = analyses.dataset
     with clock.stage("plan"):
         stages.run_plan(analyses, clock)
     with clock.stage("frontier"):

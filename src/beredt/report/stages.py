@@ -21,6 +21,61 @@ def _absent(analyses: Analyses, clock: Any, key: str, reason: str | None) -> Non
     clock.note = "not available"
 
 
+def run_calibration(analyses: Analyses, clock: Any) -> None:
+    """Fit the hazards to the record, back-test at rolling cuts, and the early-warning outlook.
+
+    With ``hazards = calibrated`` (the default) every later stage runs on the calibrated
+    dataset; the record itself is never changed.
+    """
+    from beredt.report.pipeline import capability, derive_seed
+
+    cal_mod, reason = capability("beredt.calibrate", "calibrate")
+    if cal_mod is None:
+        _absent(analyses, clock, "calibration", reason)
+        return
+    from beredt.calibrate.backtest import backtest, default_cuts
+    from beredt.calibrate.outlook import outlook
+
+    params = analyses.parameters
+    dataset = analyses.dataset
+    calibration = cal_mod.calibrate(dataset)
+    analyses.calibration = calibration
+    if params.hazards == "calibrated":
+        analyses.imported_fingerprint = dataset.fingerprint
+        analyses.dataset = calibration.apply_to(dataset)
+        analyses.hazards_source = "calibrated"
+    n = params.scenarios
+    cuts = default_cuts(dataset)
+    total = n * len(cuts) + 2 * n
+    report = clock.progress()
+    if cuts:
+        analyses.backtest = backtest(
+            dataset,
+            cuts,
+            n_scenarios=n,
+            seed=derive_seed(params.seed, "backtest"),
+            progress=lambda done, _t: report(done, total),
+        )
+    drivers = None
+    if analyses.risk is not None:
+        drivers = {
+            str(r["atc_code"]): [r[c] for c in ("driver_1", "driver_2", "driver_3") if r[c]]
+            for r in analyses.risk.substances.to_dict("records")
+        }
+    offset = n * len(cuts)
+    analyses.outlook = outlook(
+        dataset,
+        months=params.outlook_months,
+        n_scenarios=n,
+        seed=derive_seed(params.seed, "outlook"),
+        calibration=calibration,
+        drivers=drivers,
+        hazards="calibrated" if params.hazards == "calibrated" else "dataset",
+        progress=lambda done, _t: report(offset + done, total),
+    )
+    clock.note = calibration.provenance
+
+
 def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
     """Simulate the background (hazards from the data only) and every scenario file of the library.
 

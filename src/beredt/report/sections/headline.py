@@ -51,4 +51,8 @@ def headline_section(analyses: Analyses) -> Section:
     )
     if plan_text is not None:
         section.paragraphs.append(plan_text)
+    if analyses.calibration is not None and analyses.hazards_source == "calibrated":
+        section.paragraphs.append(
+            t("headline_calibrated", provenance=analyses.calibration.provenance)
+        )
     return section
