@@ -2272,9 +2272,41 @@ STEMS = (
     "capabilities",
     "offers",
     "agreements",
+    "levers",
     "trade",
     "industry",
 )
+
+#: Exemption import (godkjenningsfritak, legemiddelforskriften § 2-6) by ATC scope: share of
+#: mean demand a day importable, lead days, price premium. Assumptions: Legemiddelverket reports
+#: that most shortages are bridged by exemption imports or switching; half of demand within two
+#: weeks is assumed for ordinary medicines, less and later where few manufacturers serve the
+#: world market (insulins, cytostatics, anaesthetics, immunoglobulins) or the product is bulky
+#: (IV fluids, parenteral nutrition, contrast media).
+LEVERS: tuple[tuple[str, float, int, float], ...] = (
+    ("*", 0.5, 14, 0.5),
+    ("A10A", 0.3, 21, 0.5),
+    ("B05", 0.2, 21, 0.5),
+    ("J06", 0.2, 28, 0.5),
+    ("L01", 0.3, 14, 0.5),
+    ("N01", 0.3, 14, 0.5),
+    ("V08", 0.2, 21, 0.5),
+)
+LEVER_SOURCE = "assumption (see SOURCES.md: exemption import)"
+
+
+def build_levers(world: World) -> None:
+    """levers.csv: exemption import by ATC scope (:data:`LEVERS`)."""
+    for scope, share, lead, premium in LEVERS:
+        world.tables["levers"].append(
+            {
+                "scope": scope,
+                "exemption_import_share": share,
+                "exemption_import_lead_days": lead,
+                "exemption_import_price_premium": premium,
+                "source": LEVER_SOURCE,
+            }
+        )
 
 
 def build_world() -> World:
@@ -2297,6 +2329,7 @@ def build_world() -> World:
     build_stock(world)
     build_shortages(world)
     build_domestic(world)
+    build_levers(world)
     build_trade(world)
     calibrate_hazards(world)
     return world
@@ -2626,6 +2659,24 @@ def sources_markdown(world: World) -> str:
                 )
                 for r in t["countries"]
             ],
+        ),
+        "",
+        "## Exemption import (assumption)",
+        "",
+        *textwrap.wrap(
+            "`levers.csv` configures exemption import (godkjenningsfritak, legemiddelforskriften "
+            "§ 2-6: packs authorised in another market, dispensed on an exemption) for the "
+            "simulator, the optimiser and the response planner alike. Legemiddelverket reports "
+            "that most shortages are bridged by exemption imports or by switching to another "
+            "pack; the shares are assumptions: half of mean demand a day from two weeks after "
+            "the gap begins for ordinary medicines, less and later where few manufacturers serve "
+            "the world market or the product is bulky.",
+            width=90,
+        ),
+        "",
+        *_table(
+            ["scope", "share of demand a day", "lead days", "price premium"],
+            [(sc, sh, ld, pr) for sc, sh, ld, pr in LEVERS],
         ),
         "",
         "## Stock (illustrative)",

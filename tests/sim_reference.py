@@ -188,7 +188,7 @@ def run_reference(m: KernelModel, seed: int, first: int, count: int) -> dict[str
     sub = m.prod_sub
     h = m.headroom
     K = m.n_options
-    out = {name: np.zeros((K, n_rows, S)) for name in ("unmet", "surge", "prep", "alt")}
+    out = {name: np.zeros((K, n_rows, S)) for name in ("unmet", "surge", "prep", "alt", "imports")}
     for name in ("sdays",):
         out[name] = np.zeros((K, n_rows, S), dtype=np.int64)
     for name in ("first_short", "first_stockout"):
@@ -355,6 +355,13 @@ def run_reference(m: KernelModel, seed: int, first: int, count: int) -> dict[str
                     api_left[:, a] = np.where(
                         pos & limited[:, a], np.maximum(api_left[:, a] - w, 0.0), api_left[:, a]
                     )
+            # exemption import: a share of the day's mean demand from its lead time after the gap
+            imp_share, imp_lead = m.sub_imp[0], m.sub_imp[1]
+            ready = (gap_start != NONE_DAY) & (t >= gap_start + imp_lead[None, :])
+            cap = np.where(ready & (r > 0.0), imp_share[None, :] * m.rate[:, t][None, :], 0.0)
+            w = np.minimum(r, cap)
+            r = r - w
+            out["imports"][k] += w
             # therapeutic alternatives, one substance per group and round, in index order
             if m.joint and m.alt_share > 0.0:
                 for round_subs in alt_rounds:

@@ -25,6 +25,7 @@ def world(
     capabilities: Sequence[dict[str, Any]] = (),
     agreements: Sequence[dict[str, Any]] = (),
     shortages: Sequence[dict[str, Any]] = (),
+    levers: Sequence[dict[str, Any]] = (),
     as_of: dt.date = AS_OF,
 ) -> Dataset:
     """A dataset from partial rows: defaults fill the rest (one company per country)."""
@@ -86,6 +87,7 @@ def world(
         "capabilities": list(capabilities),
         "agreements": agr,
         "shortages": list(shortages),
+        "levers": list(levers),
     }
     meta = BundleMeta(country="NO", currency="NOK", as_of=as_of, title="test world")
     return build_dataset(Bundle(meta, tables), as_of)

@@ -42,7 +42,7 @@ EXPECTED = {
         "lines.csv:2: row: has 7 fields, the header has 6",
         "industry.csv:1: year: column appears more than once",
         "notes.csv: file: not a bundle table (expected one of agreements.csv, capabilities.csv, "
-        "companies.csv, countries.csv, demand.csv, industry.csv, lines.csv, offers.csv, "
+        "companies.csv, countries.csv, demand.csv, industry.csv, levers.csv, lines.csv, offers.csv, "
         "products.csv, shortages.csv, sites.csv, stock.csv, substances.csv, supply.csv, trade.csv)",
     ],
 }

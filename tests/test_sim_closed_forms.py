@@ -394,3 +394,33 @@ def test_substance_hazard_stops_every_pack_at_once() -> None:
     np.testing.assert_allclose(
         result.unmet_ddd.mean[0, 0], 10.0 * result.shortage_days.mean[0, 0], rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(("stock_days", "lead", "share"), [(3, 5, 0.5), (8, 2, 0.25), (0, 0, 1.0)])
+def test_exemption_import_after_its_lead_time_is_exact(
+    stock_days: int, lead: int, share: float
+) -> None:
+    """Outage of D days, stock s days, import share f from day L of the gap:
+    unmet = d·((D − s) − f·(D − max(s, L))) for D > s (deterministic demand)."""
+    d, outage_days, horizon = 10.0, 20, 40
+    dataset = one_substance(demand_ddd_per_day=d, stock_ddd=d * stock_days)
+    dataset = dataset.replace(
+        levers=[
+            {"scope": "J01", "exemption_import_share": share, "exemption_import_lead_days": lead}
+        ]
+    )
+    result = simulate(dataset, outage(days=outage_days), n_scenarios=64, horizon_days=horizon)
+    expected = d * ((outage_days - stock_days) - share * (outage_days - max(stock_days, lead)))
+    np.testing.assert_allclose(result.unmet_per_scenario[0, :, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        result.imports_ddd_mean[0, 0], d * share * (outage_days - max(stock_days, lead))
+    )
+    # the scenario's [model] switches it off or overrides it for every substance
+    off = outage(days=outage_days)
+    off = Scenario(
+        events=off.events,
+        background=off.background,
+        model=ModelParameters(demand_noise=False, open_shortages=False, exemption_import=False),
+    )
+    none = simulate(dataset, off, n_scenarios=64, horizon_days=horizon)
+    assert none.unmet_ddd.mean[0, 0] == d * (outage_days - stock_days)

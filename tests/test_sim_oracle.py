@@ -25,7 +25,17 @@ from beredt.sim.model import compile_model
 ATC_POOL = ["J01CA04", "J01CA08", "J01CA01", "J01CE02", "N02BE01", "N02BE05"]
 SHARES = {1: [(1.0,)], 2: [(0.5, 0.5), (0.25, 0.75)], 3: [(0.25, 0.25, 0.5)]}
 COUNTRIES = ["XA", "XB", "XC"]
-FIELDS = ("unmet", "sdays", "first_short", "first_stockout", "surge", "prep", "alt", "national")
+FIELDS = (
+    "unmet",
+    "sdays",
+    "first_short",
+    "first_stockout",
+    "surge",
+    "prep",
+    "alt",
+    "imports",
+    "national",
+)
 
 
 @st.composite
@@ -70,6 +80,8 @@ def worlds(draw: Any) -> tuple[Dataset, Scenario, str]:
                     "market_share": shares[j],
                     "spare_capacity_share": draw(st.sampled_from([0.0, 0.125, 0.5])),
                     "spare_lead_time_days": draw(st.integers(0, 8)),
+                    "outage_hazard_per_year": draw(st.sampled_from([0.0, 0.0, 12.0])),
+                    "outage_mean_days": float(draw(st.integers(1, 12))),
                 }
             )
             for s in draw(
@@ -119,7 +131,17 @@ def worlds(draw: Any) -> tuple[Dataset, Scenario, str]:
                     "response_days": draw(st.integers(0, 12)),
                 }
             )
+    levers = [
+        {
+            "scope": draw(st.sampled_from(["*", atcs[0][:3], atcs[-1]])),
+            "exemption_import_share": draw(st.sampled_from([0.1, 0.5, 1.0])),
+            "exemption_import_lead_days": draw(st.integers(0, 10)),
+        }
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    levers = list({lv["scope"]: lv for lv in levers}.values())
     dataset = world(
+        levers=levers,
         countries=countries,
         sites=sites,
         substances=substances,

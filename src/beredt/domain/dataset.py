@@ -95,6 +95,7 @@ class Dataset:
     agreements: pd.DataFrame
     trade: pd.DataFrame
     industry: pd.DataFrame
+    levers: pd.DataFrame = field(default_factory=pd.DataFrame)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # --- identity -------------------------------------------------------------------------
@@ -162,6 +163,36 @@ class Dataset:
         with np.errstate(divide="ignore", invalid="ignore"):
             days = np.where(demand > 0, held_ddd / np.where(demand > 0, demand, 1.0), np.inf)
         return np.where((demand <= 0) & (held_ddd <= 0), 0.0, days)
+
+    def exemption_import(self) -> pd.DataFrame:
+        """Exemption import per substance (rows by index) from levers.csv, the most specific
+        scope winning: ``share`` of mean demand a day (0: none), ``lead_days``,
+        ``price_premium`` and the ``scope`` that applied (None where no row does)."""
+        if "exemption_import" not in self._cache:
+            rows = self.levers.to_dict("records") if len(self.levers) else []
+            share = np.zeros(self.n_substances)
+            lead = np.zeros(self.n_substances, dtype=np.int64)
+            premium = np.zeros(self.n_substances)
+            scope: list[str | None] = [None] * self.n_substances
+            for s, code in enumerate(self.substances["atc_code"]):
+                best = None
+                for r in rows:
+                    sc = str(r["scope"])
+                    if (sc == "*" or str(code).startswith(sc)) and (
+                        best is None or (0 if sc == "*" else len(sc)) > best[0]
+                    ):
+                        best = (0 if sc == "*" else len(sc), r)
+                if best is not None:
+                    r = best[1]
+                    share[s] = float(r["exemption_import_share"])
+                    lead[s] = int(r["exemption_import_lead_days"])
+                    premium[s] = float(r["exemption_import_price_premium"])
+                    scope[s] = str(r["scope"])
+            self._cache["exemption_import"] = pd.DataFrame(
+                {"share": share, "lead_days": lead, "price_premium": premium, "scope": scope}
+            )
+        frame: pd.DataFrame = self._cache["exemption_import"]
+        return frame
 
     # --- filtered views --------------------------------------------------------------------
     @property
@@ -273,4 +304,5 @@ def build_dataset(bundle: Bundle, as_of: dt.date | None = None) -> Dataset:
         agreements=agreements,
         trade=frames["trade"],
         industry=frames["industry"],
+        levers=frames["levers"],
     )

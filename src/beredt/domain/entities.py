@@ -347,6 +347,46 @@ class Agreement:
     offer_id: str | None = col("Offer the agreement came from", ref="offers.offer_id", default=None)
 
 
+@entity("levers.csv", key=["scope"])
+@dataclass(frozen=True, slots=True)
+class SupplyLever:
+    """A supply lever beyond the marketed packs for the substances of a scope: exemption import.
+
+    Exemption import brings packs authorised in another market into the country under an
+    exemption from marketing authorisation (in Norway *godkjenningsfritak*, legemiddelforskriften
+    § 2-6). The most specific scope wins (the longest ATC prefix; ``*`` for every substance).
+    The simulator, the optimiser and the response planner use the same levers.
+    """
+
+    scope: str = col(
+        "ATC code or prefix of the substances the row is for, `*` for every substance",
+        kind="atc_scope",
+        example="J01",
+    )
+    exemption_import_share: float = col(
+        "Share of the substance's mean demand a day that exemption import can supply",
+        unit="share of demand",
+        default=0.0,
+        ge=0,
+        le=1,
+        example="0.5",
+    )
+    exemption_import_lead_days: int = col(
+        "Days from the first day of a supply gap until exempted imports arrive",
+        unit="days",
+        default=14,
+        ge=0,
+        example="14",
+    )
+    exemption_import_price_premium: float = col(
+        "Extra price of imported packs over the domestic price per DDD, as a share",
+        default=0.5,
+        ge=0,
+        example="0.5",
+    )
+    source: str | None = col("Where the figures come from", default=None)
+
+
 @entity("trade.csv", key=["period", "hs_code", "flow", "partner_country"])
 @dataclass(frozen=True, slots=True)
 class TradeFigure:

@@ -46,6 +46,7 @@ def col(
     """Declare an entity column: documentation, unit, default and constraints.
 
     ``kind`` refines the Python type: ``atc5`` (ATC level-5 code), ``atc`` (any level),
+    ``atc_scope`` (any level, or ``*`` for all),
     ``country`` (ISO 3166-1 alpha-2), ``period`` (``YYYY`` or ``YYYY-MM``), ``hs`` (HS/CN
     commodity code digits), ``id`` (identifier without spaces). ``ref`` names the referenced
     column as ``file_stem.column`` (e.g. ``substances.atc_code``).
@@ -92,6 +93,8 @@ class Column:
             return "ATC code (level 5)"
         if self.kind == "atc":
             return "ATC code"
+        if self.kind == "atc_scope":
+            return "ATC code of any level, or `*` for every substance"
         if self.kind == "country":
             return "country code (ISO 3166-1 alpha-2)"
         if self.kind == "period":
@@ -209,6 +212,10 @@ def _parse_list(column: Column, text: str) -> tuple[str, ...]:
 
 def _parse_text(column: Column, text: str) -> str:
     kind = column.kind
+    if kind == "atc_scope":
+        if text == "*":
+            return text
+        kind = "atc"
     if kind in ("atc5", "atc"):
         try:
             code = AtcCode.parse(text)

@@ -95,7 +95,8 @@ class _Welford:
 class SimResult:
     """What a simulation found, per option (K) and substance (S), and per scenario (N) nationally.
 
-    Units: DDD (≈ patient-days) for unmet, surge, preparedness and alternatives; days for the
+    Units: DDD (≈ patient-days) for unmet, surge, preparedness, alternatives and exemption
+    imports; days for the
     others. `national_loss` is Σ criticality weight × unmet DDD per scenario.
     """
 
@@ -126,6 +127,7 @@ class SimResult:
     unmet_per_scenario: np.ndarray | None = None
     shortage_days_per_scenario: np.ndarray | None = None
     wall_seconds: float = 0.0
+    imports_ddd_mean: np.ndarray | None = None
 
     @property
     def n_options(self) -> int:
@@ -197,6 +199,11 @@ class SimResult:
                 "surge_ddd_mean": self.surge_ddd_mean[k],
                 "preparedness_used_ddd_mean": self.preparedness_used_ddd_mean[k],
                 "alternatives_ddd_mean": self.alternatives_ddd_mean[k],
+                "imports_ddd_mean": (
+                    self.imports_ddd_mean[k]
+                    if self.imports_ddd_mean is not None
+                    else np.zeros(len(self.atc_codes))
+                ),
             }
         )
         return frame.sort_values(
@@ -276,6 +283,7 @@ class ChunkOutput:
     surge: np.ndarray
     prep: np.ndarray
     alt: np.ndarray
+    imports: np.ndarray
     national: np.ndarray
 
 
@@ -322,7 +330,7 @@ def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> Ch
     """Simulate scenarios first … first + count − 1 (the chunk kernel; any order, any worker)."""
     k = model.kernel
     n_subs = k.sub_prod_ptr.shape[0] - 1
-    out_f = np.zeros((k.n_options, count, 4, n_subs))
+    out_f = np.zeros((k.n_options, count, 5, n_subs))
     out_i = np.zeros((k.n_options, count, 3, n_subs), dtype=np.int32)
     national = np.zeros((k.n_options, count, 4))
     if count > 0:
@@ -335,6 +343,7 @@ def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> Ch
         surge=out_f[:, :, 1],
         prep=out_f[:, :, 2],
         alt=out_f[:, :, 3],
+        imports=out_f[:, :, 4],
         national=national,
     )
 
@@ -389,7 +398,10 @@ def simulate(
     sdays = _Welford((k_opts, n_subs))
     fshort = _Welford((k_opts, n_subs))
     fso = _Welford((k_opts, n_subs))
-    sums = {name: np.zeros((k_opts, n_subs)) for name in ("surge", "prep", "alt", "short", "so")}
+    sums = {
+        name: np.zeros((k_opts, n_subs))
+        for name in ("surge", "prep", "alt", "imports", "short", "so")
+    }
     national = np.zeros((k_opts, n, 4))
     day_type = np.int16 if horizon < 32767 else np.int32
     kept_unmet = np.zeros((k_opts, n, n_subs)) if keep else None
@@ -415,6 +427,7 @@ def simulate(
             sums["surge"] += out.surge[:, sl].sum(axis=1)
             sums["prep"] += out.prep[:, sl].sum(axis=1)
             sums["alt"] += out.alt[:, sl].sum(axis=1)
+            sums["imports"] += out.imports[:, sl].sum(axis=1)
             sums["short"] += (fs >= 0).sum(axis=1)
             sums["so"] += (fo >= 0).sum(axis=1)
         national[:, done : done + count] = out.national
@@ -478,6 +491,7 @@ def simulate(
         surge_ddd_mean=sums["surge"] / n,
         preparedness_used_ddd_mean=sums["prep"] / n,
         alternatives_ddd_mean=sums["alt"] / n,
+        imports_ddd_mean=sums["imports"] / n,
         national_loss=national[:, :, 0].copy(),
         national_unmet_ddd=national[:, :, 1].copy(),
         any_shortage=national[:, :, 2] > 0.5,

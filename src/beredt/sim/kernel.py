@@ -13,7 +13,9 @@ other products of the substance (their spare capacity after its lead time, then 
 the substance's preparedness stock → domestic surge production under agreements (after the
 response time, ramping to the reserved capacity, limited by API on hand when the API's source
 country is restricted; agreements on a shared line are scaled down pro rata to the load they
-ask for when together they would exceed the line) → therapeutic alternatives in the ATC4 group
+ask for when together they would exceed the line) → exemption import (a share of mean demand from
+its lead time after the gap began, where the data configures it) → therapeutic alternatives in
+the ATC4 group
 (joint mode; at most a share of demand, drawn from the alternatives' own stock).
 
 All randomness comes from :mod:`beredt.sim.rng` keyed by (seed, scenario, stream, …), so results
@@ -169,6 +171,9 @@ class KernelModel(NamedTuple):
     comp_ptr: np.ndarray
     comp_sub: np.ndarray
     comp_sync: np.ndarray
+    # exemption import per substance: row 0 capacity as a share of the day's mean demand (0: no
+    # import), row 1 lead time in days from the first day of the supply gap
+    sub_imp: np.ndarray
 
 
 @njit(cache=True)
@@ -751,6 +756,7 @@ O_UNMET = 0
 O_SURGE = 1
 O_PREP = 2
 O_ALT = 3
+O_IMP = 4
 # rows of the integer outputs (options × scenarios × 3 × substances)
 O_SDAYS = 0
 O_FSHORT = 1
@@ -1016,6 +1022,8 @@ def _run_option(
     comp_ptr = m.comp_ptr
     comp_sub = m.comp_sub
     comp_sync = m.comp_sync
+    imp_share = m.sub_imp[0]
+    imp_lead = m.sub_imp[1]
     alt_share = par[P_ALT_SHARE]
     joint = par[P_JOINT] > 0.0
     noise_on = par[P_NOISE] > 0.0
@@ -1085,7 +1093,7 @@ def _run_option(
                     si[ACT, s] = NONE_DAY
                     in_episode[s] = False
                     halt[s] = horizon
-                    for o in range(4):
+                    for o in range(5):
                         fo[o, s] = 0.0
                     io[O_SDAYS, s] = 0
                     io[O_FSHORT, s] = -1
@@ -1279,6 +1287,15 @@ def _run_option(
                             ev_scope_sub,
                             fo,
                         )
+                    if r > 0.0 and imp_share[s] > 0.0:
+                        # exemption import, from its lead time after the gap began
+                        gap_day = si[GAP, s]
+                        if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
+                            w = imp_share[s] * rt
+                            if w > r:
+                                w = r
+                            r -= w
+                            fo[O_IMP, s] += w
                     if r > 0.0:
                         if stop and pass_ == 0:
                             # would draw on an alternative: synchronise from this day
@@ -1521,6 +1538,17 @@ def _run_option(
                         s = active[ai]
                         for ia in range(sub_agr[s], sub_agr[s + 1]):
                             line_load[agr_i[AI_LINE, ia]] = 0.0
+                # exemption import, from its lead time after each gap began
+                for ai in range(n_act):
+                    s = active[ai]
+                    if rem[s] > 0.0 and imp_share[s] > 0.0:
+                        gap_day = si[GAP, s]
+                        if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
+                            w = imp_share[s] * rate[s, t]
+                            if w > rem[s]:
+                                w = rem[s]
+                            rem[s] -= w
+                            fo[O_IMP, s] += w
                 # therapeutic alternatives, in substance order, from their own stock
                 if couple:
                     n_short = 0
@@ -1622,7 +1650,8 @@ def _run_option(
 def run_rows(m, seed, first_scenario, lo, hi, out_f, out_i, out_national):
     """Simulate rows lo … hi − 1 of a chunk (scenario first_scenario + row) for every option.
 
-    `out_f` (options, rows, 4, substances): unmet, surge, preparedness and alternatives DDD;
+    `out_f` (options, rows, 5, substances): unmet, surge, preparedness, alternatives and
+    exemption-import DDD;
     `out_i` (options, rows, 3, substances): shortage days, first shortage day, first stock-out
     day (−1: none); `out_national` (options, rows, 4): weighted unmet DDD, unmet DDD, any
     shortage, any vital shortage. Releases the GIL: threads may run disjoint row ranges.

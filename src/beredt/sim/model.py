@@ -32,7 +32,13 @@ from beredt.sim.kernel import (
     NOISE_LEVELS,
     KernelModel,
 )
-from beredt.sim.scenario import Event, Scenario, ensure_valid, matching_substances
+from beredt.sim.scenario import (
+    Event,
+    ModelParameters,
+    Scenario,
+    ensure_valid,
+    matching_substances,
+)
 
 STAGE_BITS = {"api": 1, "fdf": 2, "pack": 4}
 ALL_STAGES = 7
@@ -297,6 +303,21 @@ def _family(
         return ln.encode()[0], ln.mu, ln.sigma, mean_days
     g = Geometric(mean_days)
     return g.encode()[0], g.p, 0.0, mean_days
+
+
+def exemption_import_arrays(dataset: Dataset, params: ModelParameters) -> np.ndarray:
+    """(2 × S) exemption import capacity (share of mean demand a day) and lead days per
+    substance: the dataset's levers.csv, overridden by the scenario's [model] keys."""
+    lever = dataset.exemption_import()
+    share = lever["share"].to_numpy(dtype=float).copy()
+    lead = lever["lead_days"].to_numpy(dtype=float).copy()
+    if params.exemption_import_share is not None:
+        share[:] = params.exemption_import_share
+    if params.exemption_import_lead_days is not None:
+        lead[:] = params.exemption_import_lead_days
+    if not params.exemption_import:
+        share[:] = 0.0
+    return np.ascontiguousarray(np.vstack([share, lead]))
 
 
 def starts_stationary(scenario: Scenario, dataset: Dataset) -> bool:
@@ -964,6 +985,7 @@ def compile_model(
         comp_ptr=comp_ptr,
         comp_sub=comp_sub,
         comp_sync=comp_sync,
+        sub_imp=exemption_import_arrays(dataset, params),
     )
     return CompiledModel(
         kernel=kernel,

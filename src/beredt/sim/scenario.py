@@ -95,6 +95,11 @@ class ModelParameters:
     #: Day-to-day demand noise (coefficient of variation from the data); off gives deterministic
     #: demand.
     demand_noise: bool = True
+    #: Exemption import where the dataset's levers.csv configures it; false switches it off.
+    exemption_import: bool = True
+    #: Override the levers for every substance: share of mean demand a day, and lead days.
+    exemption_import_share: float | None = None
+    exemption_import_lead_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,8 @@ def _opt_int(
 
 #: Switches whose default (None) is decided from the dataset.
 _OPTIONAL_BOOLS = frozenset({"stationary_start"})
+#: Numbers whose default (None) means "from the dataset".
+_OPTIONAL_NUMBERS = {"exemption_import_share": float, "exemption_import_lead_days": int}
 
 _LIMITS: dict[str, tuple[float, float]] = {
     "site_hazard_multiplier": (0.0, 1e6),
@@ -299,6 +306,8 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "open_shortage_sigma": (1e-6, 10.0),
     "notice_delay_days": (-3650, 3650),
     "stock_trigger_days": (0.0, 36500.0),
+    "exemption_import_share": (0.0, 1.0),
+    "exemption_import_lead_days": (0, 3650),
 }
 
 
@@ -317,6 +326,8 @@ def _parse_section(doc: Mapping[str, Any], name: str, cls: type, lines: _Lines, 
             bad(line, f"{name}.{key}", f"unknown key (allowed: {allowed})")
             continue
         default = getattr(defaults, key)
+        if key in _OPTIONAL_NUMBERS:
+            default = _OPTIONAL_NUMBERS[key](0)
         if isinstance(default, bool) or key in _OPTIONAL_BOOLS:
             if not isinstance(value, bool):
                 bad(line, f"{name}.{key}", f"must be true or false, got {value!r}")
