@@ -100,6 +100,37 @@ HoldingOption = Annotated[
     float,
     typer.Option("--holding-rate", min=0, help="Holding cost as a share of stock value a year."),
 ]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        exists=True,
+        dir_okay=False,
+        help="Preparedness policy (floors, objective; docs/plan.md). Default: the shipped "
+        "beredt/plan/policy.toml.",
+    ),
+]
+NoPolicyOption = Annotated[
+    bool, typer.Option("--no-policy", help="No floors, the plain expected-loss objective.")
+]
+ObjectiveOption = Annotated[
+    str | None,
+    typer.Option(
+        "--objective",
+        help="loss (expected weighted loss), vital-days (expected vital shortage-days) or "
+        "loss-capped (loss with P(vital shortage > 7 days) ≤ today's); default: the policy's.",
+    ),
+]
+ScenarioDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--scenario-dir",
+        file_okay=False,
+        exists=True,
+        help="Optimise over the background plus this stress library (*.toml with "
+        "probability_per_year), weighted by how often each happens.",
+    ),
+]
 XlsxOption = Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook to FILE.")]
 PngOption = Annotated[Path | None, typer.Option("--png", help="Write a PNG plot to FILE.")]
 HtmlOption = Annotated[
@@ -115,21 +146,48 @@ def _parameters(
     cover: list[str] | None,
     gap: float,
     holding_rate: float,
+    policy_file: Path | None = None,
+    no_policy: bool = False,
+    objective: str | None = None,
+) -> tuple[Any, Any]:
+    """Plan parameters with the policy applied, and the policy."""
+    from beredt.ingest.errors import ImportRejected
+    from beredt.plan.parameters import OBJECTIVES, CoverRule
+    from beredt.plan.policy import load_policy
+    from beredt.plan.policy import no_policy as none
+
+    if objective is not None and objective not in OBJECTIVES:
+        fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}", code=2)
+    try:
+        policy = none() if no_policy else load_policy(policy_file)
+    except ImportRejected as exc:
+        fail(f"{exc}\n{exc.report()}", code=2)
+    try:
+        rules = [CoverRule.parse(c) for c in cover or []]
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    base = _base_parameters(weeks, value, horizon_days, scenarios, gap, holding_rate)
+    try:
+        return policy.apply(base, objective=objective, min_cover=rules), policy
+    except ValueError as exc:
+        fail(str(exc), code=2)
+
+
+def _base_parameters(
+    weeks: str, value: float, horizon_days: int, scenarios: int, gap: float, holding_rate: float
 ) -> Any:
-    from beredt.plan.parameters import CostParameters, CoverRule, PlanParameters
+    from beredt.plan.parameters import CostParameters, PlanParameters
 
     try:
         menu = [float(w) for w in weeks.split(",") if w.strip()]
     except ValueError:
         fail(f"--weeks {weeks!r}: expected numbers separated by commas, e.g. 0,2,4,8,13,26,52")
     try:
-        rules = [CoverRule.parse(c) for c in cover or []]
         return PlanParameters(
             weeks_menu=menu,
             value_per_patient_day=value,
             horizon_days=horizon_days,
             n_scenarios=scenarios,
-            cover_rules=rules,
             mip_rel_gap=gap,
             costs=CostParameters(holding_cost_rate_per_year=holding_rate),
         )
@@ -137,26 +195,75 @@ def _parameters(
         fail(str(exc))
 
 
+def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
+    """The stress scenarios of a folder (with a probability_per_year; the baseline skipped)."""
+    if scenario_dir is None:
+        return []
+    from beredt.ingest.errors import ImportRejected
+    from beredt.sim import check_scenario, load_scenario
+
+    out = []
+    for path in sorted(scenario_dir.glob("*.toml")):
+        try:
+            sc = load_scenario(path)
+        except ImportRejected as exc:
+            fail(f"{exc}\n{exc.report()}", code=2)
+        if not sc.events and sc.probability_per_year is None:
+            continue  # the background itself
+        if sc.probability_per_year is None:
+            fail(f"{path}: probability_per_year is missing (how often the scenario happens)", 2)
+        problems = check_scenario(sc, dataset)
+        if problems:
+            fail(f"{path} does not fit the dataset:\n" + "\n".join(map(str, problems)), 2)
+        out.append(sc)
+    if not out:
+        fail(f"--scenario-dir {scenario_dir}: no scenario file with probability_per_year", 2)
+    return out
+
+
 def _prepare(
-    dataset: Any, parameters: Any, scenario: Path | None, seed: int, console: Console
+    dataset: Any,
+    parameters: Any,
+    scenario: Path | None,
+    seed: int,
+    console: Console,
+    *,
+    scenario_dir: Path | None = None,
+    policy: Any = None,
 ) -> Any:
     from beredt.ingest.errors import ImportRejected
     from beredt.plan.evaluate import prepare_plan
 
     scenario_obj = _load_scenario(scenario, dataset)
+    library = _library(scenario_dir, dataset)
+    steps = parameters.n_scenarios * (1 + len(library))
     try:
-        with progress_bar("Simulating options", parameters.n_scenarios) as progress:
+        with progress_bar("Simulating options", steps) as progress:
             model = prepare_plan(
-                dataset, parameters, scenario=scenario_obj, seed=seed, progress=progress
+                dataset,
+                parameters,
+                scenario=scenario_obj,
+                library=library,
+                seed=seed,
+                progress=progress,
+                policy=policy.to_dict() if policy is not None else None,
             )
     except ImportRejected as exc:  # the scenario names things the dataset does not have
         fail(f"{exc}\n{exc.report()}", code=2)
     except ValueError as exc:
         fail(str(exc))
     n_options = len(model.menu.options)
+    library_text = (
+        f"; background + {len(library)} stress scenarios weighted by probability a year"
+        if library
+        else ""
+    )
     console.print(
         f"{dataset.n_substances} substances, {n_options} options, "
         f"{parameters.n_scenarios} scenarios × {parameters.horizon_days} days, seed {seed}"
+        f"{library_text}; objective {parameters.objective}"
+        + (f", policy {policy.name}" if policy is not None else ""),
+        markup=False,
     )
     return model
 
@@ -179,44 +286,132 @@ def _money(value: float, currency: str) -> str:
     return f"{value / 1e6:,.2f} M{currency}"
 
 
+def _pm(x: float, se: float, digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    return (
+        f"{x:.{digits}f} ± {se:.{digits}f}"
+        if se is not None and math.isfinite(se)
+        else f"{x:.{digits}f}"
+    )
+
+
+def _ddd(x: float) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:,.0f}"
+
+
 def _print_plan(result: Any, console: Console) -> None:
+    from rich.text import Text
+
     cur = result.currency
     summary = Table(title=f"Preparedness plan at a budget of {_money(result.budget, cur)}/year")
     summary.add_column("")
     summary.add_column("today's plan", justify="right")
     summary.add_column("optimal plan", justify="right")
-    summary.add_row(
-        "annual cost", _money(result.today.annual_cost, cur), _money(result.chosen.annual_cost, cur)
-    )
+    t, c = result.today, result.chosen
+    summary.add_row("annual cost", _money(t.annual_cost, cur), _money(c.annual_cost, cur))
     summary.add_row(
         "expected loss / year",
-        _money(result.today.expected_loss_per_year, cur),
-        _money(result.chosen.expected_loss_per_year, cur),
+        _money(t.expected_loss_per_year, cur),
+        _money(c.expected_loss_per_year, cur),
+    )
+    summary.add_row(
+        "P(a vital substance short > 7 days)",
+        _pm(t.p_vital_shortage_over_7_days, t.p_vital_shortage_over_7_days_se),
+        _pm(c.p_vital_shortage_over_7_days, c.p_vital_shortage_over_7_days_se),
+    )
+    summary.add_row(
+        "vital shortage-days / year",
+        _pm(t.vital_shortage_days, t.vital_shortage_days_se, 2),
+        _pm(c.vital_shortage_days, c.vital_shortage_days_se, 2),
+    )
+    for crit in ("vital", "essential", "other"):
+        a = t.untreated_ddd_by_criticality.get(crit, {})
+        b = c.untreated_ddd_by_criticality.get(crit, {})
+        summary.add_row(
+            f"untreated patient-days / year, {crit}",
+            f"{_ddd(a.get('mean'))} ± {_ddd(a.get('se'))}",
+            f"{_ddd(b.get('mean'))} ± {_ddd(b.get('se'))}",
+        )
+    summary.add_row(
+        "substances short (expected)", f"{t.substances_short:.1f}", f"{c.substances_short:.1f}"
     )
     summary.add_row(
         "P(any vital shortage)",
-        f"{result.today.p_any_vital_shortage:.3f}",
-        f"{result.chosen.p_any_vital_shortage:.3f}",
+        f"{t.p_any_vital_shortage:.3f}",
+        f"{c.p_any_vital_shortage:.3f}",
     )
     console.print(summary)
+    if result.objective is not None and result.objective.note:
+        console.print(Text(f"objective: {result.objective.note}"))
     s = result.solve
     console.print(
-        f"MILP: {s.status}, gap {s.gap:.2e}, build {s.build_s:.3f} s, solve {s.solve_s:.3f} s, "
-        f"{s.n_options_after_dominance}/{s.n_options} options after dominance; "
-        f"budget shadow price {result.budget_shadow_price:.3g} loss avoided per {cur}"
+        Text(
+            f"solver: {s.status}, gap {s.gap:.2e}, {s.build_s + s.solve_s:.2f} s; the last unit of "
+            f"budget avoids {result.budget_shadow_price:.3g} {cur} of expected loss"
+        )
     )
+    if result.floors is not None and len(result.floors):
+        floors = Table(
+            title="Policy floors",
+            caption="shadow price: the expected loss a year the floor costs at this budget",
+        )
+        for col in ("floor", "substances", "today below", "plan below", "shadow price/yr"):
+            floors.add_column(col, justify="left" if col == "floor" else "right")
+        for row in result.floors.itertuples():
+            floors.add_row(
+                Text(str(row.floor)),
+                str(row.substances),
+                str(row.today_below),
+                str(row.plan_below),
+                _money(row.shadow_price, cur),
+            )
+        console.print(floors)
+    cuts = result.cuts if result.cuts is not None else pd.DataFrame()
+    if len(cuts):
+        table = Table(
+            title=f"Cuts against today's preparedness ({len(cuts)}; vital first)",
+            caption="loss added: expected loss a year of the plan's option minus today's, "
+            "± paired standard error",
+        )
+        for col in (
+            "ATC",
+            "substance",
+            "crit.",
+            "weeks today → plan",
+            "agreements",
+            "saved/yr",
+            "loss added/yr",
+        ):
+            table.add_column(col, justify="right" if col.endswith("yr") else "left")
+        for cut in cuts.head(25).to_dict("records"):
+            table.add_row(
+                Text(str(cut["atc_code"])),
+                Text(str(cut["name"])),
+                Text(str(cut["criticality"])),
+                f"{float(cut['today_weeks']):.1f} → {float(cut['plan_weeks']):.1f}",
+                Text(f"{cut['today_reservations'] or '–'} → {cut['plan_reservations'] or '–'}"),
+                _money(float(cut["cost_saved_per_year"]), cur),
+                f"{_money(float(cut['loss_added_per_year']), cur)} ± "
+                f"{_money(float(cut['loss_added_se_per_year']), cur)}",
+            )
+        console.print(table)
+        if len(cuts) > 25:
+            console.print(Text(f"… {len(cuts) - 25} more cuts (--json or --xlsx for all)"))
     changed = result.substances[result.substances["changed"]]
-    changed = changed.sort_values("loss_avoided_vs_today", ascending=False).head(20)
-    table = Table(title=f"Changes from today's plan ({int(result.substances['changed'].sum())})")
-    for col in ("ATC", "substance", "criticality", "today", "plan", "cost/yr", "loss avoided/yr"):
+    changed = changed.sort_values("loss_avoided_vs_today", ascending=False).head(15)
+    table = Table(
+        title=f"Largest gains against today ({int(result.substances['changed'].sum())} substances change)"
+    )
+    for col in ("ATC", "substance", "crit.", "today", "plan", "cost/yr", "loss avoided/yr"):
         table.add_column(col, justify="right" if col.endswith("yr") else "left")
     for row in changed.itertuples():
         table.add_row(
-            str(row.atc_code),
-            str(row.name)[:28],
-            str(row.criticality),
-            str(row.today),
-            str(row.chosen),
+            Text(str(row.atc_code)),
+            Text(str(row.name)),
+            Text(str(row.criticality)),
+            Text(str(row.today)),
+            Text(str(row.chosen)),
             _money(row.chosen_annual_cost, cur),
             _money(row.loss_avoided_vs_today, cur),
         )
@@ -226,54 +421,52 @@ def _print_plan(result: Any, console: Console) -> None:
         for col in ("line", "producer", "today", "plan"):
             lines.add_column(col)
         for row in result.lines.itertuples():
-            lines.add_row(row.line_id, row.company_id, f"{row.today_load:.2f}", f"{row.load:.2f}")
+            lines.add_row(
+                Text(str(row.line_id)),
+                Text(str(row.company_id)),
+                f"{row.today_load:.2f}",
+                f"{row.load:.2f}",
+            )
         console.print(lines)
     if len(result.offer_values):
-        offers = Table(title="What each offer is worth to the country (ranked)")
+        offers = Table(
+            title="What each offer is worth to the country, and why it is or is not taken"
+        )
         for col in (
             "#",
             "offer",
-            "producer",
             "substance",
             "fee/yr",
-            "in plan",
             "loss avoided/yr",
-            "per fee",
-            "marginal per fee",
             "break-even fee",
+            "why",
         ):
             offers.add_column(col)
         for row in result.offer_values.itertuples():
             offers.add_row(
                 str(row.rank),
-                f"{row.reservation_id} ({row.kind})",
-                str(row.producer),
-                f"{row.atc_code} {row.substance}"[:30],
+                Text(f"{row.reservation_id} ({row.kind})"),
+                Text(f"{row.atc_code} {row.substance}"),
                 _money(row.annual_fee, cur),
-                "yes" if row.in_plan else "no",
                 _money(row.loss_avoided_per_year, cur),
-                f"{row.loss_avoided_per_fee:.2f}",
-                f"{row.marginal_value_per_fee:.2f}",
                 _money(row.break_even_fee, cur),
+                Text(str(row.why)),
             )
         console.print(offers)
     if result.reevaluation is not None:
         r = result.reevaluation
         console.print(
-            f"Joint re-evaluation: expected loss {_money(r.joint_loss_per_year, cur)} "
-            f"(± {_money(r.joint_loss_se_per_year, cur)}) vs decomposed "
-            f"{_money(r.decomposed_loss_per_year, cur)}: difference "
-            f"{_money(r.difference_per_year, cur)} ({r.relative_difference:+.1%}); "
-            f"P(any vital shortage) joint {r.p_any_vital_shortage_joint:.3f} vs "
-            f"decomposed {r.p_any_vital_shortage_decomposed:.3f}"
-        )
-        console.print(
-            f"Today's plan on the same scenarios, jointly: {_money(r.today_joint_loss_per_year, cur)}"
-            f"; the plan avoids {_money(r.loss_avoided_vs_today_per_year, cur)} a year "
-            f"(± {_money(r.loss_avoided_vs_today_se_per_year, cur)}, paired)"
+            Text(
+                f"Joint re-evaluation (shared lines, substitution; background): expected loss "
+                f"{_money(r.joint_loss_per_year, cur)} (± {_money(r.joint_loss_se_per_year, cur)}) "
+                f"vs {_money(r.decomposed_loss_per_year, cur)} decomposed; today's plan on the "
+                f"same scenarios {_money(r.today_joint_loss_per_year, cur)}: the plan avoids "
+                f"{_money(r.loss_avoided_vs_today_per_year, cur)} a year "
+                f"(± {_money(r.loss_avoided_vs_today_se_per_year, cur)}, paired)"
+            )
         )
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(Text(f"note: {note}"))
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -306,6 +499,10 @@ def plan_command(
     min_cover: CoverOption = None,
     gap: GapOption = 1e-3,
     holding_rate: HoldingOption = 0.10,
+    policy: PolicyOption = None,
+    no_policy: NoPolicyOption = False,
+    objective: ObjectiveOption = None,
+    scenario_dir: ScenarioDirOption = None,
     reevaluate: Annotated[
         bool,
         typer.Option(
@@ -327,16 +524,30 @@ def plan_command(
 
     console = console_for(json_target)
     amount = parse_amount(budget)
-    parameters = _parameters(
-        weeks, value_per_patient_day, horizon_days, scenarios, min_cover, gap, holding_rate
+    parameters, pol = _parameters(
+        weeks,
+        value_per_patient_day,
+        horizon_days,
+        scenarios,
+        min_cover,
+        gap,
+        holding_rate,
+        policy,
+        no_policy,
+        objective,
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(dataset, parameters, scenario, seed, console)
+    model = _prepare(
+        dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
+    )
     try:
         with progress_bar("Optimising", 3) as progress:
             result = model.plan(amount, reevaluate=reevaluate, progress=progress)
     except PlanInfeasible as exc:
-        fail(f"{exc}; the cheapest allowed plan costs more than {_money(amount, dataset.currency)}")
+        fail(
+            f"{exc}; at {_money(amount, dataset.currency)} no plan meets the floors and the "
+            "objective's cap (try a larger --budget, --no-policy or --objective loss)"
+        )
     _print_plan(result, console)
     if xlsx:
         sheets = {
@@ -347,7 +558,14 @@ def plan_command(
                 ]
             ),
             "Substances": result.substances,
+            "Cuts": result.cuts if result.cuts is not None else pd.DataFrame(),
+            "Floors": result.floors if result.floors is not None else pd.DataFrame(),
             "Offer values": result.offer_values,
+            "Offers by scenario": (
+                result.offer_values_by_scenario
+                if result.offer_values_by_scenario is not None
+                else pd.DataFrame()
+            ),
             "Lines": result.lines,
             "Options": model.option_table(),
             "Excluded offers": result.excluded_offers,
@@ -384,6 +602,10 @@ def frontier_command(
     min_cover: CoverOption = None,
     gap: GapOption = 1e-3,
     holding_rate: HoldingOption = 0.10,
+    policy: PolicyOption = None,
+    no_policy: NoPolicyOption = False,
+    objective: ObjectiveOption = None,
+    scenario_dir: ScenarioDirOption = None,
     as_of: AsOfOption = None,
     json_target: JsonOption = None,
     xlsx: XlsxOption = None,
@@ -394,16 +616,34 @@ def frontier_command(
     """Sweep budgets: budget → expected loss and → P(any vital shortage), today's plan marked."""
     console = console_for(json_target)
     amounts = parse_budgets(budgets)
-    parameters = _parameters(
-        weeks, value_per_patient_day, horizon_days, scenarios, min_cover, gap, holding_rate
+    parameters, pol = _parameters(
+        weeks,
+        value_per_patient_day,
+        horizon_days,
+        scenarios,
+        min_cover,
+        gap,
+        holding_rate,
+        policy,
+        no_policy,
+        objective,
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(dataset, parameters, scenario, seed, console)
+    model = _prepare(
+        dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
+    )
     with progress_bar("Solving budgets", len(amounts)) as progress:
         result = model.frontier(amounts, progress=progress)
     cur = result.currency
     table = Table(title="Budget frontier")
-    for col in ("budget/yr", "cost/yr", "expected loss/yr", "± s.e.", "P(any vital)", "gap"):
+    for col in (
+        "budget/yr",
+        "cost/yr",
+        "expected loss/yr",
+        "± s.e.",
+        "P(vital > 7 d)",
+        "vital days",
+    ):
         table.add_column(col, justify="right")
     for row in result.points.itertuples():
         if not row.feasible:
@@ -414,21 +654,21 @@ def frontier_command(
             _money(row.annual_cost, cur),
             _money(row.expected_loss_per_year, cur),
             _money(row.expected_loss_se_per_year, cur),
-            f"{row.p_any_vital_shortage:.3f}",
-            f"{row.gap:.1e}",
+            f"{row.p_vital_shortage_over_7_days:.3f}",
+            f"{row.vital_shortage_days:.2f}",
         )
     table.add_row(
         "today's plan",
         _money(result.today.annual_cost, cur),
         _money(result.today.expected_loss_per_year, cur),
         _money(result.today.expected_loss_se_per_year, cur),
-        f"{result.today.p_any_vital_shortage:.3f}",
-        "",
+        f"{result.today.p_vital_shortage_over_7_days:.3f}",
+        f"{result.today.vital_shortage_days:.2f}",
         style="bold red",
     )
     console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"note: {note}", markup=False)
     if xlsx:
         _write_xlsx(
             xlsx,

@@ -224,8 +224,34 @@ def _build(problem: ChoiceProblem, budget: float, keep: np.ndarray, integer: boo
     return _Model(lp, keep, col_of, cost_scale, loss_scale, n_groups)
 
 
+_banner_shown = False
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A Highs instance; the first one of the process prints HiGHS's copyright banner from C++
+    straight to file descriptor 1, so that descriptor is pointed at /dev/null meanwhile (the
+    banner must not leak into a command's output or its JSON on stdout)."""
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_shown = True
+    return h
+
+
 def _highs(threads: int | None = None) -> highspy.Highs:
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.silent()
     h.setOptionValue("random_seed", 0)
     if threads is not None:
