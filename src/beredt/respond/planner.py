@@ -358,9 +358,12 @@ def _build_context(dataset: Dataset, notice: ResponseNotice, params: ResponsePar
     products = dataset.products[dataset.products["atc_code"] == notice.atc_code]
     if notice.product_id is not None:
         scope: tuple[str, ...] = (notice.product_id,)
-        lost_share = float(
+        # shares normalised within the substance, as in the simulator (one supply model)
+        shares = products["market_share"].to_numpy(float)
+        raw = float(
             products.loc[products["product_id"] == notice.product_id, "market_share"].iloc[0]
         )
+        lost_share = raw / shares.sum() if shares.sum() > 0 else 1.0 / max(len(products), 1)
     else:
         scope = tuple(str(p) for p in products["product_id"])
         lost_share = 1.0
@@ -657,10 +660,16 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
     unreserved.sort(key=lambda c: (c.source.eta, c.source.key))
     out.extend(unreserved)
 
-    # 6. exemption import
+    # 6. exemption import: the dataset's levers.csv where it configures the substance (the
+    # simulator and the optimiser use the same lever), else the planner's own defaults
+    lever = ds.exemption_import().iloc[ds.substance_idx(atc)]
+    configured = lever["scope"] is not None
+    share = float(lever["share"]) if configured else p.exemption_import_share
+    lead_days = int(lever["lead_days"]) if configured else p.exemption_import_lead_days
+    premium = float(lever["price_premium"]) if configured else p.exemption_import_price_premium
     factor = p.global_cause_import_factor if ctx.notice.cause in GLOBAL_CAUSES else 1.0
-    rate = _snap(p.exemption_import_share * factor * mean)
-    start = ctx.lead(p.exemption_import_lead_days)
+    rate = _snap(share * factor * mean)
+    start = ctx.lead(lead_days)
     out.append(
         _Candidate(
             source=Source(
@@ -668,12 +677,16 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
             ),
             kind=ActionKind.EXEMPTION_IMPORT,
             text="exemption import of packs marketed abroad",
-            cost_per_ddd=ctx.baseline_price_per_ddd * (1 + p.exemption_import_price_premium),
+            cost_per_ddd=ctx.baseline_price_per_ddd * (1 + premium),
             atc_code=atc,
             ddd_per_pack=mean_pack,
             capacity=rate,
             flags=("global_cause",) if factor != 1.0 else (),
-            detail={"lead_time_days": p.exemption_import_lead_days},
+            detail={
+                "lead_time_days": lead_days,
+                "share_of_demand": share,
+                "source": f"levers.csv ({lever['scope']})" if configured else "planner default",
+            },
         )
     )
 

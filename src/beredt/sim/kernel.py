@@ -1043,6 +1043,8 @@ def _run_option(
     ppos = pptr[:-1].copy()
     down = np.zeros(n_prod, dtype=np.bool_)
     api_left = m.agr_api0[a0:a1].copy()
+    pneed = np.zeros(n_prod, dtype=np.float64)
+    ntot = np.zeros(n_subs, dtype=np.float64)
     limited = np.zeros(a1 - a0, dtype=np.bool_)
     want = np.zeros(a1 - a0, dtype=np.float64)
     loss_taken = np.zeros(ev_tgt.shape[0], dtype=np.float64)
@@ -1215,26 +1217,80 @@ def _run_option(
                             need = prod_par[PP_SHARE, p] * d
                         else:
                             need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                        pneed[p] = need
                         if need > 0.0:
                             any_need = True
-                            take = min(stock[p], need)
-                            stock[p] -= take
-                            r += need - take
-                    need_own_only = any_need and r == 0.0 and not all_up
+                            r += need
                     if any_need:
                         in_episode[s] = True
                         if si[GAP, s] == NONE_DAY:
                             si[GAP, s] = t
                             if t == 0 and known[s] != NONE_DAY and known[s] < 0:
                                 si[GAP, s] = known[s]
+                        if si[ACT, s] == NONE_DAY:
+                            if trigger_stock:
+                                tot = 0.0
+                                for p in range(p0, p1):
+                                    tot += stock[p]
+                                if tot < trigger_days * mean_demand[s]:
+                                    si[ACT, s] = t
+                            else:
+                                si[ACT, s] = si[GAP, s] + notice_delay
+                    need_total = r
+                    flowing = False
                     if r > 0.0:
-                        # spare capacity → other products' stock → preparedness
+                        # renewable supply first (the stock is still there tomorrow): the other
+                        # packs' spare output, surge production, exemption import
                         gap_day = si[GAP, s]
                         avail = 0.0
                         for p in range(p0, p1):
                             if not down[p] and t >= gap_day + lead[p]:
                                 avail += prod_par[PP_SPARE, p] * rt
-                        r -= min(r, avail)
+                        if avail > 0.0:
+                            flowing = True
+                            r -= min(r, avail)
+                        if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
+                            before = r
+                            r = _surge_alone(
+                                s,
+                                t,
+                                r,
+                                a0,
+                                sub_agr[s],
+                                sub_agr[s + 1],
+                                si[ACT, s],
+                                agr_f,
+                                agr_i,
+                                api_left,
+                                limited,
+                                rec,
+                                key_ptr,
+                                key_rec,
+                                n_sites,
+                                ev_stage_mask,
+                                ev_scoped,
+                                ev_scope_sub,
+                                fo,
+                            )
+                            flowing = flowing or r < before
+                        if r > 0.0 and imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s]):
+                            w = imp_share[s] * rt
+                            if w > r:
+                                w = r
+                            r -= w
+                            fo[O_IMP, s] += w
+                            flowing = True
+                    if r > 0.0:
+                        # then stock: each pack's own for what it still misses, the other packs'
+                        # (pro rata), the preparedness stock
+                        f = r / need_total
+                        r = 0.0
+                        for p in range(p0, p1):
+                            if pneed[p] > 0.0:
+                                want_p = pneed[p] * f
+                                take = min(stock[p], want_p)
+                                stock[p] -= take
+                                r += want_p - take
                         if r > 0.0:
                             tot = 0.0
                             for p in range(p0, p1):
@@ -1256,46 +1312,7 @@ def _run_option(
                             r -= take
                         if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
                             io[O_FSO, s] = t
-                    if any_need and si[ACT, s] == NONE_DAY:
-                        if trigger_stock:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot < trigger_days * mean_demand[s]:
-                                si[ACT, s] = t
-                        elif si[GAP, s] != NONE_DAY:
-                            si[ACT, s] = si[GAP, s] + notice_delay
-                    if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
-                        r = _surge_alone(
-                            s,
-                            t,
-                            r,
-                            a0,
-                            sub_agr[s],
-                            sub_agr[s + 1],
-                            si[ACT, s],
-                            agr_f,
-                            agr_i,
-                            api_left,
-                            limited,
-                            rec,
-                            key_ptr,
-                            key_rec,
-                            n_sites,
-                            ev_stage_mask,
-                            ev_scoped,
-                            ev_scope_sub,
-                            fo,
-                        )
-                    if r > 0.0 and imp_share[s] > 0.0:
-                        # exemption import, from its lead time after the gap began
-                        gap_day = si[GAP, s]
-                        if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
-                            w = imp_share[s] * rt
-                            if w > r:
-                                w = r
-                            r -= w
-                            fo[O_IMP, s] += w
+                    need_own_only = any_need and r == 0.0 and not all_up and not flowing
                     if r > 0.0:
                         if stop and pass_ == 0:
                             # would draw on an alternative: synchronise from this day
@@ -1334,13 +1351,30 @@ def _run_option(
                         and not has_loss
                         and (not trigger_stock or si[ACT, s] != NONE_DAY)
                     ):
-                        # the next day on which a product of s changes state
+                        # the next day on which a product of s changes state, or on which
+                        # renewable supply could start (it would be used before the stock)
                         nxt = hi
                         for p in range(p0, p1):
                             pos = ppos[p]
                             if pos < pptr[p + 1]:
                                 edge = piv[pos, 1] if down[p] else piv[pos, 0]
                                 if edge < nxt:
+                                    nxt = edge
+                            if not down[p] and prod_par[PP_SPARE, p] > 0.0:
+                                edge = si[GAP, s] + lead[p]
+                                if t < edge < nxt:
+                                    nxt = edge
+                        if imp_share[s] > 0.0:
+                            edge = si[GAP, s] + np.int64(imp_lead[s])
+                            if t < edge < nxt:
+                                nxt = edge
+                        if has_agr and si[ACT, s] != NONE_DAY:
+                            for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                edge = si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia])
+                                if edge <= t:
+                                    # producing but held back (API): it may resume any day
+                                    nxt = t
+                                elif edge < nxt:
                                     nxt = edge
                         covered_to = nxt
                     t += 1
@@ -1371,7 +1405,7 @@ def _run_option(
                             noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
                         cur_end[s] = siv[order[q], 1]
                     q += 1
-                # own stock, other products, preparedness (as in the loop above)
+                # needs, activation and the other packs' spare output (as in the loop above)
                 for ai in range(n_act):
                     s = active[ai]
                     p0 = sub_prod_ptr[s]
@@ -1433,55 +1467,35 @@ def _run_option(
                             need = prod_par[PP_SHARE, p] * d
                         else:
                             need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                        pneed[p] = need
                         if need > 0.0:
                             any_need = True
-                            take = min(stock[p], need)
-                            stock[p] -= take
-                            r += need - take
+                            r += need
                     if any_need:
                         in_episode[s] = True
                         if si[GAP, s] == NONE_DAY:
                             si[GAP, s] = t
                             if t == 0 and known[s] != NONE_DAY and known[s] < 0:
                                 si[GAP, s] = known[s]
+                        if si[ACT, s] == NONE_DAY:
+                            if trigger_stock:
+                                tot = 0.0
+                                for p in range(p0, p1):
+                                    tot += stock[p]
+                                if tot < trigger_days * mean_demand[s]:
+                                    si[ACT, s] = t
+                            else:
+                                si[ACT, s] = si[GAP, s] + notice_delay
+                    ntot[s] = r
                     if r > 0.0:
-                        # spare capacity → other products' stock → preparedness
+                        # renewable supply first: the other packs' spare output (surge
+                        # production and exemption import follow for all members together)
                         gap_day = si[GAP, s]
                         avail = 0.0
                         for p in range(p0, p1):
                             if not down[p] and t >= gap_day + lead[p]:
                                 avail += prod_par[PP_SPARE, p] * rt
                         r -= min(r, avail)
-                        if r > 0.0:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot > 0.0:
-                                if tot <= r:
-                                    for p in range(p0, p1):
-                                        stock[p] = 0.0
-                                    r -= tot
-                                else:
-                                    f = r / tot
-                                    for p in range(p0, p1):
-                                        stock[p] -= stock[p] * f
-                                    r = 0.0
-                        if r > 0.0 and prep[s] > 0.0:
-                            take = min(r, prep[s])
-                            prep[s] -= take
-                            fo[O_PREP, s] += take
-                            r -= take
-                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-                            io[O_FSO, s] = t
-                    if any_need and si[ACT, s] == NONE_DAY:
-                        if trigger_stock:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot < trigger_days * mean_demand[s]:
-                                si[ACT, s] = t
-                        elif si[GAP, s] != NONE_DAY:
-                            si[ACT, s] = si[GAP, s] + notice_delay
                     rem[s] = r
                     dem[s] = d
                     mult[s] = mt
@@ -1549,6 +1563,44 @@ def _run_option(
                                 w = rem[s]
                             rem[s] -= w
                             fo[O_IMP, s] += w
+                # then stock: own, the other packs' (pro rata), preparedness (as above)
+                for ai in range(n_act):
+                    s = active[ai]
+                    r = rem[s]
+                    if r <= 0.0:
+                        continue
+                    p0 = sub_prod_ptr[s]
+                    p1 = sub_prod_ptr[s + 1]
+                    f = r / ntot[s]
+                    r = 0.0
+                    for p in range(p0, p1):
+                        if pneed[p] > 0.0:
+                            want_p = pneed[p] * f
+                            take = min(stock[p], want_p)
+                            stock[p] -= take
+                            r += want_p - take
+                    if r > 0.0:
+                        tot = 0.0
+                        for p in range(p0, p1):
+                            tot += stock[p]
+                        if tot > 0.0:
+                            if tot <= r:
+                                for p in range(p0, p1):
+                                    stock[p] = 0.0
+                                r -= tot
+                            else:
+                                f = r / tot
+                                for p in range(p0, p1):
+                                    stock[p] -= stock[p] * f
+                                r = 0.0
+                    if r > 0.0 and prep[s] > 0.0:
+                        take = min(r, prep[s])
+                        prep[s] -= take
+                        fo[O_PREP, s] += take
+                        r -= take
+                    if r > SHORT_RTOL * dem[s] + 1e-9 and io[O_FSO, s] < 0:
+                        io[O_FSO, s] = t
+                    rem[s] = r
                 # therapeutic alternatives, in substance order, from their own stock
                 if couple:
                     n_short = 0
