@@ -18,13 +18,17 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
+    check_json_target,
     console_for,
     emit_json,
     fail,
     load_dataset,
+    note_line,
     open_store,
     progress_bar,
 )
+from beredt.store import StoreError
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 
@@ -273,7 +277,7 @@ def _print_plan(result: Any, console: Console) -> None:
             f"(± {_money(r.loss_avoided_vs_today_se_per_year, cur)}, paired)"
         )
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(note_line(note))
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -326,6 +330,8 @@ def plan_command(
     from beredt.results import to_jsonable
 
     console = console_for(json_target)
+    if save:
+        check_json_target(json_target)
     amount = parse_amount(budget)
     parameters = _parameters(
         weeks, value_per_patient_day, horizon_days, scenarios, min_cover, gap, holding_rate
@@ -363,8 +369,12 @@ def plan_command(
         save_plan_png(result, png)
         console.print(f"plot: {png}")
     if save:
-        open_store(db).save_document("plan", save, to_jsonable(result))
-        console.print(f"saved as plan {save!r}")
+        try:
+            open_store(db).save_document("plan", save, to_jsonable(result))
+        except StoreError as exc:
+            fail(f"--save: {exc}")
+        after_commit(console, f"saved as plan {save!r}", result, json_target)
+        return
     emit_json(result, json_target)
 
 
@@ -428,7 +438,7 @@ def frontier_command(
     )
     console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(note_line(note))
     if xlsx:
         _write_xlsx(
             xlsx,

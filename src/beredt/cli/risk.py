@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
@@ -23,6 +24,7 @@ from beredt.cli.common import (
     emit_json,
     fail,
     load_dataset,
+    note_line,
 )
 from beredt.domain.atc import AtcCode, AtcError
 
@@ -111,7 +113,7 @@ def risk(
     selected = table.select(prefixes or None)
     console = console_for(json_target)
     if prefixes and not len(selected):
-        console.print(f"[yellow]note:[/] no substance under {', '.join(prefixes)}")
+        console.print(note_line(f"no substance under {', '.join(prefixes)}"))
     exported = selected.select(top=top) if top is not None else selected
     if explain_code is not None:
         try:
@@ -173,7 +175,7 @@ def _print_table(console: Console, table: Any, total: int) -> None:
             row["atc_code"],
             row["name"],
             row["criticality"],
-            f"[{_score_style(row['score'])}]{row['score']:.1f}[/]",
+            Text(f"{row['score']:.1f}", _score_style(row["score"])),
             f"{100 * row['completeness']:.0f} %",
             drivers,
         )

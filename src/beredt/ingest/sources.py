@@ -25,16 +25,15 @@ from typing import Any, Protocol
 from beredt.domain.atc import AtcCode, AtcError
 from beredt.domain.bundle import Bundle, Row
 from beredt.domain.enums import ShortageCause, ShortageStatus
+from beredt.domain.schema import EARLIEST_DATE as EARLIEST_DATE  # one date range for all input
 from beredt.domain.schema import ENTITIES, EntitySpec
+from beredt.domain.schema import LATEST_DATE as LATEST_DATE
 from beredt.ingest.bundle import validate_tables
 from beredt.ingest.errors import ImportRejected, Problem
 
 _SPECS = {spec.stem: spec for spec in ENTITIES}
 #: Every column of each entity with its default, in declaration order (rows are built on these).
 _DEFAULTS = {spec.stem: {c.name: c.default for c in spec.columns} for spec in ENTITIES}
-#: Dates outside this range are typing errors, not medicine shortages or catalogue entries.
-EARLIEST_DATE = dt.date(1950, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
 
 
 # --- results --------------------------------------------------------------------------------
