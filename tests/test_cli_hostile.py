@@ -31,7 +31,9 @@ def cli(sqlite_url: str) -> Callable[..., Result]:
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(get_app(), list(args), env={"BEREDT_DATABASE_URL": sqlite_url, "COLUMNS": "250"})
+        return runner.invoke(
+            get_app(), list(args), env={"BEREDT_DATABASE_URL": sqlite_url, "COLUMNS": "250"}
+        )
 
     return invoke
 

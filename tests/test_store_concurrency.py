@@ -11,6 +11,7 @@ here measures time: a slow machine only makes them slower.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import threading
@@ -48,10 +49,9 @@ def _meet_before_first_write(store: Store, meet: Callable[[], None]) -> None:
 
 def _barrier_meet(barrier: threading.Barrier) -> Callable[[], None]:
     def meet() -> None:
-        try:
+        # Broken when the others are queued behind this writer's lock: go on alone.
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=MEET_TIMEOUT)
-        except threading.BrokenBarrierError:
-            pass  # the others are queued behind this writer's lock: go on alone
 
     return meet
 
