@@ -50,6 +50,8 @@ def check_date_range(value: dt.date, what: str = "date") -> None:
             f"{value.isoformat()} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: "
             f"not a plausible {what}"
         )
+
+
 FALSE_WORDS = frozenset({"false", "no", "0", "nei"})
 
 
