@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 from collections.abc import Callable
@@ -91,8 +90,9 @@ def test_export_bundle_onto_an_existing_file_is_refused(
 
 
 def test_import_ssb_of_a_folder_is_a_clear_error(tmp_path: Path) -> None:
-    line = _clean_failure(_invoke("import", "ssb", str(tmp_path), "--dry-run"))
-    assert tmp_path.name in line or "folder" in line
+    result = _invoke("import", "ssb", str(tmp_path), "--dry-run")
+    _clean_failure(result)
+    assert f"{tmp_path.name}: file: is a folder, not a file" in result.output
 
 
 @pytest.mark.parametrize("packs", [str(2**63), str(-(2**63) - 1), "9" * 40])
@@ -141,10 +141,3 @@ def test_bundle_with_integers_beyond_64_bits_is_rejected_with_its_line(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"stock.csv:2: packs: {2**63} does not fit a 64-bit whole number" in result.output
-
-
-def test_json_output_of_a_refused_import_is_still_valid_json(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'b.db'}"
-    result = _invoke("status", "--json", "-", "--db", url)
-    assert result.exit_code == 1
-    assert json.dumps  # status of an empty store prints the hint only

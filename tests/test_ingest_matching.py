@@ -81,9 +81,7 @@ def test_an_unmatched_name_reports_its_near_miss(sample: Bundle) -> None:
     result = read_ema_shortages(FIXTURE, sample)
     [note] = result.unmatched
     assert note.key.endswith("/near-miss")
-    assert "no substance is called 'paracetamolum x' (near miss: N02BE01 paracetamol?)" in str(
-        note
-    )
+    assert "no substance is called 'paracetamolum x' (near miss: N02BE01 paracetamol?)" in str(note)
 
 
 def test_a_qualifier_in_the_record_picks_one_member_of_the_family(

@@ -167,6 +167,17 @@ def check_import(existing: Bundle, result: SourceImport) -> None:
         tables[spec.stem] = [r for r, _ in merged.values()]
         lines[spec.stem] = [n for _, n in merged.values()]
     problems = []
+    for spec in ENTITIES:
+        # Each value against its column (NUL characters, 64-bit whole numbers, date range …),
+        # reported at the source's line before the store sees it.
+        for row, line in zip(
+            result.rows.get(spec.stem, []), result.lines.get(spec.stem, []), strict=True
+        ):
+            for column in spec.columns:
+                try:
+                    column.check(row[column.name])
+                except ValueError as exc:
+                    problems.append(Problem(result.file, line, column.name, str(exc)))
     for p in validate_tables(tables, lines):
         if p.line is not None and p.line >= offset:
             problems.append(Problem(result.file, origin[(p.file, p.line)], p.field, p.reason))
