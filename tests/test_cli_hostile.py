@@ -259,3 +259,66 @@ def test_shortage_add_never_crashes_on_any_text(
         get_app(), ["audit", "--limit", "3"], env={"BEREDT_DATABASE_URL": seeded_store}
     )
     assert audit.exit_code == 0, audit.output
+
+
+# --- property-based: arbitrary text in the bundle's text cells -----------------------------------
+_ANY_TEXT = st.lists(
+    st.one_of(st.sampled_from([*HOSTILE, "=cmd|' /C calc'!A0", "\r", "\u2028", "\x00"]), st.text()),
+    min_size=1,
+    max_size=3,
+).map("".join)
+
+
+@pytest.fixture(scope="module")
+def replace_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("bundles")
+    return f"sqlite:///{folder / 'beredt.db'}", folder
+
+
+@pytest.mark.slow
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(substance=_ANY_TEXT, product=_ANY_TEXT, holder=_ANY_TEXT, notice=_ANY_TEXT, title=_ANY_TEXT)
+def test_any_text_in_bundle_cells_imports_prints_and_round_trips_or_is_refused(
+    replace_store: tuple[str, Path],
+    small_bundle,
+    substance: str,
+    product: str,
+    holder: str,
+    notice: str,
+    title: str,
+) -> None:
+    import dataclasses
+    import uuid
+
+    from beredt.domain.bundle import Bundle
+    from beredt.ingest.bundle import read_bundle, write_bundle
+
+    url, base = replace_store
+    env = {"BEREDT_DATABASE_URL": url, "COLUMNS": "250"}
+    tables = {stem: [dict(r) for r in small_bundle.rows(stem)] for stem in small_bundle.tables}
+    tables["substances"][0]["name"] = substance
+    tables["products"][0]["name"] = product
+    tables["stock"][0]["holder"] = holder
+    tables["shortages"][0]["title"] = notice
+    meta = dataclasses.replace(small_bundle.meta, title=title)
+    folder = base / uuid.uuid4().hex
+    write_bundle(Bundle(meta, tables), folder)
+    runner = CliRunner()
+    before = _ledger_rows(url, "audit_log") if Path(url.removeprefix("sqlite:///")).exists() else 0
+    imported = runner.invoke(get_app(), ["import", "bundle", "--replace", str(folder)], env=env)
+    _no_traceback(imported)
+    if imported.exit_code != 0:
+        assert imported.exit_code == 2, imported.output  # refused (e.g. NUL), nothing written
+        assert "rejected" in imported.output
+        after = _ledger_rows(url, "audit_log") if before else 0
+        assert after == before
+        return
+    for command in (["status"], ["risk", "--top", "3"], ["audit", "--limit", "2"], ["shortages"]):
+        shown = runner.invoke(get_app(), command, env=env)
+        _no_traceback(shown)
+        assert shown.exit_code == 0, (command, shown.output)
+    exported = base / uuid.uuid4().hex
+    assert runner.invoke(get_app(), ["export", "bundle", str(exported)], env=env).exit_code == 0
+    assert read_bundle(exported) == read_bundle(folder)
+    shutil.rmtree(folder)
+    shutil.rmtree(exported)

@@ -393,3 +393,19 @@ def test_atc_rows_repeating_code_and_route_with_another_ddd_are_warned(
     ]
     [row] = result.rows["substances"]
     assert (row["ddd"], row["ddd_unit"]) == (3, "g")
+
+
+@pytest.mark.parametrize("text", ["Apotek\r1", "Apotek\u20281", "Apotek\x1c1", "Apotek\x851"])
+def test_line_break_characters_in_a_cell_round_trip(
+    small_bundle: Bundle, tmp_path: Path, text: str
+) -> None:
+    from beredt.ingest.bundle import write_bundle
+
+    tables = {stem: [dict(r) for r in small_bundle.rows(stem)] for stem in small_bundle.tables}
+    tables["stock"][0]["holder"] = text
+    write_bundle(Bundle(small_bundle.meta, tables), tmp_path / "a")
+    first = read_bundle(tmp_path / "a")
+    assert text in [r["holder"] for r in first.rows("stock")]
+    write_bundle(first, tmp_path / "b")
+    for name in ("stock.csv", "bundle.toml"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -30,6 +30,7 @@ from beredt.cli.common import (
     styled,
 )
 from beredt.ingest.errors import ImportRejected
+from beredt.views.safe_cells import harden_workbook
 
 industry_app = typer.Typer(
     help="Health-industry indicators: trade against the export target, self-sufficiency.",
@@ -310,6 +311,7 @@ def _write_xlsx(result: Any, path: Path) -> None:
         about.to_excel(writer, sheet_name="about", index=False)
         for name, frame in report_tables(result).items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        harden_workbook(writer.book)  # names from data are text, never formulas
 
 
 @industry_app.command("query")

@@ -29,6 +29,7 @@ from beredt.cli.common import (
     progress_bar,
 )
 from beredt.store import StoreError
+from beredt.views.safe_cells import harden_workbook
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 
@@ -285,6 +286,7 @@ def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        harden_workbook(writer.book)  # names from data are text, never formulas
 
 
 def _provenance_frame(result: Any) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from beredt.cli.common import (
     note_line,
 )
 from beredt.domain.atc import AtcCode, AtcError
+from beredt.views.safe_cells import safe_frame
 
 DEFAULT_ROWS_SHOWN = 20
 _HEATMAP_SUFFIXES = {".png", ".html", ".htm"}
@@ -124,7 +125,7 @@ def risk(
         _print_table(console, selected.select(top=top or DEFAULT_ROWS_SHOWN), len(table))
     if csv_path is not None:
         csv_path.parent.mkdir(parents=True, exist_ok=True)
-        exported.to_frame().to_csv(csv_path, index=False)
+        safe_frame(exported.to_frame()).to_csv(csv_path, index=False)
         console.print(f"table: {csv_path}")
     if heatmap is not None:
         heatmap.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import stat
 import tomllib
@@ -280,7 +281,9 @@ def _records(file: Path, problems: list[Problem]) -> Iterator[tuple[int, list[st
             Problem(file.name, line, "encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})")
         )
         return
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # Lines end at \n (and \r\n, \r) only: str.splitlines would also cut quoted cells at
+    # \x0b, \x1c, \x85, \u2028 … and break a round trip of text holding them.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for cells in reader:
