@@ -141,3 +141,9 @@ def test_bundle_with_integers_beyond_64_bits_is_rejected_with_its_line(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"stock.csv:2: packs: {2**63} does not fit a 64-bit whole number" in result.output
+
+
+def test_run_with_a_bad_db_url_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "b.db"
+    result = _invoke("run", "--db", f"sqlite:///{missing}", "--out", str(tmp_path / "out"))
+    assert "does not exist" in _clean_failure(result)

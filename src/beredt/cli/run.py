@@ -134,6 +134,7 @@ def run(
     responses and write report.html, report.xlsx, results.json and run.json."""
     from beredt.ingest.errors import ImportRejected
     from beredt.report.analyses import RunParameters
+    from beredt.store import StoreError
     from beredt.report.pipeline import (
         DEFAULT_SCENARIOS,
         MissingBundle,
@@ -167,6 +168,8 @@ def run(
         fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
     except ImportRejected as exc:
         fail(f"{exc.summary()}\n{exc.report()}", code=2)
+    except StoreError as exc:
+        fail(str(exc), code=3)
     nb = lang == "nb"
     table = Table(title="beredt run", show_edge=False)
     table.add_column("steg" if nb else "stage")
