@@ -155,3 +155,44 @@ def test_postgresql_ledgers_refuse_truncate(postgres_url: str, small_bundle: Bun
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM stock_ledger")).scalar_one() == 28
     store.dispose()
+
+
+def test_idempotency_key_is_stored_with_the_entry_on_every_backend(store: Store) -> None:
+    from beredt.ingest.errors import ImportRejected
+    from beredt.store.tables import stock_ledger
+
+    entry = {
+        "date": dt.date(2026, 11, 2),
+        "product_id": "100001",
+        "holder": "Alfa Grossist",
+        "tier": "wholesale",
+        "packs": 25,
+        "kind": "movement",
+    }
+    first = store.record_stock_entry(entry, idempotency_key="K-1")
+    again = store.record_stock_entry(entry, idempotency_key="K-1")
+    assert (again.entry_id, again.replayed, first.replayed) == (first.entry_id, True, False)
+    with pytest.raises(ImportRejected, match="already used for entry"):
+        store.record_stock_entry({**entry, "packs": 26}, idempotency_key="K-1")
+    with store.engine.connect() as conn:
+        keys = conn.execute(
+            sa.select(stock_ledger.c.entry_id, stock_ledger.c.idempotency_key).where(
+                stock_ledger.c.idempotency_key.is_not(None)
+            )
+        ).all()
+    assert keys == [(first.entry_id, "K-1")]
+    assert [e["action"] for e in store.audit(2)] == ["stock entry", "import bundle"]
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [("x" * 201, "longer than 200 characters"), ("a\x00b", "control character"), (" ", "empty")],
+)
+def test_document_keys_that_no_backend_stores_alike_are_refused(
+    store: Store, key: str, reason: str
+) -> None:
+    from beredt.store import StoreError
+
+    with pytest.raises(StoreError, match=reason):
+        store.save_document("plan", key, {"a": 1})
+    assert store.list_documents("plan") == []
