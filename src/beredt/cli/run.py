@@ -134,7 +134,6 @@ def run(
     responses and write report.html, report.xlsx, results.json and run.json."""
     from beredt.ingest.errors import ImportRejected
     from beredt.report.analyses import RunParameters
-    from beredt.store import StoreError
     from beredt.report.pipeline import (
         DEFAULT_SCENARIOS,
         MissingBundle,
@@ -142,6 +141,7 @@ def run(
         run_pipeline,
         stage_label,
     )
+    from beredt.store import StoreError
 
     if lang not in ("nb", "en"):
         fail(f"--lang must be nb or en, not {lang!r}")
