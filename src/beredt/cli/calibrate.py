@@ -18,7 +18,9 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     fail,
@@ -101,6 +103,8 @@ def calibrate_command(
     from beredt.calibrate import CalibrationError, calibrate
 
     console = console_for(json_target)
+    if apply:
+        check_json_target(json_target)  # before the write: nothing may fail after the commit
     dataset = load_dataset(as_of, db)
     try:
         result = calibrate(dataset, until=as_date(until), priors=_priors(priors))
@@ -113,12 +117,12 @@ def calibrate_command(
     if apply:
         from beredt.calibrate.fit import merged_tables
 
-        store = open_store(db)
-        store.merge_tables(
+        # one transaction, audited with the provenance (and every changed field, old → new)
+        open_store(db).merge_tables(
             merged_tables(dataset.bundle.tables, result.tables()), source=result.provenance
         )
-        store.save_document("calibration", "latest", result.to_dict())
-        console.print(Text(f"stored: {result.provenance}"))
+        after_commit(console, Text(f"stored: {result.provenance}"), result.to_dict(), json_target)
+        return
     emit_json(result.to_dict(), json_target)
 
 

@@ -2,19 +2,26 @@
 
 One rule for machine output across all commands: ``--json PATH`` writes JSON to a file and
 ``--json -`` to stdout (human output then goes to stderr so stdout stays valid JSON).
+
+Every console comes from :func:`make_console`: data (names, titles, file names) is printed as it
+is, never parsed as rich markup or emoji codes, so ``[/]`` in a name or ``:100:`` in a problem
+line prints literally. Styling is given as :class:`rich.text.Text` spans, never as markup.
+A command that writes to the store validates everything it will print before the commit and
+reports the commit with :func:`after_commit`, which cannot fail the command.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from beredt.results import dumps
 
@@ -65,9 +73,59 @@ def as_date(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value
 
 
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that prints text as it is: no markup, no emoji codes, no highlighting."""
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
 def console_for(json_target: str | None) -> Console:
     """The console for human output: stderr when JSON goes to stdout, else stdout."""
-    return Console(stderr=json_target == "-", highlight=False)
+    return make_console(stderr=json_target == "-")
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text from plain parts and (text, style) parts; the text is never read as markup."""
+    return Text.assemble(*parts)
+
+
+def note_line(note: str, label: str = "note") -> Text:
+    """A yellow ``note:`` label followed by `note` as plain text."""
+    return styled((f"{label}:", "yellow"), " ", note)
+
+
+def check_json_target(json_target: str | None) -> None:
+    """Fail now (before a write) when the JSON file could not be written afterwards."""
+    if json_target is None or json_target == "-":
+        return
+    path = Path(json_target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--json {json_target}: cannot create its folder ({exc.strerror or exc})")
+    if path.is_dir():
+        fail(f"--json {json_target}: is a folder, not a file")
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK):
+        fail(f"--json {json_target}: not writable")
+
+
+def after_commit(
+    console: Console, message: RenderableType, data: Any, json_target: str | None
+) -> None:
+    """Report a committed write (message, then JSON); a failure to print cannot fail the command.
+
+    The store has changed when this runs, so an exit code ≠ 0 would invite a retry that writes
+    twice: a closed pipe or an unencodable terminal costs the message, not the command's result.
+    """
+    with contextlib.suppress(OSError, UnicodeError, ValueError):
+        console.print(message, soft_wrap=True)
+    try:
+        emit_json(data, json_target)
+    except (OSError, UnicodeError, ValueError) as exc:
+        with contextlib.suppress(OSError, UnicodeError, ValueError):
+            sys.stderr.write(
+                f"warning: written to the store, but the JSON was not written: {exc}\n"
+            )
 
 
 def emit_json(data: Any, json_target: str | None) -> None:
@@ -86,20 +144,25 @@ def emit_json(data: Any, json_target: str | None) -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error to stderr and exit with `code`."""
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True)
     # Problem reports are read and grepped line by line: never wrap them or parse markup.
-    console.print("[bold red]error:[/] ", end="")
-    console.print(message, markup=False, soft_wrap=True)
+    console.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Any:
-    """Open the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``), upgraded."""
-    from beredt.store import Store
+    """Open the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``), upgraded.
 
-    store = Store(url)
-    if create:
-        store.init()
+    A database that cannot be opened ends the command with the reason on one line (exit 3).
+    """
+    from beredt.store import Store, StoreUnavailable
+
+    try:
+        store = Store(url)
+        if create:
+            store.init()
+    except StoreUnavailable as exc:
+        fail(str(exc), code=3)
     return store
 
 
@@ -117,9 +180,9 @@ def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = N
 @contextlib.contextmanager
 def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar on stderr (only on a terminal); yields a ``progress(done, total)``."""
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with Progress(
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,9 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     export_app,
@@ -22,12 +25,16 @@ from beredt.cli.common import (
     import_app,
     load_dataset,
     open_store,
+    styled,
 )
 from beredt.domain.dataset import TIERS
 from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, StockTier
 from beredt.ingest.bundle import read_bundle, write_bundle
 from beredt.ingest.errors import ImportRejected
-from beredt.store import StoreError
+from beredt.store import StoreError, StoreUnavailable
+
+#: Characters of an audit event's detail shown in the table (all of it is in --json).
+DETAIL_SHOWN = 400
 
 stock_app = typer.Typer(help="Record stock counts and movements (append-only ledger).")
 shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
@@ -40,8 +47,13 @@ def _rejected(exc: ImportRejected) -> None:
 def init(db: DatabaseOption = None) -> None:
     """Create the database or upgrade its schema to this version's newest migration."""
     store = open_store(db, create=False)
-    revision = store.init()
-    console_for(None).print(f"store {store.display_url} at schema revision {revision}")
+    try:
+        revision = store.init()
+    except StoreUnavailable as exc:
+        fail(str(exc), code=3)
+    after_commit(
+        console_for(None), f"store {store.display_url} at schema revision {revision}", None, None
+    )
 
 
 def import_bundle(
@@ -58,19 +70,27 @@ def import_bundle(
         bundle = read_bundle(path)
     except ImportRejected as exc:
         _rejected(exc)
+    check_json_target(json_target)
     store = open_store(db)
     try:
-        generation = store.import_bundle(bundle, replace=replace)
+        generation = store.import_bundle(bundle, replace=replace, origin=str(path.resolve()))
     except StoreError as exc:
         fail(str(exc), code=3)
     except ImportRejected as exc:
         _rejected(exc)
     counts = bundle.counts()
-    console.print(
-        f"imported [bold]{bundle.meta.title or path}[/] into {store.display_url} "
-        f"(generation {generation}): " + ", ".join(f"{n} {stem}" for stem, n in counts.items() if n)
+    message = styled(
+        "imported ",
+        (bundle.meta.title or str(path), "bold"),
+        f" into {store.display_url} (generation {generation}): ",
+        ", ".join(f"{n} {stem}" for stem, n in counts.items() if n),
     )
-    emit_json({"generation": generation, "counts": counts, "bundle": str(path)}, json_target)
+    after_commit(
+        console,
+        message,
+        {"generation": generation, "counts": counts, "bundle": str(path)},
+        json_target,
+    )
 
 
 def export_bundle(
@@ -78,12 +98,17 @@ def export_bundle(
     db: DatabaseOption = None,
 ) -> None:
     """Write the stored dataset as a bundle folder (canonical, so re-import → export is identical)."""
+    if path.exists() and not path.is_dir():
+        fail(f"{path} exists and is not a folder: give a new or existing folder for the bundle")
     store = open_store(db)
     try:
         bundle = store.export_bundle()
     except StoreError as exc:
         fail(str(exc))
-    written = write_bundle(bundle, path)
+    try:
+        written = write_bundle(bundle, path)
+    except OSError as exc:
+        fail(f"cannot write the bundle to {path}: {exc.strerror or exc}")
     console_for(None).print(f"wrote {len(written)} files to {path}")
 
 
@@ -124,11 +149,15 @@ def status(
     meta = dataset.bundle.meta
     open_notices = len(dataset.open_shortages)
     console.print(
-        f"[bold]{meta.title}[/] — {meta.country}, {meta.currency}, as of {dataset.as_of} "
-        f"({store.display_url})"
+        styled(
+            (meta.title, "bold"),
+            f" — {meta.country}, {meta.currency}, as of {dataset.as_of} ({store.display_url})",
+        )
     )
     if meta.illustrative:
-        console.print("[yellow]Illustrative data: companies, stock and capacities are not real.[/]")
+        console.print(
+            "Illustrative data: companies, stock and capacities are not real.", style="yellow"
+        )
     console.print("records: " + ", ".join(f"{n} {stem}" for stem, n in counts.items()))
     days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
     days.add_column("ATC")
@@ -183,10 +212,20 @@ def stock_add(
         str | None, typer.Option("--source", help="Where the figure comes from.")
     ] = None,
     who: Annotated[str | None, typer.Option("--who", help="Recorded by (default: user).")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="A key of your own for this entry (e.g. the delivery note's number): "
+            "repeating the command with the same key records nothing the second time.",
+        ),
+    ] = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
     """Append one stock count or movement to the ledger (validated)."""
+    check_json_target(json_target)
     store = open_store(db)
     entry = {
         "date": as_date(date) or dt.date.today(),
@@ -198,16 +237,32 @@ def stock_add(
         "source": source,
     }
     try:
-        entry_id = store.add_stock_entry(entry, who=who)
+        receipt = store.record_stock_entry(entry, who=who, idempotency_key=idempotency_key)
     except ImportRejected as exc:
         _rejected(exc)
     except StoreError as exc:
         fail(str(exc))
-    console_for(json_target).print(
-        f"recorded {kind.value} of {packs:+d} packs of {product_id} at {holder} ({tier.value}) "
-        f"on {entry['date']} as entry {entry_id}"
+    if receipt.replayed:
+        message = (
+            f"already recorded as entry {receipt.entry_id} (idempotency key {idempotency_key}): "
+            "nothing written"
+        )
+    else:
+        message = (
+            f"recorded {kind.value} of {packs:+d} packs of {product_id} at {holder} "
+            f"({tier.value}) on {entry['date']} as entry {receipt.entry_id}"
+        )
+    after_commit(
+        console_for(json_target),
+        message,
+        {
+            "entry_id": receipt.entry_id,
+            "replayed": receipt.replayed,
+            "idempotency_key": idempotency_key,
+            **entry,
+        },
+        json_target,
     )
-    emit_json({"entry_id": entry_id, **entry}, json_target)
 
 
 def shortage_add(
@@ -231,6 +286,7 @@ def shortage_add(
     json_target: JsonOption = None,
 ) -> None:
     """Record a shortage notice, or a change to one with the same id (validated)."""
+    check_json_target(json_target)
     store = open_store(db)
     notice = {
         "notice_id": notice_id,
@@ -251,22 +307,43 @@ def shortage_add(
         _rejected(exc)
     except StoreError as exc:
         fail(str(exc))
-    console_for(json_target).print(f"notice {notice_id}: {outcome}")
-    emit_json({"outcome": outcome, **notice}, json_target)
+    after_commit(
+        console_for(json_target),
+        f"notice {notice_id}: {outcome}",
+        {"outcome": outcome, **notice},
+        json_target,
+    )
 
 
 def audit(
-    limit: Annotated[int, typer.Option("--limit")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Only events that mention TEXT, e.g. a product id: who changed it, from what "
+            "to what (merges record each changed field's old and new value).",
+        ),
+    ] = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
-    """The newest entries of the audit log: who wrote what, when."""
-    events = open_store(db).audit(limit)
+    """The newest entries of the audit log: who wrote what, when (times in UTC)."""
+    events = open_store(db).audit(limit, containing=search)
     table = Table(title="Audit log, newest first", show_edge=False)
-    for column in ("at", "who", "action", "detail"):
+    for column in ("at (UTC)", "who", "action", "detail"):
         table.add_column(column)
     for event in events:
-        table.add_row(str(event["at"])[:19], event["who"], event["action"], str(event["detail"]))
+        detail = json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)
+        if len(detail) > DETAIL_SHOWN:
+            detail = detail[:DETAIL_SHOWN] + " … (see --json)"
+        table.add_row(
+            event["at"].isoformat(sep=" ", timespec="seconds"),
+            event["who"],
+            event["action"],
+            detail,
+        )
     console_for(json_target).print(table)
     emit_json(events, json_target)
 

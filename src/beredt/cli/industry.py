@@ -12,19 +12,25 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
+    check_json_target,
     console_for,
     emit_json,
     fail,
     import_app,
     load_dataset,
+    note_line,
     open_store,
+    styled,
 )
 from beredt.ingest.errors import ImportRejected
+from beredt.views.safe_cells import harden_workbook
 
 industry_app = typer.Typer(
     help="Health-industry indicators: trade against the export target, self-sufficiency.",
@@ -156,7 +162,7 @@ def _pct(value: Any) -> str:
 def _print(console: Console, result: Any, series: str) -> None:
     cur = result.currency
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(note_line(note))
     trade = result.trade_by_group
     if not trade.empty:
         table = Table(title=f"Trade by commodity group ({cur} million)", show_edge=False)
@@ -202,7 +208,7 @@ def _print(console: Console, result: Any, series: str) -> None:
             _pct(t.required_cagr),
             _pct(t.achieved_cagr),
             _money(t.gap_at_latest),
-            {True: "yes", False: "[red]no[/]", None: "–"}[t.on_track],
+            {True: Text("yes"), False: Text("no", "red"), None: Text("–")}[t.on_track],
         )
     console.print(targets)
     for t in result.targets:
@@ -243,7 +249,7 @@ def _print(console: Console, result: Any, series: str) -> None:
     if ss.total:
         t = ss.total
         table.add_row(
-            "[bold]total[/]",
+            Text("total", "bold"),
             "",
             str(t["substances"]),
             f"{t['demand_ddd_per_day']:,.0f}",
@@ -305,6 +311,7 @@ def _write_xlsx(result: Any, path: Path) -> None:
         about.to_excel(writer, sheet_name="about", index=False)
         for name, frame in report_tables(result).items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        harden_workbook(writer.book)  # names from data are text, never formulas
 
 
 @industry_app.command("query")
@@ -360,10 +367,10 @@ def query(
         fail(str(exc))
     console = console_for(json_target)
     out = f"ssb_{table}.json"
-    console.print("[bold]PxWebApi v2[/] (GET):")
+    console.print(styled(("PxWebApi v2", "bold"), " (GET):"))
     console.print(q.v2_url, soft_wrap=True, markup=False)
     console.print(f"\n  {q.curl_v2(out)}", soft_wrap=True, markup=False)
-    console.print(f"\n[bold]API v0[/] (POST {q.v0_url}):")
+    console.print(styled("\n", ("API v0", "bold"), f" (POST {q.v0_url}):"))
     console.print(q.v0_body_text, soft_wrap=True, markup=False)
     console.print(f"\n  {q.curl_v0(out)}", soft_wrap=True, markup=False)
     console.print(f"\nthen: beredt import ssb {out}", markup=False)
@@ -421,24 +428,29 @@ def import_ssb(
         f"cells without a value by status: {missing}; "
         f"zero country rows left out: {result.zero_rows_dropped}"
     )
-    if not dry_run:
-        store = open_store(db)
-        try:
-            merged = store.merge_rows("trade", result.rows, source=f"{result.source} ({file.name})")
-        except StoreError as exc:
-            fail(str(exc), code=3)
-        except ImportRejected as exc:
-            _rejected(exc)
-        summary |= {
-            "inserted": merged.inserted,
-            "updated": merged.updated,
-            "unchanged": merged.unchanged,
-        }
-        console.print(
-            f"trade figures: {merged.inserted} created, {merged.updated} updated, "
-            f"{merged.unchanged} unchanged ({store.display_url})"
-        )
-    emit_json(summary, json_target)
+    if dry_run:
+        emit_json(summary, json_target)
+        return
+    check_json_target(json_target)
+    store = open_store(db)
+    try:
+        merged = store.merge_rows("trade", result.rows, source=f"{result.source} ({file.name})")
+    except StoreError as exc:
+        fail(str(exc), code=3)
+    except ImportRejected as exc:
+        _rejected(exc)
+    summary |= {
+        "inserted": merged.inserted,
+        "updated": merged.updated,
+        "unchanged": merged.unchanged,
+    }
+    after_commit(
+        console,
+        f"trade figures: {merged.inserted} created, {merged.updated} updated, "
+        f"{merged.unchanged} unchanged ({store.display_url})",
+        summary,
+        json_target,
+    )
 
 
 def register(app: typer.Typer) -> None:

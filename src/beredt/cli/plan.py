@@ -18,13 +18,18 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
+    check_json_target,
     console_for,
     emit_json,
     fail,
     load_dataset,
+    note_line,
     open_store,
     progress_bar,
 )
+from beredt.store import StoreError
+from beredt.views.safe_cells import harden_workbook
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 
@@ -466,7 +471,7 @@ def _print_plan(result: Any, console: Console) -> None:
             )
         )
     for note in result.notes:
-        console.print(Text(f"note: {note}"))
+        console.print(note_line(note))
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -474,6 +479,7 @@ def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        harden_workbook(writer.book)  # names from data are text, never formulas
 
 
 def _provenance_frame(result: Any) -> pd.DataFrame:
@@ -523,6 +529,8 @@ def plan_command(
     from beredt.results import to_jsonable
 
     console = console_for(json_target)
+    if save:
+        check_json_target(json_target)
     amount = parse_amount(budget)
     parameters, pol = _parameters(
         weeks,
@@ -581,8 +589,12 @@ def plan_command(
         save_plan_png(result, png)
         console.print(f"plot: {png}")
     if save:
-        open_store(db).save_document("plan", save, to_jsonable(result))
-        console.print(f"saved as plan {save!r}")
+        try:
+            open_store(db).save_document("plan", save, to_jsonable(result))
+        except StoreError as exc:
+            fail(f"--save: {exc}")
+        after_commit(console, f"saved as plan {save!r}", result, json_target)
+        return
     emit_json(result, json_target)
 
 
@@ -668,7 +680,7 @@ def frontier_command(
     )
     console.print(table)
     for note in result.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(note_line(note))
     if xlsx:
         _write_xlsx(
             xlsx,

@@ -17,7 +17,9 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     fail,
@@ -36,6 +38,7 @@ from beredt.respond import (
 )
 from beredt.respond.text import LANGS, action_title, date, number, percent, word
 from beredt.results import to_jsonable
+from beredt.store import StoreError
 
 #: Kind of the store documents that hold saved response plans.
 DOCUMENT_KIND = "response_plan"
@@ -194,6 +197,8 @@ def respond(
     if lang not in LANGS:
         fail(f"--lang must be one of {', '.join(LANGS)}")
     console = console_for(json_target)
+    if save:
+        check_json_target(json_target)
     dataset = load_dataset(as_of, db)
     notice = _notice(
         dataset, notice_id, product, atc, as_date(start), as_date(until), duration_days, cause
@@ -233,8 +238,12 @@ def respond(
         console.print(f"PNG: {png}")
     payload = to_jsonable(plan)
     if save:
-        open_store(db).save_document(DOCUMENT_KIND, notice.key, payload, who=who)
-        console.print(f"saved as {DOCUMENT_KIND} {notice.key}")
+        try:
+            open_store(db).save_document(DOCUMENT_KIND, notice.key, payload, who=who)
+        except StoreError as exc:
+            fail(f"--save: {exc}")
+        after_commit(console, f"saved as {DOCUMENT_KIND} {notice.key}", payload, json_target)
+        return
     emit_json(payload, json_target)
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
@@ -23,8 +24,10 @@ from beredt.cli.common import (
     emit_json,
     fail,
     load_dataset,
+    note_line,
 )
 from beredt.domain.atc import AtcCode, AtcError
+from beredt.views.safe_cells import safe_frame
 
 DEFAULT_ROWS_SHOWN = 20
 _HEATMAP_SUFFIXES = {".png", ".html", ".htm"}
@@ -111,7 +114,7 @@ def risk(
     selected = table.select(prefixes or None)
     console = console_for(json_target)
     if prefixes and not len(selected):
-        console.print(f"[yellow]note:[/] no substance under {', '.join(prefixes)}")
+        console.print(note_line(f"no substance under {', '.join(prefixes)}"))
     exported = selected.select(top=top) if top is not None else selected
     if explain_code is not None:
         try:
@@ -122,7 +125,7 @@ def risk(
         _print_table(console, selected.select(top=top or DEFAULT_ROWS_SHOWN), len(table))
     if csv_path is not None:
         csv_path.parent.mkdir(parents=True, exist_ok=True)
-        exported.to_frame().to_csv(csv_path, index=False)
+        safe_frame(exported.to_frame()).to_csv(csv_path, index=False)
         console.print(f"table: {csv_path}")
     if heatmap is not None:
         heatmap.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +176,7 @@ def _print_table(console: Console, table: Any, total: int) -> None:
             row["atc_code"],
             row["name"],
             row["criticality"],
-            f"[{_score_style(row['score'])}]{row['score']:.1f}[/]",
+            Text(f"{row['score']:.1f}", _score_style(row["score"])),
             f"{100 * row['completeness']:.0f} %",
             drivers,
         )

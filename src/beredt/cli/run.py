@@ -11,14 +11,25 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskID,
-    TextColumn,
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
-from beredt.cli.common import DatabaseOption, fail
+from beredt.cli.common import DatabaseOption, fail, make_console, note_line, styled
+
+
+class _Label(ProgressColumn):
+    """A stage's label, styled by its state; never parsed as markup."""
+
+    def render(self, task: Task) -> Text:
+        """The task's ``label`` field (a Text), else its description as plain text."""
+        label = task.fields.get("label")
+        return label if isinstance(label, Text) else Text(task.description)
 
 
 class RichStages:
@@ -31,8 +42,8 @@ class RichStages:
         self.lang = lang
         self.label = stage_label
         self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/]"),
-            TextColumn("{task.description}"),
+            SpinnerColumn(finished_text=Text("✓", "green")),
+            _Label(),
             BarColumn(bar_width=30),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -47,8 +58,9 @@ class RichStages:
     def __enter__(self) -> RichStages:
         self.progress.__enter__()
         for key in self.keys:
+            label = self.label(key, self.lang)
             self.tasks[key] = self.progress.add_task(
-                f"[dim]{self.label(key, self.lang)}[/]", total=None, start=False
+                label, total=None, start=False, label=Text(label, "dim")
             )
         return self
 
@@ -60,9 +72,8 @@ class RichStages:
         self.current = stage
         task = self.tasks[stage]
         self.progress.start_task(task)
-        self.progress.update(
-            task, description=f"[bold]{self.label(stage, self.lang)}[/]", total=total
-        )
+        label = self.label(stage, self.lang)
+        self.progress.update(task, description=label, total=total, label=Text(label, "bold"))
 
     def advance(self, done: int, total: int) -> None:
         """Move the current stage's bar."""
@@ -72,13 +83,14 @@ class RichStages:
     def finish(self, stage: str, seconds: float, note: str = "") -> None:
         """Mark the stage done with its time (and note)."""
         task = self.tasks[stage]
-        extra = f" [yellow]({note})[/]" if note else ""
-        text = f"{self.label(stage, self.lang)} — {seconds:.1f} s{extra}"
+        text = styled(f"{self.label(stage, self.lang)} — {seconds:.1f} s")
+        if note:
+            text.append(f" ({note})", "yellow")
         total = self.progress.tasks[self.keys.index(stage)].total or 1
-        self.progress.update(task, description=text, total=total, completed=total)
+        self.progress.update(task, description=text.plain, total=total, completed=total, label=text)
         self.progress.stop_task(task)
         if not self.console.is_terminal:
-            self.console.print(f"{text}", markup=True)
+            self.console.print(text)
 
 
 def run(
@@ -137,6 +149,7 @@ def run(
         run_pipeline,
         stage_label,
     )
+    from beredt.store import StoreError
 
     if lang not in ("nb", "en"):
         fail(f"--lang must be nb or en, not {lang!r}")
@@ -158,7 +171,7 @@ def run(
         scenario_dir=scenario_dir,
         parameters=params,
     )
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True)
     try:
         with RichStages(console, lang) as stages:
             result = run_pipeline(options, stages)
@@ -166,6 +179,8 @@ def run(
         fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
     except ImportRejected as exc:
         fail(f"{exc.summary()}\n{exc.report()}", code=2)
+    except StoreError as exc:
+        fail(str(exc), code=3)
     nb = lang == "nb"
     table = Table(title="beredt run", show_edge=False)
     table.add_column("steg" if nb else "stage")
@@ -174,11 +189,11 @@ def run(
     for timing in result.timings:
         table.add_row(stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note)
     table.add_row(
-        f"[bold]{'totalt' if nb else 'total'}[/]", f"[bold]{result.total_seconds:.1f}[/]", ""
+        Text("totalt" if nb else "total", "bold"), Text(f"{result.total_seconds:.1f}", "bold"), ""
     )
     console.print(table)
     for key, reason in sorted(result.absent.items()):
-        console.print(f"[yellow]not available:[/] {key}: {reason}")
+        console.print(note_line(f"{key}: {reason}", "not available"))
     console.print(f"results: {result.results_json}  workbook: {result.report_xlsx}")
     typer.echo(f"report: {result.report_html}")
 

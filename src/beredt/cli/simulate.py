@@ -254,4 +254,4 @@ def _print_summary(console: Console, result: Any, top: int) -> None:
     if len(table):
         console.print(view)
     else:
-        console.print("[green]no substance had unmet demand in any scenario[/]")
+        console.print("no substance had unmet demand in any scenario", style="green")

@@ -67,9 +67,13 @@ def canonical_csv(spec: EntitySpec, rows: Sequence[Row]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # The csv module quotes a cell holding the line terminator (\n) but not a lone \r, which
+    # a reader takes for a line end: a row with one is written fully quoted instead.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(spec.column_names)
     for row in canonical_rows(spec, rows):
-        writer.writerow(format_row(spec, row))
+        cells = format_row(spec, row)
+        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
     return buffer.getvalue()
 
 

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from beredt.report.i18n import column_label, section_title, sheet_name, t
 from beredt.report.model import Report, Section, Table
+from beredt.views.safe_cells import harden_workbook
 
 #: Excel number formats per value kind.
 NUMBER_FORMATS: dict[str, str] = {
@@ -160,5 +161,6 @@ def write_workbook(report: Report, path: Path, lang: str) -> Path:
         workbook.remove(default)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.properties.creator = "Beredt"
+    harden_workbook(workbook)  # names and titles from data are text, never formulas
     workbook.save(path)
     return path

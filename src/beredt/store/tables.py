@@ -50,6 +50,34 @@ def sql_type(column: Column) -> sa.types.TypeEngine[Any]:
     return sa.Text()
 
 
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A moment in time, stored in UTC and returned as an aware UTC datetime on every backend.
+
+    PostgreSQL keeps the offset itself (``timestamptz``); SQLite has no time zones and would drop
+    it, returning naive datetimes: values go in as naive UTC and come back marked as UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        """Aware datetimes in UTC (naive ones are taken as UTC); naive UTC for SQLite."""
+        if value is None:
+            return None
+        utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        """An aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQLite text, e.g. from a hand-written row
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _entity_columns(spec: EntitySpec, *, keyed: bool, with_fk: bool) -> list[sa.Column[Any]]:
     columns: list[sa.Column[Any]] = []
     for c in spec.columns:
@@ -85,7 +113,7 @@ for _spec in ENTITIES:
 def _ledger_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("generation", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", UtcDateTime(), nullable=False),
         sa.Column("recorded_by", sa.Text(), nullable=False),
     ]
 
@@ -97,7 +125,14 @@ stock_ledger = sa.Table(
     sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
     *_entity_columns(_stock_spec, keyed=False, with_fk=False),
     *_ledger_columns(),
+    sa.Column(
+        "idempotency_key",
+        sa.Text(),
+        nullable=True,
+        comment="Key the writer gave the entry (stock add --idempotency-key): a retry is a no-op",
+    ),
     sa.Index("ix_stock_ledger_generation_product", "generation", "product_id"),
+    sa.Index("uq_stock_ledger_idempotency_key", "idempotency_key", unique=True),
     comment="Append-only stock ledger: counts and movements; positions are derived.",
 )
 
@@ -119,7 +154,7 @@ dataset_meta = sa.Table(
     sa.Column("id", sa.Integer(), primary_key=True),
     sa.Column("generation", sa.Integer(), nullable=False),
     sa.Column("document", sa.Text(), nullable=False, comment="bundle.toml as JSON"),
-    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_at", UtcDateTime(), nullable=False),
     sa.Column("imported_by", sa.Text(), nullable=False),
     sa.CheckConstraint("id = 1", name="single_row"),
     comment="The dataset's bundle.toml and its current generation (one row).",
@@ -129,7 +164,7 @@ audit_log = sa.Table(
     "audit_log",
     metadata,
     sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
     sa.Column("who", sa.Text(), nullable=False),
     sa.Column("action", sa.Text(), nullable=False),
     sa.Column("detail", sa.Text(), nullable=False, comment="JSON"),
@@ -142,10 +177,10 @@ documents = sa.Table(
     sa.Column("kind", sa.String(64), primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("payload", sa.Text(), nullable=False, comment="JSON"),
-    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("saved_at", UtcDateTime(), nullable=False),
     sa.Column("saved_by", sa.Text(), nullable=False),
     comment="Saved results (e.g. shortage response plans), by kind and key.",
 )
 
-#: Tables that only ever grow (triggers refuse UPDATE and DELETE).
+#: Tables that only ever grow (triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE).
 APPEND_ONLY = ("stock_ledger", "shortage_ledger", "audit_log")
