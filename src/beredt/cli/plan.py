@@ -241,7 +241,8 @@ def _prepare(
 
     scenario_obj = _load_scenario(scenario, dataset)
     library = _library(scenario_dir, dataset)
-    steps = parameters.n_scenarios * (1 + len(library))
+    n = parameters.n_scenarios
+    steps = n + len(library) * min(n, max(64, -(-n // 4 // 64) * 64))
     try:
         with progress_bar("Simulating options", steps) as progress:
             model = prepare_plan(

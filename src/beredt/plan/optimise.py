@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from beredt.plan.milp import (
     relaxation_values,
     solve_choice,
 )
+from beredt.plan.objectives import ObjectiveReport, solve_with_objective
 from beredt.plan.options import OptionMenu, build_options
 from beredt.plan.parameters import CoverRule, PlanParameters
 from beredt.results import Provenance, provenance
@@ -104,24 +105,6 @@ class Reevaluation:
     loss_avoided_vs_today_per_year: float
     loss_avoided_vs_today_se_per_year: float
     by_substance: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class ObjectiveReport:
-    """What was minimised and, for the capped objective, how the cap was met.
-
-    The cap on P(a vital substance short on more than 7 days) is enforced through its linear
-    surrogate, the expected number of vital substances short on more than 7 days (a row of the
-    MILP), tightened by bisection until the exact probability over the simulated scenarios is
-    within the cap: ``iterations`` re-solves, ``surrogate_cap`` the row's final bound.
-    """
-
-    name: str
-    vital_risk_cap: float = math.nan  # the cap on P(vital > 7 days), absolute
-    achieved: float = math.nan  # P(vital > 7 days) of the chosen plan
-    surrogate_cap: float = math.nan
-    iterations: int = 0
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,101 +255,21 @@ class PlanModel:
         )
 
     # --- objectives ------------------------------------------------------------------------
-    def _vital_option_values(self, values: np.ndarray | None) -> np.ndarray:
-        """`values` per option, zero for options of substances that are not vital."""
-        out = np.zeros(len(self.menu.options))
-        if values is None:
-            return out
-        vital = np.isin(self.menu.group, self.vital)
-        out[vital] = np.asarray(values, dtype=float)[vital]
-        return out
-
-    def _with_row(self, problem: ChoiceProblem, values: np.ndarray, bound: float) -> ChoiceProblem:
-        """`problem` with one more capacity row Σ values_o x_o ≤ bound."""
-        opts = np.flatnonzero(values > 0)
-        row = len(problem.capacity)
-        return replace(
-            problem,
-            load_row=np.r_[problem.load_row, np.full(len(opts), row)],
-            load_option=np.r_[problem.load_option, opts],
-            load_value=np.r_[problem.load_value, values[opts]],
-            capacity=np.r_[problem.capacity, bound],
-        )
-
     def solve_objective(
         self, budget: float, start: np.ndarray | None = None, problem: ChoiceProblem | None = None
     ) -> tuple[ChoiceSolution, ObjectiveReport]:
-        """The MILP solution at `budget` under the parameters' objective."""
-        base = problem or self.problem
-        objective = self.parameters.objective
-        if objective == "loss":
-            return self._solve(base, budget, start), ObjectiveReport("loss")
-        if objective == "vital-days":
-            days = self._vital_option_values(self.losses.shortage_days_mean)
-            first = self._solve(replace(base, loss=days + 1e-12 * base.loss), budget, start)
-            best = float(days[first.choice].sum())
-            # then the least loss among plans (within 0.1 %) as good on vital days
-            capped = self._with_row(base, days, best * (1 + 1e-3) + 1e-9)
-            second = self._solve(capped, budget, first.choice)
-            return second, ObjectiveReport(
-                "vital-days",
-                note=f"expected vital shortage-days minimised ({best:.4g} a year), "
-                "ties broken by expected weighted loss",
-            )
-        # loss-capped: the largest surrogate bound whose plan keeps the exact risk in the cap
-        p7_today, _ = self.losses.p_over7(self.menu.today, self.vital)
-        target = p7_today * self.parameters.vital_risk_cap
-        surrogate = self._vital_option_values(self.losses.over7_probability)
-        best_sol: ChoiceSolution | None = None
-        achieved = math.nan
-        iterations = 1
-        free = self._solve(base, budget, start)
-        free_p, _ = self.losses.p_over7(free.choice, self.vital)
-        lo, hi = 0.0, float(surrogate[free.choice].sum())
-        if free_p <= target + 1e-12:
-            best_sol, achieved, lo = free, free_p, hi
-        else:
-            # start from today's surrogate, then bisect between infeasible/too risky and safe
-            cap = min(hi, float(surrogate[self.menu.today].sum()) * self.parameters.vital_risk_cap)
-            while iterations < 14 and hi - lo > 1e-3 * max(hi, 1e-9):
-                iterations += 1
-                try:
-                    sol = self._solve(self._with_row(base, surrogate, cap), budget, start)
-                except PlanInfeasible:
-                    lo = cap
-                else:
-                    p, _ = self.losses.p_over7(sol.choice, self.vital)
-                    if p <= target + 1e-12:
-                        if best_sol is None or sol.loss < best_sol.loss:
-                            best_sol, achieved = sol, p
-                        lo = cap
-                    else:
-                        hi = cap
-                cap = (lo + hi) / 2
-        if best_sol is None:
-            raise PlanInfeasible(
-                f"no plan within the budget keeps P(a vital substance short > 7 days) at or "
-                f"below {target:.3g} (today's × {self.parameters.vital_risk_cap:g})"
-            )
-        return best_sol, ObjectiveReport(
-            "loss-capped",
-            vital_risk_cap=target,
-            achieved=achieved,
-            surrogate_cap=lo,
-            iterations=iterations,
-            note="expected weighted loss with P(a vital substance short on more than 7 days) "
-            f"≤ {target:.3g} (today's × {self.parameters.vital_risk_cap:g}), through its "
-            "surrogate (expected number of such substances) tightened by bisection",
-        )
-
-    def _solve(
-        self, problem: ChoiceProblem, budget: float, start: np.ndarray | None
-    ) -> ChoiceSolution:
-        if start is not None and not problem.allowed[start].all():
-            start = None
-        return solve_choice(
-            problem,
+        """The MILP solution at `budget` under the parameters' objective
+        (:func:`beredt.plan.objectives.solve_with_objective`)."""
+        vital = np.isin(self.menu.group, self.vital)
+        return solve_with_objective(
+            problem or self.problem,
             float(budget),
+            objective=self.parameters.objective,
+            vital_days=np.where(vital, _or_zero(self.losses.shortage_days_mean, vital), 0.0),
+            vital_over7=np.where(vital, _or_zero(self.losses.over7_probability, vital), 0.0),
+            vital_risk=lambda choice: self.losses.p_over7(choice, self.vital)[0],
+            today=self.menu.today,
+            cap_factor=self.parameters.vital_risk_cap,
             mip_rel_gap=self.parameters.mip_rel_gap,
             time_limit_s=self.parameters.time_limit_s,
             start=start,
@@ -951,6 +854,10 @@ class PlanModel:
             choices=choice_table,
             notes=notes,
         )
+
+
+def _or_zero(values: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    return np.zeros(len(like)) if values is None else np.asarray(values, dtype=float)
 
 
 def _m(value: float, currency: str) -> str:

@@ -37,6 +37,8 @@ class RunParameters:
     #: ``data``: keep the bundle's own hazards (the calibration and back-test are still shown).
     hazards: str = "calibrated"
     outlook_months: tuple[int, ...] = (3, 6, 12)
+    #: preparedness policy file (docs/plan.md); None: the shipped policy.toml; "none": no policy
+    policy: str | None = None
 
 
 @dataclass
@@ -81,4 +83,5 @@ class Analyses:
     outlook: Any = None
     hazards_source: str = "data"  # which hazards the analyses ran on: "calibrated" or "data"
     imported_fingerprint: str | None = None  # the dataset as imported, before calibration
+    plan_library: list[tuple[str, float]] = field(default_factory=list)
     absent: dict[str, str] = field(default_factory=dict)

@@ -248,12 +248,13 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     with clock.stage("calibrate"):
         stages.run_calibration(analyses, clock)
     dataset = analyses.dataset
+    scenario_dir = options.scenario_dir or default_scenario_dir()
     with clock.stage("plan"):
-        stages.run_plan(analyses, clock)
+        stages.run_plan(analyses, clock, scenario_dir)
     with clock.stage("frontier"):
         stages.run_frontier(analyses, clock)
     with clock.stage("scenarios"):
-        stages.run_scenarios(analyses, options.scenario_dir or default_scenario_dir(), clock)
+        stages.run_scenarios(analyses, scenario_dir, clock)
     with clock.stage("respond"):
         stages.run_responses(analyses, clock)
     with clock.stage("industry"):

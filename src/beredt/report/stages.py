@@ -7,6 +7,7 @@ run's parameters and a seed derived from the run's seed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -212,12 +213,17 @@ def _stress_tester(analyses: Analyses) -> Any:
     return stress
 
 
-def run_plan(analyses: Analyses, clock: Any) -> None:
-    """Simulate every preparedness option (background hazards) and optimise at the budget.
+def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -> None:
+    """Simulate every preparedness option and optimise at the budget under the policy.
 
-    Budget: ``parameters.budget`` when given, else ``budget_share`` × today's annual
-    preparedness cost (holding and write-off of the preparedness stock + fees of the active
-    agreements, as the optimiser's cost model prices today's plan).
+    The options face the background and the stress library of `scenario_dir` (the files with
+    a ``probability_per_year`` that fit the dataset), weighted by how often each happens; the
+    preparedness policy (``parameters.policy``, default the shipped ``policy.toml``) sets the
+    floors and the objective. Budget: ``parameters.budget`` when given, else ``budget_share`` ×
+    today's annual preparedness cost (holding and write-off of the preparedness stock + fees of
+    the active agreements, as the optimiser's cost model prices today's plan). Where the policy
+    cannot be met at the budget, the cap on vital risk and then the floors are relaxed, and the
+    plan says so.
     """
     from beredt.report.pipeline import capability, derive_seed
 
@@ -225,12 +231,26 @@ def run_plan(analyses: Analyses, clock: Any) -> None:
     if plan is None:
         _absent(analyses, clock, "plan", reason)
         return
+    from beredt.plan.milp import PlanInfeasible
+    from beredt.plan.policy import load_policy, no_policy
+    from beredt.sim import check_scenario, load_scenario
+
     params = analyses.parameters
     report = clock.progress()
-    parameters = plan.PlanParameters(
-        n_scenarios=params.scenarios,
-        horizon_days=params.horizon_days or PLAN_HORIZON_DAYS,
+    policy = load_policy(params.policy) if params.policy != "none" else no_policy()
+    parameters = policy.apply(
+        plan.PlanParameters(
+            n_scenarios=params.scenarios,
+            horizon_days=params.horizon_days or PLAN_HORIZON_DAYS,
+        )
     )
+    library = []
+    if scenario_dir is not None and scenario_dir.is_dir():
+        for path in sorted(scenario_dir.glob("*.toml")):
+            sc = load_scenario(path)
+            if sc.probability_per_year and not check_scenario(sc, analyses.dataset):
+                library.append(sc)
+    analyses.plan_library = [(sc.name, float(sc.probability_per_year or 0)) for sc in library]
 
     def preparing(done: int, total: int) -> None:
         report(done, 2 * total)
@@ -238,8 +258,10 @@ def run_plan(analyses: Analyses, clock: Any) -> None:
     model = plan.prepare_plan(
         analyses.dataset,
         parameters,
+        library=library,
         seed=derive_seed(params.seed, "plan"),
         progress=preparing,
+        policy=policy.to_dict(),
     )
     today_cost = float(model.summary(model.menu.today).annual_cost)
     if params.budget is not None:
@@ -254,7 +276,26 @@ def run_plan(analyses: Analyses, clock: Any) -> None:
 
     analyses.plan_model = model
     analyses.budget = budget
-    analyses.plan = model.plan(budget.amount, progress=solving)
+    relaxed: list[str] = []
+    for step in ("as set", "loss", "no floors"):
+        if step == "loss":
+            model.parameters = replace(model.parameters, objective="loss")
+            relaxed.append("the cap on vital risk")
+        elif step == "no floors":
+            model.parameters = replace(model.parameters, cover_rules=())
+            model.allowed[:] = True
+            model.problem = model.problem.with_allowed(model.allowed)
+            relaxed.append("the floors")
+        try:
+            analyses.plan = model.plan(budget.amount, progress=solving)
+            break
+        except PlanInfeasible:
+            continue
+    if relaxed:
+        analyses.plan.notes.append(
+            f"the policy cannot be met at a budget of {budget.amount:,.0f} "
+            f"{analyses.dataset.currency}: relaxed {' and '.join(relaxed)}"
+        )
     clock.note = f"budget {budget.amount:,.0f} {analyses.dataset.currency}"
 
 

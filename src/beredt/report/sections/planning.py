@@ -483,6 +483,123 @@ def _weeks_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
     return per_lang_png(build)
 
 
+def _severity_table(section: Section, result: Any) -> None:
+    """Today's plan and the recommended one on what an authority answers for, with SEs."""
+    rows = []
+    for key, label, _kind in (
+        (
+            "p_vital_shortage_over_7_days",
+            plain("P(vitalt virkestoff mangler > 7 dager)", "P(a vital substance short > 7 days)"),
+            "pct",
+        ),
+        (
+            "vital_shortage_days",
+            plain("Mangeldager, vitale virkestoff per år", "Vital shortage-days a year"),
+            "float2",
+        ),
+    ):
+        rows.append(
+            {
+                "measure": label["en"],
+                "today": getattr(result.today, key),
+                "today_se": getattr(result.today, f"{key}_se"),
+                "plan": getattr(result.chosen, key),
+                "plan_se": getattr(result.chosen, f"{key}_se"),
+            }
+        )
+    for crit in ("vital", "essential", "other"):
+        a = result.today.untreated_ddd_by_criticality.get(crit, {})
+        b = result.chosen.untreated_ddd_by_criticality.get(crit, {})
+        rows.append(
+            {
+                "measure": f"untreated patient-days a year, {crit}",
+                "today": a.get("mean"),
+                "today_se": a.get("se"),
+                "plan": b.get("mean"),
+                "plan_se": b.get("se"),
+            }
+        )
+    section.tables.append(
+        Table(
+            "severity",
+            plain(
+                "Alvorlighet: dagens plan og den anbefalte",
+                "Severity: today's plan and the recommended one",
+            ),
+            [
+                Column("measure", "text", plain("Mål", "Measure")),
+                Column("today", "float2", plain("I dag", "Today")),
+                Column("today_se", "float2", plain("± SE i dag", "± SE today")),
+                Column("plan", "float2", plain("Anbefalt", "Recommended")),
+                Column("plan_se", "float2", plain("± SE anbefalt", "± SE recommended")),
+            ],
+            rows,
+        )
+    )
+
+
+def _cut_and_floor_tables(section: Section, result: Any) -> None:
+    """Every cut against today (vital first) and every policy floor with its shadow price."""
+    cuts = result.cuts if result.cuts is not None else None
+    if cuts is not None and len(cuts):
+        section.tables.append(
+            Table.from_frame(
+                "cuts",
+                plain(
+                    f"Kutt i forhold til dagens beredskap ({len(cuts)}, vitale først)",
+                    f"Cuts against today's preparedness ({len(cuts)}, vital first)",
+                ),
+                cuts,
+                [
+                    Column("atc_code"),
+                    Column("name"),
+                    Column("criticality"),
+                    Column("today_weeks", "float1", plain("Uker i dag", "Weeks today")),
+                    Column("plan_weeks", "float1", plain("Uker anbefalt", "Weeks recommended")),
+                    Column(
+                        "today_reservations", "text", plain("Avtaler i dag", "Agreements today")
+                    ),
+                    Column(
+                        "plan_reservations",
+                        "text",
+                        plain("Avtaler anbefalt", "Agreements recommended"),
+                    ),
+                    Column("cost_saved_per_year", "money", plain("Spart per år", "Saved a year")),
+                    Column(
+                        "loss_added_per_year",
+                        "money",
+                        plain("Tap lagt til per år", "Loss added a year"),
+                    ),
+                    Column("loss_added_se_per_year", "money", plain("± SE", "± SE")),
+                    Column("reason", "text", plain("Hva", "What")),
+                ],
+            )
+        )
+    floors = result.floors if result.floors is not None else None
+    if floors is not None and len(floors):
+        section.tables.append(
+            Table.from_frame(
+                "floors",
+                plain(
+                    "Gulv i beredskapspolitikken og hva de koster",
+                    "Floors of the preparedness policy and what they cost",
+                ),
+                floors,
+                [
+                    Column("floor", "text", plain("Gulv", "Floor")),
+                    Column("substances", "int", plain("Virkestoff", "Substances")),
+                    Column("today_below", "int", plain("Under i dag", "Below today")),
+                    Column("plan_below", "int", plain("Under i planen", "Below in the plan")),
+                    Column(
+                        "shadow_price",
+                        "money",
+                        plain("Skyggepris (tap per år)", "Shadow price (loss a year)"),
+                    ),
+                ],
+            )
+        )
+
+
 def recommendations_section(analyses: Analyses) -> Section:
     """Recommended stock weeks and agreements per substance, today's plan beside them."""
     result = analyses.plan
@@ -500,6 +617,18 @@ def recommendations_section(analyses: Analyses) -> Section:
         )
     )
     section.paragraphs.extend(same(n) for n in result.notes)
+    if result.objective is not None and result.objective.note:
+        section.paragraphs.append(same(f"Objective: {result.objective.note}."))
+    if analyses.plan_library:
+        weights = ", ".join(f"{name} {p:.0%}/yr" for name, p in analyses.plan_library)
+        section.paragraphs.append(
+            plain(
+                f"Planen er avveid mot bakgrunnsrisikoen og stresscenarioene ({weights}).",
+                f"The plan is weighed against the background and the stress scenarios ({weights}).",
+            )
+        )
+    _severity_table(section, result)
+    _cut_and_floor_tables(section, result)
     weeks_today = _today_weeks(analyses)
     rows = []
     for rec in subs.to_dict(orient="records"):
