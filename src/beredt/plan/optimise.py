@@ -159,9 +159,20 @@ def rule_allowed(menu: OptionMenu, rule: CoverRule) -> np.ndarray:
     if rule.agreement_suffices:
         ok |= has_res
     if rule.keep_today:
+        # no cut below today's preparedness: at least today's stock and today's agreements
         stock = options["stock_ddd"].to_numpy(dtype=float)
         today_stock = stock[menu.today][menu.group]
         ok &= stock >= today_stock * (1 - 1e-9) - 1e-9
+        res = options["reservations"].to_numpy()
+        today_res = res[menu.today][menu.group]
+        keeps = np.array(
+            [
+                set(str(t).split("+")) <= set(str(r).split("+")) if t else True
+                for r, t in zip(res, today_res, strict=True)
+            ],
+            dtype=bool,
+        )
+        ok &= keeps
     out: np.ndarray = ~applies | ok
     return out
 
@@ -545,6 +556,26 @@ class PlanModel:
         return frame.drop(columns="_r").reset_index(drop=True)
 
     # --- value of agreements ---------------------------------------------------------------
+    def _keeping_floor(self, atc: str, reservation_id: str) -> CoverRule | None:
+        """The 'no cut below today' floor that keeps today's agreement `reservation_id`."""
+        today_res = set(
+            str(
+                self.menu.options["reservations"].iat[
+                    self.menu.today[self.dataset.substance_idx(atc)]
+                ]
+            ).split("+")
+        )
+        if reservation_id not in today_res:
+            return None
+        crit = str(self.dataset.substances["criticality"].iat[self.dataset.substance_idx(atc)])
+        for rule in self.parameters.cover_rules:
+            applies = (not rule.criticality or rule.criticality == crit) and (
+                not rule.atc or atc.startswith(tuple(rule.atc))
+            )
+            if applies and rule.keep_today:
+                return rule
+        return None
+
     def _floor_met_by_agreement(self, atc: str, weeks: float) -> CoverRule | None:
         """The floor an agreement satisfies for a substance whose stock is below its weeks."""
         crit = str(self.dataset.substances["criticality"].iat[self.dataset.substance_idx(atc)])
@@ -575,7 +606,18 @@ class PlanModel:
                 if r["in_plan"]
                 else None
             )
-            if floor is not None:
+            keeper = (
+                self._keeping_floor(str(r["atc_code"]), str(r["reservation_id"]))
+                if r["in_plan"]
+                else None
+            )
+            if keeper is not None:
+                words.append(
+                    f"kept by the floor '{keeper.label}' (no cut below today); on top of the "
+                    f"plan's stock it avoids {_m(avoided, cur)} a year of expected loss for a "
+                    f"fee of {_m(fee, cur)} — its break-even fee is {_m(r['break_even_fee'], cur)}"
+                )
+            elif floor is not None:
                 words.append(
                     f"taken to meet the floor '{floor.label}': the fee of {_m(fee, cur)} costs "
                     f"less than {floor.min_weeks:g} weeks of stock; it avoids "
