@@ -286,6 +286,7 @@ def joint_evaluator(
             today_p_any_vital_shortage=float(result.prob_any_vital_shortage()[1]),
             loss_avoided_vs_today_per_year=diff_mean * per_weighted_ddd,
             loss_avoided_vs_today_se_per_year=diff_se * per_weighted_ddd,
+            result=result,
         )
 
     return run

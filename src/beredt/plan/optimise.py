@@ -47,6 +47,8 @@ class JointOutcome:
     today_p_any_vital_shortage: float = math.nan
     loss_avoided_vs_today_per_year: float = math.nan
     loss_avoided_vs_today_se_per_year: float = math.nan
+    #: the simulation itself (options: 0 the plan, 1 today's), for intervals and severity
+    result: object | None = field(default=None, metadata={"json": False})
 
 
 #: Simulates a whole plan (option index per substance) jointly; None when no simulator is wired.
@@ -105,6 +107,8 @@ class Reevaluation:
     loss_avoided_vs_today_per_year: float
     loss_avoided_vs_today_se_per_year: float
     by_substance: pd.DataFrame
+    #: the joint simulation (options: 0 the plan, 1 today's) — the headline simulation
+    result: object | None = field(default=None, metadata={"json": False})
 
 
 @dataclass(frozen=True)
@@ -824,6 +828,7 @@ class PlanModel:
             loss_avoided_vs_today_per_year=outcome.loss_avoided_vs_today_per_year,
             loss_avoided_vs_today_se_per_year=outcome.loss_avoided_vs_today_se_per_year,
             by_substance=by.head(20).reset_index(drop=True),
+            result=outcome.result,
         )
 
     # --- budget sweep ------------------------------------------------------------------------

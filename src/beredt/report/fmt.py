@@ -18,6 +18,8 @@ NBSP = "\u00a0"
 #: Kinds of value a table column or key figure holds; they decide format and spreadsheet style.
 KINDS: tuple[str, ...] = (
     "text",
+    "code",
+    "i18n",
     "int",
     "float",
     "float1",
@@ -59,10 +61,99 @@ def _infinite(value: float, lang: str) -> str:
     return "∞" if value > 0 else "−∞"
 
 
+def round_to_uncertainty(value: float, se: float) -> float:
+    """`value` rounded to the order of magnitude of its standard error (one significant digit
+    of the SE): a figure shown no more precisely than the simulation supports."""
+    if value is None or not math.isfinite(value):
+        return value
+    if se is None or not math.isfinite(se) or se <= 0:
+        return float(value)
+    step = 10.0 ** math.floor(math.log10(se))
+    return float(round(value / step) * step)
+
+
+#: Codes that appear in tables (criticality, causes, statuses, action kinds, laws, sources…)
+#: and how each language names them. A code not listed is shown as it is.
+CODE_LABELS: dict[str, tuple[str, str]] = {
+    # criticality
+    "vital": ("vital", "vital"),
+    "essential": ("viktig", "essential"),
+    "other": ("annet", "other"),
+    # shortage status
+    "announced": ("varslet", "announced"),
+    "ongoing": ("pågår", "ongoing"),
+    "resolved": ("løst", "resolved"),
+    "cancelled": ("trukket", "cancelled"),
+    # causes
+    "manufacturing": ("produksjonsproblemer", "manufacturing"),
+    "quality": ("kvalitetsavvik", "quality"),
+    "api_supply": ("mangel på virkestoff (API)", "API supply"),
+    "demand_increase": ("økt etterspørsel", "demand increase"),
+    "logistics": ("logistikk", "logistics"),
+    "regulatory": ("regulatorisk", "regulatory"),
+    "commercial": ("kommersiell", "commercial"),
+    "export_restriction": ("eksportrestriksjon", "export restriction"),
+    "unknown": ("ukjent", "unknown"),
+    # response actions and their statuses
+    "other_products": ("andre pakninger", "other packs"),
+    "redistribution": ("omfordeling av lager", "redistribution of stock"),
+    "preparedness": ("beredskapslager", "preparedness stock"),
+    "agreement": ("innenlandsk avtale", "domestic agreement"),
+    "domestic_unreserved": ("innenlandsk uten avtale", "domestic, no agreement"),
+    "exemption_import": ("import på godkjenningsfritak", "exemption import"),
+    "therapeutic_alternative": ("terapeutisk alternativ", "therapeutic alternative"),
+    "used": ("brukt", "used"),
+    "not_needed": ("ikke nødvendig", "not needed"),
+    "too_late": ("for sent", "too late"),
+    "no_capacity": ("ingen kapasitet", "no capacity"),
+    "excluded": ("utelatt", "excluded"),
+    # offer kinds, duration laws, outage sources, tiers, stages, flows
+    "offer": ("tilbud", "offer"),
+    "geometric": ("geometrisk", "geometric"),
+    "lognormal": ("lognormal", "lognormal"),
+    "all": ("alle", "all"),
+    "pack": ("pakning", "pack"),
+    "substance": ("virkestoff", "substance"),
+    "site": ("produksjonssted", "site"),
+    "country": ("land", "country"),
+    "producer": ("produsent", "producer"),
+    "wholesale": ("grossist", "wholesale"),
+    "hospital": ("sykehus", "hospital"),
+    "pharmacy": ("apotek", "pharmacy"),
+    "api": ("virkestoff (API)", "API"),
+    "fdf": ("ferdigvare", "finished dose"),
+    "import": ("import", "import"),
+    "export": ("eksport", "export"),
+    "loss": ("forventet tap", "expected loss"),
+    "vital-days": ("vitale mangeldager", "vital shortage-days"),
+    "loss-capped": ("tap med tak på vital risiko", "loss with a cap on vital risk"),
+    # plans compared
+    "today": ("i dag", "today"),
+    "recommended": ("anbefalt", "recommended"),
+    "today, headline simulation": ("i dag, hovedsimuleringen", "today, headline simulation"),
+    "recommended, headline simulation": (
+        "anbefalt, hovedsimuleringen",
+        "recommended, headline simulation",
+    ),
+}
+
+
+def code_label(value: Any, lang: str) -> str:
+    """A code as the language names it (the code itself where no name is declared)."""
+    pair = CODE_LABELS.get(str(value))
+    if pair is None:
+        return str(value)
+    return pair[0] if lang == "nb" else pair[1]
+
+
 def format_value(value: Any, kind: str, lang: str, currency: str = "NOK") -> str:
     """A cell or key-figure value as text in `lang` (``–`` for a missing value)."""
     if _is_missing(value):
         return "–"
+    if kind == "code":
+        return code_label(value, lang)
+    if kind == "i18n":
+        return str(value.get(lang, value.get("en", ""))) if isinstance(value, dict) else str(value)
     if kind == "text" or kind == "date":
         return str(value)
     if kind == "bool":

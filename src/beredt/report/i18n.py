@@ -123,6 +123,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reason": ("Grunn", "Reason"),
     "unit": ("Enhet", "Unit"),
     "figure": ("Tall", "Figure"),
+    "detail": ("Usikkerhet og sammenligning", "Uncertainty and comparison"),
     "today": ("I dag", "Today"),
     "with_plan": ("Med planen", "With the plan"),
     "change": ("Endring", "Change"),
@@ -309,12 +310,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Vital substances under {days} days of supply",
     ),
     "kpi_unmet_today": (
-        "Forventede pasientdøgn uten behandling per år i dag",
-        "Expected patient-days without treatment per year today",
+        "Pasientdøgn uten behandling per år i dag (forventet)",
+        "Patient-days without treatment a year today (expected)",
     ),
     "kpi_unmet_plan": (
         "… med anbefalt plan",
         "… with the recommended plan",
+    ),
+    "kpi_p_vital_over_7": (
+        "Sannsynlighet for at et vitalt legemiddel mangler mer enn 7 dager i løpet av året",
+        "Probability that a vital medicine is short on more than 7 days in the year",
+    ),
+    "kpi_vital_days": (
+        "Mangeldager for vitale legemidler per år (forventet)",
+        "Shortage-days of vital medicines a year (expected)",
+    ),
+    "kpi_substances_short": (
+        "Virkestoff med mangel i løpet av året (forventet antall)",
+        "Substances short during the year (expected number)",
+    ),
+    "kpi_detail_pct": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),
+    "kpi_detail_se_plan": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),
+    "kpi_detail_interval": ("90 %: {lo}–{hi}", "90 %: {lo}–{hi}"),
+    "kpi_detail_interval_money": ("90 %: {lo}–{hi}", "90 %: {lo}–{hi}"),
+    "kpi_top_decile": (
+        "Virkestoff i den mest sårbare tideln (poeng ≥ {score})",
+        "Substances in the most vulnerable tenth (score ≥ {score})",
+    ),
+    "kpi_top_decile_detail": ("{vital} av dem vitale", "{vital} of them vital"),
+    "kpi_overdue": (
+        "{n} har passert forventet slutt",
+        "{n} past their expected end",
+    ),
+    "headline_lead2": (
+        "Beredt vurderer {n} virkestoff i {country} per {as_of}; {open} mangelmeldinger er åpne.",
+        "Beredt assesses {n} substances in {country} as of {as_of}; {open} shortage notices "
+        "are open.",
+    ),
+    "headline_definitions": (
+        "Slik leses tallene. Et pasientdøgn uten behandling er én definert døgndose (DDD) som "
+        "ikke kunne utleveres; en mangel på mer enn 7 dager er et vitalt virkestoff som mangler "
+        "på mer enn 7 av årets dager. Tap er pasientdøgn vektet etter kritikalitet (vital 10, "
+        "viktig 3, annet 1) og verdsatt til {value} per vektet døgn. Alle tallene på denne siden "
+        "kommer fra én simulering, hovedsimuleringen: risikoen tilpasset mangelhistorikken, "
+        "dagens lager og åpne meldinger, {days} dager, delte produksjonslinjer og terapeutiske "
+        "alternativer, {n} framtider, dagens plan og den anbefalte på de samme trekningene. Hvert "
+        "tall er forventningen med et 90 %-intervall (5–95 % av framtidene) eller ± standardfeil, "
+        "avrundet til det usikkerheten tillater.",
+        "How to read the figures. A patient-day without treatment is one defined daily dose (DDD) "
+        "that could not be dispensed; a shortage of more than 7 days is a vital substance short "
+        "on more than 7 days of the year. Loss is patient-days weighted by criticality (vital 10, "
+        "essential 3, other 1), valued at {value} per weighted day. Every figure on this page "
+        "comes from one simulation, the headline simulation: the hazards calibrated to the "
+        "shortage record, today's stock and open notices, {days} days, shared production lines "
+        "and therapeutic alternatives, {n} futures, today's plan and the recommended one on the "
+        "same draws. Each figure is the expectation with a 90 % interval (5–95 % of the futures) "
+        "or ± its standard error, rounded to what the uncertainty supports.",
+    ),
+    "headline_other_numbers": (
+        "Andre tall i rapporten er merket med hva de er: optimeringens eget anslag (virkestoff "
+        "for seg, veid over stresscenarioene) og scenarioenes hva-om-tall (gitt at scenarioet "
+        "inntreffer).",
+        "Other numbers in the report are labelled as what they are: the optimiser's own "
+        "estimate (substances one by one, weighed over the stress scenarios) and the scenarios' "
+        "what-ifs (given that the scenario happens).",
+    ),
+    "headline_by_criticality": (
+        "Pasientdøgn uten behandling per år etter kritikalitet (hovedsimuleringen)",
+        "Patient-days without treatment a year by criticality (the headline simulation)",
+    ),
+    "headline_by_criticality_note": (
+        "Forventning avrundet til standardfeilen; 5 % og 95 % av framtidene.",
+        "Expectation rounded to its standard error; 5 % and 95 % of the futures.",
     ),
     "kpi_cost_today": ("Årlig beredskapskostnad i dag", "Annual preparedness cost today"),
     "kpi_cost_plan": ("Årlig kostnad med planen", "Annual cost with the plan"),

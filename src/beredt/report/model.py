@@ -19,6 +19,12 @@ from beredt.report.fmt import KINDS
 from beredt.report.i18n import Text, column_label
 
 
+#: Column keys whose cells are codes (criticality, cause, status, …): see ``fmt.CODE_LABELS``.
+CODE_COLUMNS = frozenset(
+    {"criticality", "cause", "status", "action", "law", "kind", "flow", "tier", "stage"}
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """A table column: its machine key (also the key in ``results.json``) and value kind."""
@@ -28,6 +34,9 @@ class Column:
     label: Text | None = None
 
     def __post_init__(self) -> None:
+        if self.kind == "text" and self.key in CODE_COLUMNS:
+            # columns that hold codes show each code as the reader's language names it
+            object.__setattr__(self, "kind", "code")
         if self.kind not in KINDS:
             raise ValueError(f"column {self.key}: unknown kind {self.kind!r}")
 
@@ -43,7 +52,11 @@ def clean_cell(value: Any, kind: str) -> Any:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if kind == "text":
+    if kind == "i18n":
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return None if value is None else {"nb": str(value), "en": str(value)}
+    if kind in ("text", "code"):
         if isinstance(value, float) and math.isnan(value):
             return None
         text = str(value)

@@ -668,17 +668,24 @@ def recommendations_section(analyses: Analyses) -> Section:
             "p_any_vital_shortage": result.chosen.p_any_vital_shortage,
         },
     ]
-    joint = result.reevaluation
-    if joint is not None:
-        summary.append(
-            {
-                "plan": "recommended, joint simulation",
-                "annual_cost": result.chosen.annual_cost,
-                "expected_loss_per_year": joint.joint_loss_per_year,
-                "expected_loss_se_per_year": joint.joint_loss_se_per_year,
-                "p_any_vital_shortage": joint.p_any_vital_shortage_joint,
-            }
-        )
+    from beredt.report.sections.headline import headline_figures
+
+    figures = headline_figures(analyses)
+    for name, cost, side in (
+        ("today, headline simulation", result.today.annual_cost, "today"),
+        ("recommended, headline simulation", result.chosen.annual_cost, "plan"),
+    ):
+        if figures:
+            f = figures[side]
+            summary.append(
+                {
+                    "plan": name,
+                    "annual_cost": cost,
+                    "expected_loss_per_year": f["weighted_loss"]["mean"],
+                    "expected_loss_se_per_year": f["weighted_loss"]["se"],
+                    "p_any_vital_shortage": f["p_any_vital_shortage"],
+                }
+            )
     section.kpis.extend(
         [
             Kpi(
@@ -696,13 +703,21 @@ def recommendations_section(analyses: Analyses) -> Section:
             "summary",
             t("rec_summary"),
             [
-                Column("plan", "text", plain("Plan", "Plan")),
+                Column("plan", "code", plain("Plan", "Plan")),
                 Column("annual_cost", "money"),
                 Column("expected_loss_per_year", "money"),
                 Column("expected_loss_se_per_year", "money"),
                 Column("p_any_vital_shortage", "pct"),
             ],
             summary,
+            note=plain(
+                "«i dag» og «anbefalt»: optimeringens eget anslag (virkestoff for seg, veid over "
+                "stresscenarioene); «…, hovedsimuleringen»: tallene på første side (delte linjer "
+                "og alternativer, bakgrunnsrisiko).",
+                "“today” and “recommended”: the optimiser's own estimate (substances one by one, "
+                "weighed over the stress scenarios); “…, headline simulation”: the figures of the "
+                "first page (shared lines and alternatives, background hazards).",
+            ),
         )
     )
     changed_rows = [r for r in rows if r["changed"]]
