@@ -266,7 +266,7 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
     assert 'data-table="shortages.notices" data-rows="0"' in page
     write_workbook(report, tmp_path / "r.xlsx", "nb")
     names = load_workbook(tmp_path / "r.xlsx").sheetnames
-    sections = [n for n in names if n in {sheet_name(k, "nb") for k in report.keys()}]
+    sections = [n for n in names if n in {sheet_name(s.key, "nb") for s in report.sections}]
     assert sections[-1] == sheet_name("methods", "nb")
     document, _ = results_document(report, raw_results(analyses))
     assert json.loads(json.dumps(document))["sections"]["shortages"]["tables"]["notices"] == {

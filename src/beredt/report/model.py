@@ -18,7 +18,6 @@ import pandas as pd
 from beredt.report.fmt import KINDS
 from beredt.report.i18n import Text, column_label
 
-
 #: Column keys whose cells are codes (criticality, cause, status, …): see ``fmt.CODE_LABELS``.
 CODE_COLUMNS = frozenset(
     {"criticality", "cause", "status", "action", "law", "kind", "flow", "tier", "stage"}

@@ -183,7 +183,7 @@ def headline_section(analyses: Analyses) -> Section:
     top_n = top_band = None
     if analyses.risk is not None:
         scores = analyses.risk.substances["score"].to_numpy(dtype=float)
-        top_n = max(1, int(round(TOP_BAND_SHARE * len(scores))))
+        top_n = max(1, round(TOP_BAND_SHARE * len(scores)))
         top_band = float(np.sort(scores)[::-1][top_n - 1])
         top = analyses.risk.substances.sort_values("score", ascending=False).head(top_n)
         vital_top = int((top["criticality"] == "vital").sum())
