@@ -210,8 +210,9 @@ def test_absent_capabilities_give_visible_not_available_sections(
         "scenarios": "module beredt.sim is not installed",
         "plan": "module beredt.plan is not installed",
         "frontier": "module beredt.plan is not installed",
+        "sensitivity": "module beredt.plan is not installed",
     }
-    missing = {"scenarios", "frontier", "recommendations", "offers"}
+    missing = {"scenarios", "frontier", "recommendations", "offers", "sensitivity"}
     for key in SECTION_ORDER:
         section = results["sections"][key]
         assert section["available"] is (key not in missing), key

@@ -81,6 +81,7 @@ class Analyses:
     calibration: Any = None
     backtest: Any = None
     outlook: Any = None
+    sensitivity: Any = None
     hazards_source: str = "data"  # which hazards the analyses ran on: "calibrated" or "data"
     imported_fingerprint: str | None = None  # the dataset as imported, before calibration
     plan_library: list[tuple[str, float]] = field(default_factory=list)

@@ -18,6 +18,7 @@ from beredt.report.sections.planning import (
     recommendations_section,
     scenarios_section,
 )
+from beredt.report.sections.sensitivity import sensitivity_section
 from beredt.report.sections.shortages import shortages_section
 from beredt.report.sections.vulnerability import vulnerability_section
 from beredt.results import to_jsonable
@@ -27,6 +28,7 @@ SECTION_ORDER: tuple[str, ...] = (
     "headline",
     "dataset",
     "calibration",
+    "sensitivity",
     "vulnerability",
     "days_of_supply",
     "scenarios",
@@ -42,6 +44,7 @@ _BUILDERS = {
     "headline": headline_section,
     "dataset": dataset_section,
     "calibration": calibration_section,
+    "sensitivity": sensitivity_section,
     "vulnerability": vulnerability_section,
     "days_of_supply": days_of_supply_section,
     "scenarios": scenarios_section,
@@ -128,6 +131,7 @@ def raw_results(analyses: Analyses) -> dict[str, Any]:
         "calibration": analyses.calibration.to_dict() if analyses.calibration else None,
         "backtest": analyses.backtest.to_dict() if analyses.backtest else None,
         "outlook": analyses.outlook.to_dict() if analyses.outlook else None,
+        "sensitivity": analyses.sensitivity.to_dict() if analyses.sensitivity else None,
         "hazards": analyses.hazards_source,
         "scenarios_skipped": analyses.scenarios_skipped,
         "absent": dict(sorted(analyses.absent.items())),

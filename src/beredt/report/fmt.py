@@ -61,6 +61,14 @@ def _infinite(value: float, lang: str) -> str:
     return "∞" if value > 0 else "−∞"
 
 
+def round_sig(value: float, digits: int = 2) -> float:
+    """`value` to `digits` significant digits (interval ends and other estimates shown
+    without false precision); 0 and non-finite values stay as they are."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{digits - 1}e}")
+
+
 def round_to_uncertainty(value: float, se: float) -> float:
     """`value` rounded to the order of magnitude of its standard error (one significant digit
     of the SE): a figure shown no more precisely than the simulation supports."""
@@ -241,4 +249,6 @@ class Num:
             return format_money(self.value, lang, self.currency)
         if self.kind == "compact":
             return format_compact(self.value, lang)
+        if self.kind == "compact2":
+            return format_compact(round_sig(self.value, 2), lang)
         return format_value(self.value, self.kind, lang, self.currency)

@@ -75,6 +75,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "Kalibrering, etterprøving og varsling",
         "Calibration, back-test and early warning",
     ),
+    "sensitivity": ("Følsomhet for antakelsene", "Sensitivity to the assumptions"),
     "vulnerability": ("Sårbarhet per virkestoff", "Vulnerability by substance"),
     "days_of_supply": ("Lagerdekning per ledd", "Days of supply by tier"),
     "scenarios": ("Scenarioer: hva et avbrudd gjør", "Scenarios: what a disruption does"),
@@ -91,6 +92,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "headline": ("Hovedtall", "Key figures"),
     "dataset": ("Datagrunnlag", "Dataset"),
     "calibration": ("Kalibrering", "Calibration"),
+    "sensitivity": ("Følsomhet", "Sensitivity"),
     "vulnerability": ("Sårbarhet", "Vulnerability"),
     "days_of_supply": ("Lagerdekning", "Days of supply"),
     "scenarios": ("Scenarioer", "Scenarios"),
@@ -490,6 +492,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The skill of the notice forecast is the back-test above.",
     ),
     "col_p_notice": ("P(melding) {m} mnd", "P(notice) {m} mo"),
+    "sens_lead": (
+        "Hvor mye hovedtallet ({loss} kritikalitetsvektet tap og {unmet} pasientdøgn uten "
+        "behandling per år med dagens plan) flytter seg når én antakelse om gangen settes til "
+        "en lav og en høy verdi, på de samme {n} framtidene (felles tilfeldige tall, så "
+        "forskjellene skyldes antakelsen, ikke støy).",
+        "How far the headline ({loss} of criticality-weighted loss and {unmet} patient-days "
+        "without treatment a year under today's plan) moves when one assumption at a time is "
+        "set to a low and a high value, on the same {n} futures (common random numbers, so the "
+        "differences are the assumption's, not noise).",
+    ),
+    "sens_chart": (
+        "Tornado: tapet per år ved lav og høy ende av hver antakelse",
+        "Tornado: loss a year at the low and the high end of each assumption",
+    ),
+    "sens_table": (
+        "Hovedtallet ved hver antakelses lave og høye ende, størst utslag først",
+        "The headline at each assumption's low and high end, largest swing first",
+    ),
+    "sens_note": (
+        "Verdi per pasientdøgn og vekter endrer bare verdsettingen av de samme framtidene; de "
+        "andre antakelsene er simulert på nytt.",
+        "The value per patient-day and the weights only re-value the same futures; the other "
+        "assumptions are simulated again.",
+    ),
     "col_p_untreated": ("P(uten behandling) {m} mnd", "P(untreated) {m} mo"),
     "headline_calibrated": (
         "Tallene kommer fra modellen tilpasset mangelhistorikken ({provenance}); "

@@ -60,6 +60,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "risk": ("Sårbarhet", "Vulnerability"),
     "calibrate": ("Kalibrering og etterprøving", "Calibration and back-test"),
     "plan": ("Optimering ved budsjettet", "Optimise at the budget"),
+    "sensitivity": ("Følsomhet", "Sensitivity"),
     "frontier": ("Budsjettfront", "Budget frontier"),
     "scenarios": ("Scenariobibliotek", "Scenario library"),
     "respond": ("Responsplaner", "Shortage responses"),
@@ -251,6 +252,8 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     scenario_dir = options.scenario_dir or default_scenario_dir()
     with clock.stage("plan"):
         stages.run_plan(analyses, clock, scenario_dir)
+    with clock.stage("sensitivity"):
+        stages.run_sensitivity(analyses, clock)
     with clock.stage("frontier"):
         stages.run_frontier(analyses, clock)
     with clock.stage("scenarios"):

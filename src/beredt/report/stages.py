@@ -299,6 +299,32 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
     clock.note = f"budget {budget.amount:,.0f} {analyses.dataset.currency}"
 
 
+def run_sensitivity(analyses: Analyses, clock: Any) -> None:
+    """The headline under each main assumption varied one at a time (common random numbers):
+    today's plan, on the headline simulation's seed and scenario, so the baseline is the
+    headline's own figure."""
+    from beredt.report.pipeline import capability, derive_seed
+
+    sens, reason = capability("beredt.sim.sensitivity", "tornado")
+    if sens is None or analyses.plan_model is None:
+        _absent(analyses, clock, "sensitivity", reason or analyses.absent.get("plan"))
+        return
+    from beredt.plan.evaluate import plan_policies
+
+    model = analyses.plan_model
+    params = analyses.parameters
+    analyses.sensitivity = sens.tornado(
+        analyses.dataset,
+        policies=plan_policies(analyses.dataset, model.menu, [model.menu.today], ["today"]),
+        n_scenarios=params.scenarios,
+        horizon_days=model.parameters.horizon_days,
+        seed=derive_seed(params.seed, "plan"),
+        value_per_patient_day=model.parameters.value_per_patient_day,
+        progress=clock.progress(),
+    )
+    clock.note = f"{len(analyses.sensitivity.rows)} assumptions"
+
+
 def frontier_budgets(analyses: Analyses) -> list[float]:
     """Budgets of the frontier: evenly from 0 to min(max factor × budget, the cost of the most
     expensive plan), plus the chosen budget and today's cost."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from beredt.report.analyses import Analyses
-from beredt.report.fmt import Num, round_to_uncertainty
+from beredt.report.fmt import Num, round_sig, round_to_uncertainty
 from beredt.report.i18n import plain, t
 from beredt.report.model import Column, Kpi, Section, Table
 from beredt.report.sections.base import days_by_tier
@@ -26,6 +26,16 @@ from beredt.report.sections.base import days_by_tier
 TOP_BAND_SHARE = 0.10
 #: The interval shown with every headline figure.
 INTERVAL = (5.0, 95.0)
+
+
+def calibration_provenance(calibration: Any) -> dict[str, str]:
+    """Where the hazards come from, in both languages."""
+    span = f"{calibration.since.isoformat()}..{calibration.until.isoformat()}"
+    n = calibration.notices_used
+    return {
+        "nb": f"tilpasset {n} mangelmeldinger {span}",
+        "en": f"calibrated from {n} notices {span}",
+    }
 
 
 def headline_simulation(analyses: Analyses) -> Any:
@@ -175,8 +185,8 @@ def headline_section(analyses: Analyses) -> Section:
                         "money",
                         detail=t(
                             "kpi_detail_interval_money",
-                            lo=Num(w["p5"], "money_compact", ds.currency),
-                            hi=Num(w["p95"], "money_compact", ds.currency),
+                            lo=Num(round_sig(w["p5"], 2), "money_compact", ds.currency),
+                            hi=Num(round_sig(w["p95"], 2), "money_compact", ds.currency),
                         ),
                     )
                 )
@@ -263,7 +273,7 @@ def headline_section(analyses: Analyses) -> Section:
         )
     if analyses.calibration is not None and analyses.hazards_source == "calibrated":
         section.paragraphs.append(
-            t("headline_calibrated", provenance=analyses.calibration.provenance)
+            t("headline_calibrated", provenance=calibration_provenance(analyses.calibration))
         )
     section.paragraphs.append(t("headline_other_numbers"))
     if figures:
@@ -275,13 +285,13 @@ def headline_section(analyses: Analyses) -> Section:
                 {
                     "criticality": c,
                     "today": round_to_uncertainty(a["mean"], a["se"]),
-                    "today_p5": a["p5"],
-                    "today_p95": a["p95"],
-                    "today_se": a["se"],
+                    "today_p5": round_sig(a["p5"], 2),
+                    "today_p95": round_sig(a["p95"], 2),
+                    "today_se": round_sig(a["se"], 2),
                     "plan": round_to_uncertainty(b["mean"], b["se"]),
-                    "plan_p5": b["p5"],
-                    "plan_p95": b["p95"],
-                    "plan_se": b["se"],
+                    "plan_p5": round_sig(b["p5"], 2),
+                    "plan_p95": round_sig(b["p95"], 2),
+                    "plan_se": round_sig(b["se"], 2),
                 }
             )
         section.tables.append(
