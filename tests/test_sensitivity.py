@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from beredt.domain.dataset import Dataset
 from beredt.sim.engine import simulate
 from beredt.sim.scenario import Scenario
-from beredt.sim.sensitivity import default_variants, tornado
+from beredt.sim.sensitivity import Tornado, default_variants, tornado
 
 
 @pytest.fixture(scope="module")
-def result(small_dataset: Dataset):  # type: ignore[no-untyped-def]
+def result(small_dataset: Dataset) -> Tornado:
     return tornado(small_dataset, n_scenarios=200, horizon_days=180, seed=7)
 
 
-def _row(result, assumption):  # type: ignore[no-untyped-def]
+def _row(result: Tornado, assumption: str) -> dict[str, Any]:
     (row,) = [r for r in result.rows if r["assumption"] == assumption]
     return row
 
 
-def test_baseline_is_the_plain_simulation_on_the_same_seed(small_dataset: Dataset, result) -> None:  # type: ignore[no-untyped-def]
+def test_baseline_is_the_plain_simulation_on_the_same_seed(
+    small_dataset: Dataset, result: Tornado
+) -> None:
     plain = simulate(
         small_dataset, Scenario(), n_scenarios=200, horizon_days=180, seed=7, mode="joint"
     )
@@ -29,14 +33,14 @@ def test_baseline_is_the_plain_simulation_on_the_same_seed(small_dataset: Datase
     assert result.baseline["untreated_patient_days"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_every_assumption_has_a_row_sorted_by_swing(result) -> None:  # type: ignore[no-untyped-def]
+def test_every_assumption_has_a_row_sorted_by_swing(result: Tornado) -> None:
     names = {low.assumption for low, _ in default_variants()}
     assert {r["assumption"] for r in result.rows} == names
     swings = [r["swing"] for r in result.rows]
     assert swings == sorted(swings, reverse=True)
 
 
-def test_valuation_ends_revalue_the_baseline_exactly(result) -> None:  # type: ignore[no-untyped-def]
+def test_valuation_ends_revalue_the_baseline_exactly(result: Tornado) -> None:
     base = result.baseline
     value = _row(result, "value")
     assert value["low_weighted_loss"] == pytest.approx(0.5 * base["weighted_loss"], rel=1e-12)
@@ -49,7 +53,7 @@ def test_valuation_ends_revalue_the_baseline_exactly(result) -> None:  # type: i
     )
 
 
-def test_more_hazard_and_less_headroom_leave_more_patients_untreated(result) -> None:  # type: ignore[no-untyped-def]
+def test_more_hazard_and_less_headroom_leave_more_patients_untreated(result: Tornado) -> None:
     hazards = _row(result, "hazards")
     assert hazards["high_untreated_patient_days"] > result.baseline["untreated_patient_days"]
     assert result.baseline["untreated_patient_days"] > hazards["low_untreated_patient_days"]
