@@ -2202,6 +2202,7 @@ SOURCES: tuple[Source, ...] = (
         "WHO Collaborating Centre for Drug Statistics Methodology, ATC/DDD Index 2025",
         "https://atcddd.fhi.no/atc_ddd_index/",
         "ATC codes and DDDs of the substances (a cited excerpt; assumed DDDs marked).",
+        "ATC-koder og DDD for virkestoffene (et sitert utdrag; antatte DDD er merket).",
     ),
     Source(
         "WHO Model List of Essential Medicines, 23rd list (2023)",
@@ -2213,38 +2214,46 @@ SOURCES: tuple[Source, ...] = (
         "Prescription Database (Reseptregisteret)",
         "https://www.fhi.no/he/legemiddelbruk/",
         "DDD per 1,000 inhabitants per day by substance and ATC group, rounded.",
+        "DDD per 1 000 innbyggere per dag etter virkestoff og ATC-gruppe, avrundet.",
     ),
     Source(
         "NORM/NORM-VET 2022: Usage of antimicrobial agents and occurrence of antimicrobial "
         "resistance in Norway",
         "https://www.fhi.no/publ/2023/norm-og-norm-vet-rapporten/",
         "Antibacterial sales in DDD per 1,000 inhabitants per day, rounded.",
+        "Salg av antibakterielle midler i DDD per 1 000 innbyggere per dag, avrundet.",
     ),
     Source(
         "Legemiddelverket (Norwegian Medical Products Agency): Legemiddelmangel - årsaker og tiltak",
         "https://www.legemiddelverket.no/legemiddelmangel",
         "1,579 shortage notices in 2022; reported causes.",
+        "1 579 mangelmeldinger i 2022; oppgitte årsaker.",
     ),
     Source(
         "Forskrift om grossistvirksomhet med legemidler (grossistforskriften) § 5",
         "https://lovdata.no/forskrift/1993-12-21-1219",
         "Wholesalers' preparedness stock: two months of ordinary turnover for listed products.",
+        "Grossistenes beredskapslager: to måneders ordinær omsetning for listede produkter.",
     ),
     Source(
         "Pro Generika / MundiCare (2020): Where do our active ingredients come from?",
         "https://www.progenerika.de/studies/where-do-our-active-ingredients-come-from/?lang=en",
         "63 % of CEPs for generic APIs held in Asia, over 80 % of those in India and China.",
+        "63 % av CEP-ene for generiske virkestoff eies i Asia, over 80 % av dem i India og Kina.",
     ),
     Source(
         "LMI (Legemiddelindustrien): Legemiddelproduksjon i Norge (7 July 2020)",
         None,
         "12 producing companies, just under 2,700 employees, about NOK 15 billion exports; "
         "ambition to double the health industry's export revenue by 2025.",
+        "12 produserende selskaper, knapt 2 700 ansatte, om lag 15 milliarder kroner i eksport; "
+        "mål om å doble helsenæringens eksportinntekter innen 2025.",
     ),
     Source(
         "LO, NHO et al.: Stort potensial for eksport av norsk helseindustri (2021)",
         None,
         "Mainland goods exports are only 58 % of goods imports.",
+        "Fastlandets vareeksport er bare 58 % av vareimporten.",
     ),
     Source(
         "Beredt sample generator (scripts/make_sample_no.py)",
@@ -2252,11 +2261,18 @@ SOURCES: tuple[Source, ...] = (
         "ILLUSTRATIVE: companies, MA holders, sites, products, prices, market shares, stock, "
         "shortage notices, production lines, capacities, offers, agreements and the trade "
         "series are generated, not real company data. See SOURCES.md.",
+        "ILLUSTRATIVT: selskaper, innehavere av markedsføringstillatelse, fabrikker, produkter, "
+        "priser, markedsandeler, lager, mangelmeldinger, produksjonslinjer, kapasiteter, tilbud, "
+        "avtaler og handelsseriene er generert, ikke virkelige selskapsdata. Se SOURCES.md.",
     ),
 )
 TITLE = (
     "Norwegian national sample: real ATC codes, WHO DDDs and published consumption; "
     "illustrative companies, sites, stock and capacities"
+)
+TITLE_NB = (
+    "Norsk nasjonalt utvalg: ekte ATC-koder, WHO-DDD og publisert forbruk; illustrative "
+    "selskaper, fabrikker, lager og kapasiteter"
 )
 STEMS = (
     "countries",
@@ -2371,6 +2387,7 @@ def build_bundle(world: World | None = None) -> Bundle:
         currency="NOK",
         as_of=AS_OF,
         title=TITLE,
+        title_nb=TITLE_NB,
         population=POPULATION,
         illustrative=True,
         sources=SOURCES,

@@ -88,8 +88,48 @@ def test_plan_at_todays_budget_keeps_the_floors_and_lowers_vital_risk(sample_mod
     assert len(result.floors) == len(model.parameters.cover_rules)
     assert (result.floors["shadow_price"] >= 0).all()
     assert (result.floors.loc[result.floors["binding"], "shadow_price"] > 0).all()
-    # offers: a reason in words for every one
+    # offers: a reason in words for every one, and its code for other languages
     assert result.offer_values["why"].str.len().min() > 10
+    codes = {"kept_by_floor", "taken_for_floor", "taken", "no_value", "below_price", "ruled_out"}
+    assert set(result.offer_values["why_code"]) <= codes
+    in_plan = result.offer_values["in_plan"].astype(bool)
+    assert result.offer_values.loc[in_plan, "why_code"].str.startswith(("kept", "taken")).all()
+    _check_the_action_shortlist(model, result)
+
+
+def _check_the_action_shortlist(model: object, result: object) -> None:
+    """Vital cuts first, then the ten changes avoiding most loss, figures from the plan's own."""
+    actions = result.actions
+    subs = result.substances.set_index("atc_code")
+    changed = subs[subs["changed"]]
+    assert len(actions) > 0
+    assert actions["rank"].tolist() == list(range(1, len(actions) + 1))
+    vital_cut = (actions["criticality"] == "vital") & (actions["action"] == "cut")
+    n_vital = int(vital_cut.sum())
+    assert vital_cut.iloc[:n_vital].all()
+    vital_cuts = result.cuts.loc[result.cuts["criticality"] == "vital", "atc_code"]
+    assert set(actions.loc[vital_cut, "atc_code"]) == set(vital_cuts)
+    rest = actions.iloc[n_vital:]
+    assert len(rest) == min(10, len(changed) - n_vital)
+    avoided = rest["loss_avoided_per_year"].to_numpy()
+    assert (np.diff(avoided) <= 1e-9).all()
+    others = changed.drop(index=list(actions.loc[vital_cut, "atc_code"]))
+    expected = np.sort(others["loss_avoided_vs_today"].to_numpy())[::-1][: len(rest)]
+    np.testing.assert_allclose(avoided, expected, rtol=1e-12)
+    demand = dict(
+        zip(model.dataset.substances["atc_code"], model.dataset.demand_ddd_per_day, strict=True)
+    )
+    for rec in actions.to_dict("records"):
+        row = subs.loc[rec["atc_code"]]
+        assert rec["cost_change_per_year"] == pytest.approx(
+            row["chosen_annual_cost"] - row["today_annual_cost"], rel=1e-9, abs=1e-6
+        )
+        if rec["extra_stock_ddd"] > 0:
+            assert rec["build_up_days"] == pytest.approx(
+                rec["extra_stock_ddd"] / (model.supply_headroom * demand[rec["atc_code"]])
+            )
+        else:
+            assert rec["build_up_days"] == 0
 
 
 @pytest.mark.slow

@@ -187,7 +187,9 @@ def run(
     table.add_column("sekunder" if nb else "seconds", justify="right")
     table.add_column("merknad" if nb else "note")
     for timing in result.timings:
-        table.add_row(stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note)
+        table.add_row(
+            stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note_in(lang)
+        )
     table.add_row(
         Text("totalt" if nb else "total", "bold"), Text(f"{result.total_seconds:.1f}", "bold"), ""
     )

@@ -227,6 +227,9 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
     title = doc.get("title", "")
     if not isinstance(title, str):
         bad("title", f"{title!r} is not text")
+    title_nb = doc.get("title_nb", "")
+    if not isinstance(title_nb, str):
+        bad("title_nb", f"{title_nb!r} is not text")
     sources = []
     for entry in doc.get("sources", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -235,9 +238,16 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
         if any(v is not None and not isinstance(v, str) for v in entry.values()):
             bad("sources", "the name, url and note of a [[sources]] entry are text")
             continue
-        sources.append(Source(entry["name"], entry.get("url"), entry.get("note")))
+        unknown_keys = sorted(set(entry) - {"name", "url", "note", "note_nb"})
+        if unknown_keys:
+            bad("sources", f"unknown key {unknown_keys[0]!r} (name, url, note, note_nb)")
+            continue
+        sources.append(
+            Source(entry["name"], entry.get("url"), entry.get("note"), entry.get("note_nb"))
+        )
     for key, value in [
         ("title", title),
+        ("title_nb", title_nb),
         *(("sources", s) for x in sources for s in vars(x).values()),
     ]:
         if isinstance(value, str):
@@ -248,6 +258,7 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
     unknown = set(doc) - {
         "schema_version",
         "title",
+        "title_nb",
         "country",
         "currency",
         "as_of",
@@ -264,6 +275,7 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
         currency=str(currency),
         as_of=as_of,  # type: ignore[arg-type]
         title=str(title),
+        title_nb=str(title_nb),
         schema_version=int(version),
         population=population,
         illustrative=bool(doc.get("illustrative", False)),

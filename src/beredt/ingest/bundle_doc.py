@@ -65,9 +65,10 @@ validator, the export column order and this page come from the same declaration.
 | `currency` | yes | currency of every money figure (ISO 4217, e.g. `NOK`) |
 | `as_of` | yes | the date the data describes, unquoted TOML date (`as_of = 2026-11-01`), in the range of every date |
 | `title` | no | a title shown in reports |
+| `title_nb` | no | the title in bokmål (reports in bokmål show it; default: `title`) |
 | `population` | no | inhabitants, for per-capita figures |
 | `illustrative` | no | `true` when companies, stock or capacities are made up (shown in reports) |
-| `[[sources]]` | no | cited sources: `name`, optional `url` and `note` |
+| `[[sources]]` | no | cited sources: `name`, optional `url`, `note` and `note_nb` (the note in bokmål) |
 
 ## Files
 """

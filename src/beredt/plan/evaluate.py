@@ -378,4 +378,5 @@ def prepare_plan(
         seed=seed,
         scenario_name=scen.name if not stresses else f"{scen.name} + {len(stresses)} stress",
         policy=policy,
+        supply_headroom=float(scen.model.supply_headroom),
     )

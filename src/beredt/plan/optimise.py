@@ -133,6 +133,7 @@ class PlanResult:
     cuts: pd.DataFrame | None = None
     offer_values_by_scenario: pd.DataFrame | None = None
     policy: dict[str, object] | None = None
+    actions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,9 @@ class PlanModel:
     seed: int | None = None
     scenario_name: str | None = None
     policy: dict[str, object] | None = None
+    #: The simulated suppliers' headroom (share of demand a day they can deliver on top of
+    #: normal demand): the pace at which extra preparedness stock can be bought in.
+    supply_headroom: float = 0.1
 
     def __post_init__(self) -> None:
         if len(self.losses.loss_per_year) != len(self.menu.options):
@@ -402,6 +406,7 @@ class PlanModel:
             cuts=self.cut_table(choice),
             offer_values_by_scenario=self.offer_values_by_scenario(choice, price),
             policy=self.policy,
+            actions=self.action_table(choice),
         )
 
     def substance_table(self, choice: np.ndarray) -> pd.DataFrame:
@@ -436,6 +441,109 @@ class PlanModel:
             # Paired over the same scenarios (common random numbers).
             table["loss_avoided_vs_today_se"] = self.losses.diff_vs_today_se_per_year[choice]
         return table
+
+    def action_table(self, choice: np.ndarray, top: int = 10) -> pd.DataFrame:
+        """The shortlist an authority acts on: every cut to a vital substance first, then the
+        `top` changes that avoid the most expected loss, each with its cost, volume, build-up
+        time and what it avoids.
+
+        Build-up time: extra preparedness stock can only be bought at the suppliers' headroom
+        above normal demand (the simulator's refill rate), so it takes extra stock ÷ (headroom
+        × demand) days; an agreement protects from signature, after its response days.
+        """
+        o = self.menu.options
+        subs = self.dataset.substances
+        today = self.menu.today
+        stock = o["stock_ddd"].to_numpy(dtype=float)
+        weeks = o["weeks"].to_numpy(dtype=float)
+        res = o["reservations"].to_numpy()
+        loss = self.losses.loss_per_year
+        diff_se = self.losses.diff_vs_today_se_per_year
+        days = self.losses.shortage_days_mean
+        demand = self.dataset.demand_ddd_per_day
+        cands = self.menu.candidates
+        reserved = (
+            dict(zip(cands["reservation_id"], cands["reserved_ddd_per_day"], strict=True))
+            if len(cands)
+            else {}
+        )
+        response = (
+            dict(zip(cands["reservation_id"], cands["response_days"], strict=True))
+            if len(cands)
+            else {}
+        )
+        rows = []
+        for s in (int(i) for i in np.flatnonzero(choice != today)):
+            c, t = int(choice[s]), int(today[s])
+            today_res = {r for r in str(res[t]).split("+") if r}
+            plan_res = {r for r in str(res[c]).split("+") if r}
+            added, dropped = sorted(plan_res - today_res), sorted(today_res - plan_res)
+            extra = float(stock[c] - stock[t])
+            cut = extra < -1e-6 or bool(dropped)
+            rate = self.supply_headroom * float(demand[s])
+            build_up = extra / rate if extra > 1e-6 and rate > 0 else 0.0
+            rows.append(
+                {
+                    "atc_code": subs["atc_code"].iat[s],
+                    "name": subs["name"].iat[s],
+                    "criticality": subs["criticality"].iat[s],
+                    "action": "cut" if cut else "add",
+                    "today": str(o["label"].iat[t]),
+                    "plan": str(o["label"].iat[c]),
+                    "today_weeks": float(weeks[t]),
+                    "plan_weeks": float(weeks[c]),
+                    "extra_stock_ddd": extra,
+                    "agreements_added": "+".join(added),
+                    "agreements_dropped": "+".join(dropped),
+                    "reserved_ddd_per_day_added": float(sum(reserved.get(r, 0.0) for r in added))
+                    - float(sum(reserved.get(r, 0.0) for r in dropped)),
+                    "cost_change_per_year": float(
+                        self.menu.annual_cost[c] - self.menu.annual_cost[t]
+                    ),
+                    "build_up_days": build_up,
+                    "response_days": (
+                        float(min(response.get(r, math.nan) for r in added)) if added else math.nan
+                    ),
+                    "loss_avoided_per_year": float(loss[t] - loss[c]),
+                    "loss_avoided_se_per_year": (
+                        float(diff_se[c]) if diff_se is not None else math.nan
+                    ),
+                    "shortage_days_avoided_per_year": (
+                        float(days[t] - days[c]) if days is not None else math.nan
+                    ),
+                }
+            )
+        columns = [
+            "rank",
+            "atc_code",
+            "name",
+            "criticality",
+            "action",
+            "today",
+            "plan",
+            "today_weeks",
+            "plan_weeks",
+            "extra_stock_ddd",
+            "agreements_added",
+            "agreements_dropped",
+            "reserved_ddd_per_day_added",
+            "cost_change_per_year",
+            "build_up_days",
+            "response_days",
+            "loss_avoided_per_year",
+            "loss_avoided_se_per_year",
+            "shortage_days_avoided_per_year",
+        ]
+        if not rows:
+            return pd.DataFrame(columns=columns)
+        frame = pd.DataFrame(rows)
+        vital_cuts = frame[(frame["action"] == "cut") & (frame["criticality"] == "vital")]
+        vital_cuts = vital_cuts.sort_values("loss_avoided_per_year")
+        rest = frame.drop(index=vital_cuts.index)
+        rest = rest.sort_values(["loss_avoided_per_year", "atc_code"], ascending=[False, True])
+        out = pd.concat([vital_cuts, rest.head(top)], ignore_index=True)
+        out.insert(0, "rank", np.arange(1, len(out) + 1))
+        return out[columns]
 
     def line_table(self, choice: np.ndarray) -> pd.DataFrame:
         """Per production line: load under the chosen plan and under today's (≤ 1 each)."""
@@ -475,6 +583,7 @@ class PlanModel:
             rows.append(
                 {
                     "floor": rule.label,
+                    "floor_nb": rule.label_nb,
                     "criticality": rule.criticality or None,
                     "atc": ", ".join(rule.atc) or None,
                     "min_weeks": rule.min_weeks,
@@ -594,7 +703,11 @@ class PlanModel:
     def _offer_words(self, values: pd.DataFrame, price: float, choice: np.ndarray) -> pd.DataFrame:
         """Why each offer is or is not in the plan, in words."""
         cur = self.dataset.currency
-        words = []
+        words: list[str] = []
+        codes: list[str] = []
+        floors: list[str] = []
+        floors_nb: list[str] = []
+        floor_weeks_col: list[float] = []
         plan_weeks = dict(
             zip(
                 self.dataset.substances["atc_code"],
@@ -615,41 +728,60 @@ class PlanModel:
                 if r["in_plan"]
                 else None
             )
+            floor_label, floor_nb, floor_weeks = "", "", math.nan
             if keeper is not None:
+                codes.append("kept_by_floor")
+                floor_label, floor_nb = keeper.label, keeper.label_nb
                 words.append(
                     f"kept by the floor '{keeper.label}' (no cut below today); on top of the "
                     f"plan's stock it avoids {_m(avoided, cur)} a year of expected loss for a "
                     f"fee of {_m(fee, cur)} — its break-even fee is {_m(r['break_even_fee'], cur)}"
                 )
             elif floor is not None:
+                codes.append("taken_for_floor")
+                floor_label, floor_nb = floor.label, floor.label_nb
+                floor_weeks = float(floor.min_weeks)
                 words.append(
                     f"taken to meet the floor '{floor.label}': the fee of {_m(fee, cur)} costs "
                     f"less than {floor.min_weeks:g} weeks of stock; it avoids "
                     f"{_m(avoided, cur)} a year of expected loss"
                 )
             elif r["in_plan"]:
+                codes.append("taken")
                 words.append(
                     f"taken: avoids {_m(avoided, cur)} a year of expected loss for a fee of "
                     f"{_m(fee, cur)}"
                 )
             elif not (isinstance(avoided, float) and math.isfinite(avoided)) or avoided <= 0:
+                codes.append("no_value")
                 words.append(
                     "not taken: on top of the plan's stock it avoids no expected loss "
                     "(the stock already covers the outages the model expects)"
                 )
             elif isinstance(price, float) and math.isfinite(price) and price > 0:
+                codes.append("below_price")
                 words.append(
                     f"not taken: it avoids {r['loss_avoided_per_fee']:.2f} per unit of fee, "
                     f"while the last unit of budget avoids {price:.2f} elsewhere; it would "
                     f"pay at a fee of at most {_m(r['break_even_fee'], cur)}"
                 )
             else:
+                codes.append("ruled_out")
                 words.append(
                     "not taken: the line cannot carry it beside the reservations chosen, or "
                     "a floor or the budget rules it out"
                 )
+            floors.append(floor_label)
+            floors_nb.append(floor_nb)
+            floor_weeks_col.append(floor_weeks)
         out = values.copy()
         out["why"] = words
+        # The same reason as a code and its figures, for views that say it in other languages.
+        out["why_code"] = codes
+        out["why_floor"] = floors
+        out["why_floor_nb"] = floors_nb
+        out["why_floor_weeks"] = floor_weeks_col
+        out["budget_shadow_price"] = price
         return out
 
     def offer_values_by_scenario(self, choice: np.ndarray, price: float) -> pd.DataFrame:

@@ -84,6 +84,7 @@ class CoverRule:
     atc: tuple[str, ...] = ()
     keep_today: bool = False
     name: str = ""
+    name_nb: str = ""
 
     def __post_init__(self) -> None:
         if self.criticality:
@@ -103,6 +104,20 @@ class CoverRule:
         tail = " or an agreement" if self.agreement_suffices else ""
         keep = ", no cut below today" if self.keep_today else ""
         return f"{what}: ≥ {self.min_weeks:g} weeks{tail}{keep}"
+
+    @property
+    def label_nb(self) -> str:
+        """The floor's name in bokmål (`name_nb`, else composed like :attr:`label`)."""
+        if self.name_nb:
+            return self.name_nb
+        if self.name:
+            return self.name
+        names = {"vital": "vitale", "essential": "viktige", "other": "andre"}
+        what = names.get(self.criticality, self.criticality) or ", ".join(self.atc)
+        weeks = f"{self.min_weeks:g}".replace(".", ",")
+        tail = " eller en avtale" if self.agreement_suffices else ""
+        keep = ", ikke kutt under dagens nivå" if self.keep_today else ""
+        return f"{what}: ≥ {weeks} uker{tail}{keep}"
 
     @classmethod
     def parse(cls, text: str) -> CoverRule:

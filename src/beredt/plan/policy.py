@@ -23,7 +23,7 @@ from beredt.plan.parameters import OBJECTIVES, CoverRule, PlanParameters
 
 _TOP = {"objective", "vital_risk_cap", "floors", "list", "name", "description"}
 _FLOOR = {"min_weeks", "agreement_suffices", "keep_today"}
-_LIST = {"name", "atc", "min_weeks", "agreement_suffices", "keep_today", "criticality"}
+_LIST = {"name", "name_nb", "atc", "min_weeks", "agreement_suffices", "keep_today", "criticality"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class PreparednessPolicy:
             "floors": [
                 {
                     "label": f.label,
+                    "label_nb": f.label_nb,
                     "criticality": f.criticality or None,
                     "atc": list(f.atc),
                     "min_weeks": f.min_weeks,
@@ -179,4 +180,5 @@ def _rule(
         atc=tuple(a.upper() for a in atc),
         keep_today=flags["keep_today"],
         name=str(spec.get("name", "")),
+        name_nb=str(spec.get("name_nb", "")),
     )

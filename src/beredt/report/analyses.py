@@ -51,6 +51,18 @@ class ScenarioOutcome:
     path: str
     result: Any
     stress: Any = None  # the plan against today's under this scenario (plan.JointOutcome)
+    name_nb: str = ""
+    description_nb: str = ""
+
+    @property
+    def title(self) -> dict[str, str]:
+        """The scenario's name in both languages (bokmål falls back to the file's name)."""
+        return {"nb": self.name_nb or self.name, "en": self.name}
+
+    @property
+    def summary(self) -> dict[str, str]:
+        """The scenario's description in both languages."""
+        return {"nb": self.description_nb or self.description, "en": self.description}
 
 
 @dataclass
@@ -84,5 +96,6 @@ class Analyses:
     sensitivity: Any = None
     hazards_source: str = "data"  # which hazards the analyses ran on: "calibrated" or "data"
     imported_fingerprint: str | None = None  # the dataset as imported, before calibration
-    plan_library: list[tuple[str, float]] = field(default_factory=list)
+    #: stress scenarios the plan was weighed over: (name, probability a year, bokmål name)
+    plan_library: list[tuple[str, float, str]] = field(default_factory=list)
     absent: dict[str, str] = field(default_factory=dict)

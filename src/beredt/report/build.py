@@ -73,6 +73,7 @@ def report_meta(analyses: Analyses) -> dict[str, Any]:
         "seed": analyses.parameters.seed,
         "parameters": parameters,
         "title": meta.title,
+        "title_nb": meta.title_nb or meta.title,
         "country": meta.country,
         "currency": meta.currency,
         "as_of": ds.as_of.isoformat(),

@@ -135,6 +135,14 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
     "loss": ("forventet tap", "expected loss"),
     "vital-days": ("vitale mangeldager", "vital shortage-days"),
     "loss-capped": ("tap med tak på vital risiko", "loss with a cap on vital risk"),
+    # actions of the shortlist
+    "cut": ("kutt", "cut"),
+    "add": ("styrking", "strengthen"),
+    # parameter values
+    "calibrated": ("tilpasset mangelregisteret", "calibrated to the shortage record"),
+    "data": ("fra datasettet", "from the dataset"),
+    "decomposed": ("per virkestoff", "substance by substance"),
+    "joint": ("samlet", "joint"),
     # plans compared
     "today": ("i dag", "today"),
     "recommended": ("anbefalt", "recommended"),

@@ -241,9 +241,10 @@ def render_report(report: Report, lang: str) -> str:
     currency = str(meta.get("currency", ""))
     uses_plotly = any(f.kind == "plotly" for s in report.sections for f in s.figures)
     title = t("report_title")
+    data_title = {"nb": str(meta.get("title_nb") or ""), "en": str(meta.get("title") or "")}
     subtitle = t(
         "report_subtitle",
-        title=meta.get("title") or "",
+        title=data_title,
         country=meta.get("country") or "",
         as_of=meta.get("as_of") or "",
     )
@@ -275,7 +276,7 @@ def render_report(report: Report, lang: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title[lang])} — {esc(meta.get("title") or "")}</title>
+<title>{esc(title[lang])} — {esc(data_title[lang])}</title>
 <style>{CSS}</style>
 {plotly_tag}
 </head>

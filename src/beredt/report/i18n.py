@@ -104,6 +104,67 @@ SHEETS: dict[str, tuple[str, str]] = {
     "methods": ("Metode", "Methods"),
 }
 
+#: Parameter key (of `beredt run` and of the optimiser) → (bokmål, English) label.
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "budget": ("Budsjett per år", "Budget a year"),
+    "budget_share": ("Budsjett som andel av dagens kostnad", "Budget as a share of today's cost"),
+    "budget_used": ("Budsjett brukt", "Budget used"),
+    "today_cost": ("Dagens kostnad per år", "Today's cost a year"),
+    "frontier_max_factor": (
+        "Fronten til (× budsjettet)",
+        "Frontier up to (× the budget)",
+    ),
+    "frontier_points": ("Punkter på fronten", "Points on the frontier"),
+    "hazards": ("Avbruddsrater", "Outage rates"),
+    "horizon_days": ("Horisont (dager)", "Horizon (days)"),
+    "low_cover_days": ("Lav dekning under (dager)", "Low cover below (days)"),
+    "outlook_months": ("Utsikter (måneder)", "Outlook (months)"),
+    "policy": ("Beredskapspolitikk", "Preparedness policy"),
+    "risk_threshold": ("Terskel for høy risiko (poeng)", "High-risk threshold (score)"),
+    "scenarios": ("Framtider simulert", "Futures simulated"),
+    "n_scenarios": ("Framtider simulert", "Futures simulated"),
+    "seed": ("Frø for tilfeldige tall", "Random seed"),
+    "top_n": ("Virkestoff vist i topplister", "Substances in top lists"),
+    "holding_cost_rate_per_year": (
+        "Lagerkostnad per år (andel av verdien)",
+        "Holding cost a year (share of value)",
+    ),
+    "min_usable_days": ("Minste brukbare holdbarhet (dager)", "Least usable shelf life (days)"),
+    "rotation_allowance_months": ("Rullering (måneder)", "Rotation allowance (months)"),
+    "rotation_share_of_demand": ("Rullering (andel av behovet)", "Rotation (share of demand)"),
+    "cover_rules": ("Gulv", "Floors"),
+    "criticality_weights": ("Vekter per kritikalitet", "Weights by criticality"),
+    "include_unqualified": ("Ta med ukvalifiserte tilbud", "Include unqualified offers"),
+    "library": ("Scenarioer og vekter", "Scenarios and weights"),
+    "loss_mode": ("Tapsberegning", "Loss computation"),
+    "mip_rel_gap": ("Toleranse for optimum (relativ)", "Optimality tolerance (relative)"),
+    "objective": ("Mål", "Objective"),
+    "scenario": ("Scenario", "Scenario"),
+    "value_per_patient_day": ("Verdi per pasientdøgn", "Value per patient-day"),
+    "vital_risk_cap": ("Tak på vital risiko (× dagens)", "Cap on vital risk (× today's)"),
+    "weeks_menu": ("Valgbare lageruker", "Stock weeks to choose from"),
+}
+
+#: Bundle file stems → (bokmål, English) name of the table.
+ENTITY_NAMES: dict[str, tuple[str, str]] = {
+    "countries": ("Land", "Countries"),
+    "companies": ("Selskaper", "Companies"),
+    "substances": ("Virkestoff", "Substances"),
+    "sites": ("Fabrikker", "Sites"),
+    "products": ("Pakninger", "Products"),
+    "supply": ("Leveranser (produkt–fabrikk)", "Supply (product–site)"),
+    "demand": ("Forbruk", "Demand"),
+    "stock": ("Lager", "Stock"),
+    "shortages": ("Mangelmeldinger", "Shortage notices"),
+    "lines": ("Produksjonslinjer", "Production lines"),
+    "capabilities": ("Linjekapasiteter", "Line capabilities"),
+    "offers": ("Tilbud", "Offers"),
+    "agreements": ("Avtaler", "Agreements"),
+    "levers": ("Virkemidler", "Levers"),
+    "trade": ("Handel", "Trade"),
+    "industry": ("Industri", "Industry"),
+}
+
 #: Column key → (bokmål, English) header.
 COLUMNS: dict[str, tuple[str, str]] = {
     # identity
@@ -235,7 +296,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cause": ("Årsak", "Cause"),
     "start_date": ("Start", "Start"),
     "expected_end_date": ("Forventet slutt", "Expected end"),
-    "gap_ddd": ("Gap DDD", "Gap DDD"),
+    "gap_ddd": ("Bortfall (DDD)", "Gap (DDD)"),
     "covered_ddd": ("Dekket DDD", "Covered DDD"),
     "uncovered_ddd": ("Udekket DDD", "Uncovered DDD"),
     "covered_share": ("Dekket andel", "Covered share"),
@@ -642,6 +703,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Recommended stock in weeks of demand and agreements with domestic producers at a "
         "budget of {budget} a year. The preparedness of {changed} substances changes.",
     ),
+    "sev_untreated": (
+        "Pasientdøgn uten behandling per år, {crit}",
+        "Untreated patient-days a year, {crit}",
+    ),
+    "rec_library": (
+        "Planen er avveid mot bakgrunnsrisikoen og stresscenarioene, med sannsynlighet per år: "
+        "{weights}.",
+        "The plan is weighed against the background and the stress scenarios, with their "
+        "probability a year: {weights}.",
+    ),
+    "rec_objective_capped": (
+        "Mål: lavest forventet vektet tap, med P(et vitalt virkestoff mangler i mer enn 7 dager) "
+        "høyst {cap} (dagens nivå); planen oppnår {achieved}.",
+        "Objective: the least expected weighted loss with P(a vital substance short on more "
+        "than 7 days) at most {cap} (today's); the plan reaches {achieved}.",
+    ),
+    "rec_objective_vital_days": (
+        "Mål: færrest forventede mangeldager for vitale virkestoff; likt avgjøres på forventet "
+        "vektet tap.",
+        "Objective: the fewest expected vital shortage-days; ties broken by expected weighted "
+        "loss.",
+    ),
+    "rec_objective_loss": (
+        "Mål: lavest forventet vektet tap.",
+        "Objective: the least expected weighted loss.",
+    ),
     "rec_table": (
         "Anbefaling per virkestoff (endringer først)",
         "Recommendation by substance (changes first)",
@@ -650,6 +737,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec_lines": ("Belastning av produksjonslinjer", "Production line load"),
     "rec_chart": ("Lager i uker: i dag og anbefalt", "Stock in weeks: today and recommended"),
     "weeks": ("Uker", "Weeks"),
+    "act_table": (
+        "Tiltaksliste: kutt i vitale virkestoff først, deretter de {n} endringene som unngår "
+        "mest tap",
+        "Action shortlist: cuts to vital substances first, then the {n} changes that avoid the "
+        "most loss",
+    ),
+    "act_note": (
+        "Oppbygging: ekstra lager ÷ (leverandørenes kapasitet utover normalt forbruk, {headroom} "
+        "av behovet, × behov per dag); en avtale beskytter fra signering, etter sine responsdager. "
+        "Unngått: forventet tap og mangeldager per år for virkestoffet, med ± SE over de samme "
+        "framtidene. Alle endringer står i tabellen per virkestoff.",
+        "Build-up: extra stock ÷ (the suppliers' capacity above normal demand, {headroom} of "
+        "demand, × demand a day); an agreement protects from signature, after its response days. "
+        "Avoided: expected loss and shortage-days a year for the substance, ± SE over the same "
+        "futures. Every change is in the table by substance.",
+    ),
+    "act_cut": ("Lager kuttet {today} → {plan} uker", "Stock cut {today} → {plan} weeks"),
+    "act_saves": ("sparer {saved} per år", "saves {saved} a year"),
+    "act_add_stock": (
+        "Lager {today} → {plan} uker ({extra} DDD)",
+        "Stock {today} → {plan} weeks ({extra} DDD)",
+    ),
+    "act_add_agreement": (
+        "avtale {ids} ({reserved} DDD/dag reservert)",
+        "agreement {ids} ({reserved} DDD/day reserved)",
+    ),
+    "act_dropped": ("avtale {ids} sagt opp", "agreement {ids} ended"),
+    # why an offer is or is not in the plan
+    "why_kept_by_floor": (
+        "beholdt av gulvet «{floor}» (ikke kutt under dagens nivå); i tillegg til planens lager "
+        "unngår den {avoided} forventet tap per år for en avgift på {fee}; break-even-avgift {even}",
+        "kept by the floor “{floor}” (no cut below today); on top of the plan's stock it avoids "
+        "{avoided} a year of expected loss for a fee of {fee}; its break-even fee is {even}",
+    ),
+    "why_taken_for_floor": (
+        "tatt for å oppfylle gulvet «{floor}»: avgiften på {fee} koster mindre enn {weeks} uker "
+        "lager; den unngår {avoided} forventet tap per år",
+        "taken to meet the floor “{floor}”: the fee of {fee} costs less than {weeks} weeks of "
+        "stock; it avoids {avoided} a year of expected loss",
+    ),
+    "why_taken": (
+        "tatt: unngår {avoided} forventet tap per år for en avgift på {fee}",
+        "taken: avoids {avoided} a year of expected loss for a fee of {fee}",
+    ),
+    "why_no_value": (
+        "ikke tatt: i tillegg til planens lager unngår den ikke noe forventet tap (lageret "
+        "dekker allerede avbruddene modellen venter)",
+        "not taken: on top of the plan's stock it avoids no expected loss (the stock already "
+        "covers the outages the model expects)",
+    ),
+    "why_below_price": (
+        "ikke tatt: den unngår {per_fee} per krone i avgift, mens den siste budsjettkronen "
+        "unngår {price} andre steder; den lønner seg ved en avgift på høyst {even}",
+        "not taken: it avoids {per_fee} per unit of fee, while the last unit of budget avoids "
+        "{price} elsewhere; it would pay at a fee of at most {even}",
+    ),
+    "why_ruled_out": (
+        "ikke tatt: linjen kan ikke bære den ved siden av de valgte reservasjonene, eller et "
+        "gulv eller budsjettet utelukker den",
+        "not taken: the line cannot carry it beside the reservations chosen, or a floor or the "
+        "budget rules it out",
+    ),
     # offers
     "offers_lead": (
         "Hva hvert innenlandske tilbud er verdt for landet: unngått tap per krone i avgift ved "
@@ -660,10 +809,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "offers_table": ("Tilbud rangert etter verdi", "Offers ranked by value"),
     "offers_chart": ("Unngått tap per krone i avgift", "Loss avoided per unit of fee"),
     # shortages
+    # notes on the stages of `beredt run`
+    "stage_absent": ("ikke tilgjengelig", "not available"),
+    "stage_generation": ("generasjon {n}", "generation {n}"),
+    "stage_scenarios": ("scenarioer: {n}", "scenarios: {n}"),
+    "stage_skipped": ("hoppet over: {n}", "skipped: {n}"),
+    "stage_budget": ("budsjett {budget}", "budget {budget}"),
+    "stage_assumptions": ("antakelser: {n}", "assumptions: {n}"),
+    "stage_budgets": ("budsjetter: {n}", "budgets: {n}"),
+    "stage_notices": ("varsler: {n}", "notices: {n}"),
     "short_lead": (
-        "{n} åpne mangelvarsler med responsplan: gapet dag for dag og tiltakene som fyller det.",
-        "{n} open shortage notices with a response plan: the gap day by day and the actions "
-        "that fill it.",
+        "{n} åpne mangelvarsler med responsplan. Planene er regnet over fordelingen av hvor "
+        "lenge mangelen varer: i {at_risk} av dem er sjansen over 5 % for at noen pasienter "
+        "blir uten; {overdue} er forbi forventet slutt og bør følges opp.",
+        "{n} open shortage notices with a response plan. The plans are evaluated over the "
+        "distribution of how long each shortage lasts: in {at_risk} of them the chance that some "
+        "patients go without exceeds 5 %; {overdue} are past their expected end and need a "
+        "follow-up.",
+    ),
+    "short_notice": (
+        "{notice} ({name}): P(ingen pasient uten) {p_ok}; forventet udekket {uncovered} DDD "
+        "(P90 {p90}); mangelen er over innen {end90} i 9 av 10 utfall.",
+        "{notice} ({name}): P(no patient without) {p_ok}; expected uncovered {uncovered} DDD "
+        "(P90 {p90}); the shortage is over by {end90} in 9 out of 10 outcomes.",
+    ),
+    "short_overdue": (
+        "Forbi forventet slutt med {days} dager.",
+        "Past its expected end by {days} days.",
     ),
     "short_none": ("Ingen åpne mangelvarsler.", "No open shortage notices."),
     "short_table": ("Åpne varsler", "Open notices"),

@@ -52,9 +52,13 @@ def clean_cell(value: Any, kind: str) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if kind == "i18n":
-        if isinstance(value, dict):
-            return {str(k): str(v) for k, v in value.items()}
-        return None if value is None else {"nb": str(value), "en": str(value)}
+        texts = (
+            {str(k): str(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else {"nb": str(value), "en": str(value)}
+        )
+        # a text empty in every language is a missing value (an empty cell), as for "text"
+        return texts if any(texts.values()) else None
     if kind in ("text", "code"):
         if isinstance(value, float) and math.isnan(value):
             return None

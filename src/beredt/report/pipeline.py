@@ -30,7 +30,7 @@ import importlib
 import json
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -45,6 +45,7 @@ from beredt.report.analyses import Analyses, RunParameters
 from beredt.report.build import build_report, raw_results
 from beredt.report.document import results_document
 from beredt.report.html import render_report
+from beredt.report.i18n import t
 from beredt.report.xlsx import write_workbook
 
 #: Default Monte-Carlo draws per scenario file (chosen so the sample run fits in 3 minutes).
@@ -141,6 +142,18 @@ class StageTiming:
     stage: str
     seconds: float
     note: str = ""
+    note_nb: str = ""
+
+    def note_in(self, lang: str) -> str:
+        """The note in `lang` (bokmål falls back to the English note)."""
+        return (self.note_nb or self.note) if lang == "nb" else self.note
+
+
+def stage_note(note: str | Mapping[str, str]) -> tuple[str, str]:
+    """(English, bokmål) of a stage note given as plain English or as a text in both."""
+    if isinstance(note, Mapping):
+        return note["en"], note["nb"]
+    return note, ""
 
 
 @dataclass
@@ -182,10 +195,11 @@ def capability(module: str, *names: str) -> tuple[ModuleType | None, str | None]
 
 
 class _Clock:
-    def __init__(self, reporter: StageReporter) -> None:
+    def __init__(self, reporter: StageReporter, lang: str = "en") -> None:
         self.reporter = reporter
+        self.lang = lang
         self.timings: list[StageTiming] = []
-        self.note = ""
+        self.note: str | Mapping[str, str] = ""
 
     @contextmanager
     def stage(self, key: str, total: int | None = None) -> Iterator[_Clock]:
@@ -194,8 +208,9 @@ class _Clock:
         started = time.perf_counter()
         yield self
         seconds = time.perf_counter() - started
-        self.timings.append(StageTiming(key, seconds, self.note))
-        self.reporter.finish(key, seconds, self.note)
+        timing = StageTiming(key, seconds, *stage_note(self.note))
+        self.timings.append(timing)
+        self.reporter.finish(key, seconds, timing.note_in(self.lang))
 
     def progress(self) -> Callable[[int, int], None]:
         return self.reporter.advance
@@ -221,7 +236,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     from beredt.ingest.bundle import read_bundle
 
     reporter = reporter or _Silent()
-    clock = _Clock(reporter)
+    clock = _Clock(reporter, options.lang)
     params = options.parameters
     started_at = dt.datetime.now(dt.UTC)
     bundle_path = check_bundle_folder(options.bundle or default_bundle_path())
@@ -230,7 +245,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     with clock.stage("store"):
         bundle = read_bundle(bundle_path)
         dataset, store_url, generation = load_into_store(bundle, options.db)
-        clock.note = f"generation {generation}"
+        clock.note = t("stage_generation", n=generation)
     analyses = Analyses(dataset=dataset, parameters=params, absent=absent)
 
     with clock.stage("status"):
@@ -240,7 +255,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         risk, reason = capability("beredt.risk", "score")
         if risk is None:
             absent["risk"] = reason or ""
-            clock.note = "not available"
+            clock.note = t("stage_absent")
         else:
             analyses.risk = risk.score(dataset)
 
@@ -264,7 +279,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         industry, reason = capability("beredt.industry", "industry_indicators", "report_tables")
         if industry is None:
             absent["industry"] = reason or ""
-            clock.note = "not available"
+            clock.note = t("stage_absent")
         else:
             analyses.industry = industry.industry_indicators(dataset)
 

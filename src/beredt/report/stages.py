@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from beredt.report.analyses import Analyses, Budget, ScenarioOutcome
+from beredt.report.fmt import Num
+from beredt.report.i18n import join, t
+from beredt.report.sections.headline import calibration_provenance
 
 #: Horizon of the optimiser's simulations (days): losses are per year.
 PLAN_HORIZON_DAYS = 365
@@ -19,7 +22,7 @@ PLAN_HORIZON_DAYS = 365
 
 def _absent(analyses: Analyses, clock: Any, key: str, reason: str | None) -> None:
     analyses.absent[key] = reason or "not available"
-    clock.note = "not available"
+    clock.note = t("stage_absent")
 
 
 def run_calibration(analyses: Analyses, clock: Any) -> None:
@@ -74,7 +77,7 @@ def run_calibration(analyses: Analyses, clock: Any) -> None:
         hazards="calibrated" if params.hazards == "calibrated" else "dataset",
         progress=lambda done, _t: report(offset + done, total),
     )
-    clock.note = calibration.provenance
+    clock.note = calibration_provenance(calibration)
 
 
 def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
@@ -153,6 +156,8 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
             description=scenario.description or "",
             path=file,
             result=result,
+            name_nb=scenario.name_nb,
+            description_nb=scenario.description_nb,
         )
         if stress is not None:
 
@@ -162,9 +167,11 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
             outcome.stress = stress(scenario, seed, stress_progress)
         outcomes.append(outcome)
     analyses.scenarios = outcomes
-    clock.note = f"{len(outcomes)} scenario{'' if len(outcomes) == 1 else 's'}" + (
-        f", {len(analyses.scenarios_skipped)} skipped" if analyses.scenarios_skipped else ""
-    )
+    clock.note = t("stage_scenarios", n=len(outcomes))
+    if analyses.scenarios_skipped:
+        clock.note = join(
+            clock.note, t("stage_skipped", n=len(analyses.scenarios_skipped)), sep=", "
+        )
 
 
 def chosen_choice(analyses: Analyses) -> Any:
@@ -250,7 +257,9 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
             sc = load_scenario(path)
             if sc.probability_per_year and not check_scenario(sc, analyses.dataset):
                 library.append(sc)
-    analyses.plan_library = [(sc.name, float(sc.probability_per_year or 0)) for sc in library]
+    analyses.plan_library = [
+        (sc.name, float(sc.probability_per_year or 0), sc.name_nb or sc.name) for sc in library
+    ]
 
     def preparing(done: int, total: int) -> None:
         report(done, 2 * total)
@@ -296,7 +305,9 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
             f"the policy cannot be met at a budget of {budget.amount:,.0f} "
             f"{analyses.dataset.currency}: relaxed {' and '.join(relaxed)}"
         )
-    clock.note = f"budget {budget.amount:,.0f} {analyses.dataset.currency}"
+    clock.note = t(
+        "stage_budget", budget=Num(budget.amount, "money_compact", analyses.dataset.currency)
+    )
 
 
 def run_sensitivity(analyses: Analyses, clock: Any) -> None:
@@ -322,7 +333,7 @@ def run_sensitivity(analyses: Analyses, clock: Any) -> None:
         value_per_patient_day=model.parameters.value_per_patient_day,
         progress=clock.progress(),
     )
-    clock.note = f"{len(analyses.sensitivity.rows)} assumptions"
+    clock.note = t("stage_assumptions", n=len(analyses.sensitivity.rows))
 
 
 def frontier_budgets(analyses: Analyses) -> list[float]:
@@ -348,7 +359,7 @@ def run_frontier(analyses: Analyses, clock: Any) -> None:
         return
     budgets = frontier_budgets(analyses)
     analyses.frontier = analyses.plan_model.frontier(budgets, progress=clock.progress())
-    clock.note = f"{len(budgets)} budgets"
+    clock.note = t("stage_budgets", n=len(budgets))
 
 
 def run_responses(analyses: Analyses, clock: Any) -> None:
@@ -371,4 +382,4 @@ def run_responses(analyses: Analyses, clock: Any) -> None:
         plans.append(respond.plan_response(dataset, notice_id, params))
     report(len(notices), len(notices))
     analyses.responses = plans
-    clock.note = f"{len(plans)} notice{'' if len(plans) == 1 else 's'}"
+    clock.note = t("stage_notices", n=len(plans))

@@ -180,6 +180,7 @@ def _meta_from_document(document: Mapping[str, Any]) -> BundleMeta:
         currency=document["currency"],
         as_of=dt.date.fromisoformat(document["as_of"]),
         title=document.get("title", ""),
+        title_nb=document.get("title_nb", ""),
         schema_version=int(document.get("schema_version", 1)),
         population=document.get("population"),
         illustrative=bool(document.get("illustrative", False)),

@@ -10,9 +10,12 @@ import pandas as pd
 from beredt.domain.dataset import TIERS
 from beredt.report.analyses import Analyses
 from beredt.report.charts import TIER_COLOURS, nice_cap, per_lang_png, stacked_barh
-from beredt.report.fmt import Num
-from beredt.report.i18n import plain, t
+from beredt.report.fmt import CODE_LABELS, Num
+from beredt.report.i18n import ENTITY_NAMES, PARAMETERS, Text, plain, same, t
 from beredt.report.model import Column, Figure, Kpi, Section, Table
+
+#: Codes that can be parameter values, in both languages.
+CODE_LABELS_TEXT: dict[str, Text] = {k: {"nb": nb, "en": en} for k, (nb, en) in CODE_LABELS.items()}
 
 #: Order of criticality classes in tables (most critical first).
 CRITICALITY_ORDER = ("vital", "essential", "other")
@@ -53,7 +56,7 @@ def dataset_section(analyses: Analyses) -> Section:
     section.paragraphs.append(
         t(
             "dataset_lead",
-            title=meta.title or "",
+            title={"nb": meta.title_nb or meta.title, "en": meta.title},
             country=meta.country,
             as_of=ds.as_of.isoformat(),
             currency=meta.currency,
@@ -61,27 +64,64 @@ def dataset_section(analyses: Analyses) -> Section:
     )
     if meta.illustrative:
         section.paragraphs.append(t("illustrative"))
+    from babel import Locale
+
+    country = {
+        lang: str(Locale(lang).territories.get(meta.country, meta.country)) for lang in ("nb", "en")
+    }
+    population = Num(meta.population, "int") if meta.population is not None else None
     info: list[dict[str, Any]] = [
-        {"item": "title", "value": meta.title},
-        {"item": "country", "value": meta.country},
-        {"item": "currency", "value": meta.currency},
-        {"item": "as_of", "value": ds.as_of.isoformat()},
-        {"item": "schema_version", "value": str(meta.schema_version)},
-        {"item": "population", "value": "" if meta.population is None else str(meta.population)},
-        {"item": "illustrative", "value": "true" if meta.illustrative else "false"},
-        {"item": "fingerprint", "value": ds.fingerprint},
+        {"item": "title", "value": {"nb": meta.title_nb or meta.title, "en": meta.title}},
+        {"item": "country", "value": country},
+        {"item": "currency", "value": same(meta.currency)},
+        {"item": "as_of", "value": same(ds.as_of.isoformat())},
+        {"item": "schema_version", "value": same(str(meta.schema_version))},
+        {
+            "item": "population",
+            "value": {
+                lang: population.render(lang) if population else "–" for lang in ("nb", "en")
+            },
+        },
+        {
+            "item": "illustrative",
+            "value": plain("ja", "yes") if meta.illustrative else plain("nei", "no"),
+        },
+        {"item": "fingerprint", "value": same(ds.fingerprint)},
     ]
+    for row in info:
+        pair = ABOUT[row["item"]]
+        row["label"] = {"nb": pair[0], "en": pair[1]}
     section.tables.append(
         Table(
             "about",
             plain("Om datasettet", "About the dataset"),
-            [Column("item"), Column("value")],
+            [
+                Column("label", "i18n", plain("Opplysning", "Item")),
+                Column("value", "i18n", plain("Verdi", "Value")),
+                Column("item", "text", plain("Nøkkel", "Key")),
+            ],
             info,
         )
     )
-    counts = [{"entity": stem, "rows": n} for stem, n in ds.bundle.counts().items()]
+    counts = [
+        {
+            "label": dict(zip(("nb", "en"), ENTITY_NAMES.get(stem, (stem, stem)), strict=True)),
+            "entity": f"{stem}.csv",
+            "rows": n,
+        }
+        for stem, n in ds.bundle.counts().items()
+    ]
     section.tables.append(
-        Table("counts", t("table_counts"), [Column("entity"), Column("rows", "int")], counts)
+        Table(
+            "counts",
+            t("table_counts"),
+            [
+                Column("label", "i18n", plain("Tabell", "Table")),
+                Column("entity", "text", plain("Fil", "File")),
+                Column("rows", "int"),
+            ],
+            counts,
+        )
     )
     subs = ds.substances
     crit_rows = []
@@ -200,20 +240,86 @@ def days_of_supply_section(analyses: Analyses) -> Section:
     return section
 
 
-def flatten(mapping: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested parameters as sorted (dotted key, JSON text) pairs, for a two-column table."""
-    import json
+#: The dataset's facts (bundle.toml keys) → (bokmål, English) label.
+ABOUT: dict[str, tuple[str, str]] = {
+    "title": ("Tittel", "Title"),
+    "country": ("Land", "Country"),
+    "currency": ("Valuta", "Currency"),
+    "as_of": ("Per dato", "As of"),
+    "schema_version": ("Formatversjon", "Schema version"),
+    "population": ("Befolkning", "Population"),
+    "illustrative": ("Illustrative data", "Illustrative data"),
+    "fingerprint": ("Fingeravtrykk", "Fingerprint"),
+}
 
-    from beredt.results import to_jsonable
+_PARAMETER_COLUMNS = [
+    Column("label", "i18n", plain("Parameter", "Parameter")),
+    Column("value", "i18n", plain("Verdi", "Value")),
+    Column("key", "text", plain("Nøkkel", "Key")),
+]
 
-    pairs: list[tuple[str, str]] = []
+_MONEY_PARAMETERS = {"budget", "budget_used", "today_cost", "value_per_patient_day"}
+
+
+def _flat(mapping: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
     for key, value in sorted(dict(mapping).items()):
-        name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            pairs.extend(flatten(value, f"{name}."))
+            pairs.extend(_flat(value, f"{prefix}{key}."))
         else:
-            pairs.append((name, json.dumps(to_jsonable(value), ensure_ascii=False, sort_keys=True)))
+            pairs.append((f"{prefix}{key}", value))
     return pairs
+
+
+def _parameter_value(key: str, value: Any, analyses: Analyses) -> Text:
+    """A parameter's value as a reader would write it, in both languages."""
+    from beredt.plan.parameters import CoverRule
+
+    currency = analyses.dataset.currency
+    if value is None or value == {}:
+        return plain("standard", "default")
+    if isinstance(value, bool):
+        return plain("ja" if value else "nei", "yes" if value else "no")
+    if key == "cover_rules" and isinstance(value, list):
+        rules = [CoverRule(**{**r, "atc": tuple(r.get("atc", ()))}) for r in value]
+        return {
+            "nb": "; ".join(r.label_nb for r in rules),
+            "en": "; ".join(r.label for r in rules),
+        }
+    if key == "library" and isinstance(value, list):
+        names_nb = {name: nb for name, _p, nb in analyses.plan_library}
+        return {
+            lang: "; ".join(
+                f"{names_nb.get(e['scenario'], e['scenario']) if lang == 'nb' else e['scenario']}"
+                f" {Num(e['weight'], 'pct').render(lang)}"
+                for e in value
+            )
+            for lang in ("nb", "en")
+        }
+    if isinstance(value, (list, tuple)):
+        return {
+            lang: ", ".join(
+                Num(v, "float").render(lang) if isinstance(v, (int, float)) else str(v)
+                for v in value
+            )
+            for lang in ("nb", "en")
+        }
+    if isinstance(value, (int, float)):
+        kind = "money" if key.rsplit(".", 1)[-1] in _MONEY_PARAMETERS else "float"
+        if kind == "float" and float(value).is_integer():
+            kind = "int"
+        number = Num(value, kind, currency)
+        return {lang: number.render(lang) for lang in ("nb", "en")}
+    return CODE_LABELS_TEXT.get(str(value)) or same(str(value))
+
+
+def _parameter_row(key: str, value: Any, analyses: Analyses) -> dict[str, Any]:
+    label = PARAMETERS.get(key) or PARAMETERS.get(key.rsplit(".", 1)[-1])
+    return {
+        "label": {"nb": label[0], "en": label[1]} if label else same(key),
+        "value": _parameter_value(key, value, analyses),
+        "key": key,
+    }
 
 
 def methods_section(analyses: Analyses) -> Section:
@@ -235,28 +341,31 @@ def methods_section(analyses: Analyses) -> Section:
             )
         )
     sources = [
-        {"source": s.name, "url": s.url or "", "note": s.note or ""} for s in ds.bundle.meta.sources
+        {
+            "source": s.name,
+            "url": s.url or "",
+            "note": {"nb": s.note_nb or s.note or "", "en": s.note or ""},
+        }
+        for s in ds.bundle.meta.sources
     ]
     section.tables.append(
         Table(
             "sources",
             t("methods_sources"),
-            [Column("source"), Column("url"), Column("note")],
+            [Column("source"), Column("url"), Column("note", "i18n")],
             sources,
         )
     )
-    parameter_rows = [
-        {"key": k, "value": "" if v is None else str(v)} for k, v in sorted(vars(params).items())
-    ]
+    run_values = dict(vars(params))
     if budget is not None:
-        parameter_rows.append({"key": "budget_used", "value": f"{budget.amount:.2f}"})
-        parameter_rows.append({"key": "today_cost", "value": f"{budget.today_cost:.2f}"})
+        run_values["budget_used"] = budget.amount
+        run_values["today_cost"] = budget.today_cost
     section.tables.append(
         Table(
             "parameters",
             t("methods_parameters"),
-            [Column("key"), Column("value")],
-            parameter_rows,
+            _PARAMETER_COLUMNS,
+            [_parameter_row(k, v, analyses) for k, v in sorted(run_values.items())],
         )
     )
     if analyses.plan is not None:
@@ -270,8 +379,8 @@ def methods_section(analyses: Analyses) -> Section:
             Table(
                 "optimiser",
                 plain("Parametere for optimeringen", "Parameters of the optimiser"),
-                [Column("key"), Column("value")],
-                [{"key": k, "value": v} for k, v in flatten(plan_parameters)],
+                _PARAMETER_COLUMNS,
+                [_parameter_row(k, v, analyses) for k, v in _flat(plan_parameters)],
             )
         )
     if analyses.absent:

@@ -8,6 +8,7 @@ from beredt.report.analyses import Analyses
 from beredt.report.fmt import Num
 from beredt.report.i18n import plain, t
 from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.views.phrases import both
 
 #: Substances shown in the outlook table (every row is in results.json).
 OUTLOOK_ROWS = 30
@@ -195,7 +196,11 @@ def calibration_section(analyses: Analyses) -> Section:
         Table(
             "sources",
             t("cal_sources_table"),
-            [Column("source"), Column("events", "int"), Column("expected_per_year", "float1")],
+            [
+                Column("source", "code"),
+                Column("events", "int"),
+                Column("expected_per_year", "float1"),
+            ],
             [
                 {"source": s, "events": cal.source_counts[s], "expected_per_year": expected[s]}
                 for s in ("pack", "substance", "site", "country")
@@ -209,7 +214,11 @@ def calibration_section(analyses: Analyses) -> Section:
         for m in out.months:
             cols.append(Column(f"p_notice_{m}", "pct", t("col_p_notice", m=m)))
             cols.append(Column(f"p_untreated_{m}", "pct", t("col_p_untreated", m=m)))
-        cols += [Column("days_of_supply", "days"), Column("open_notice", "bool"), Column("drivers")]
+        cols += [
+            Column("days_of_supply", "days"),
+            Column("open_notice", "bool"),
+            Column("drivers", "i18n"),
+        ]
         rows = []
         for r in out.rows[:OUTLOOK_ROWS]:
             row = {
@@ -223,7 +232,7 @@ def calibration_section(analyses: Analyses) -> Section:
                     "open_notice",
                 )
             }
-            row["drivers"] = "; ".join(r["drivers"][:2])
+            row["drivers"] = both("; ".join(r["drivers"][:2]))
             for m in out.months:
                 row[f"p_notice_{m}"] = r["windows"][str(m)]["p_notice"]
                 row[f"p_untreated_{m}"] = r["windows"][str(m)]["p_untreated"]

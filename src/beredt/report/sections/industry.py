@@ -8,8 +8,9 @@ import pandas as pd
 
 from beredt.report.analyses import Analyses
 from beredt.report.fmt import LANGS
-from beredt.report.i18n import plain, same, t
+from beredt.report.i18n import plain, t
 from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.views.phrases import both
 
 #: Target series shown first in the chart (the trade statistics' pharmaceutical group, else all).
 PREFERRED_SERIES = ("trade:pharmaceuticals", "trade:total", "industry")
@@ -36,7 +37,7 @@ def industry_section(analyses: Analyses) -> Section:
     currency = analyses.dataset.currency
     section = Section("industry")
     section.paragraphs.append(t("ind_lead"))
-    section.paragraphs.extend(same(note) for note in result.notes)
+    section.paragraphs.extend(both(note) for note in result.notes)
     tables = report_tables(result)
     series = _chart_series(result)
     if series is not None:

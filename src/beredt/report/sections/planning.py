@@ -16,9 +16,10 @@ from beredt.report.charts import (
     per_lang_png,
     style_axes,
 )
-from beredt.report.fmt import Num
-from beredt.report.i18n import Text, plain, same, t
+from beredt.report.fmt import Num, code_label
+from beredt.report.i18n import MESSAGES, Text, plain, same, t
 from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.views.phrases import both
 
 #: Substances listed per scenario in the "worst affected" table.
 WORST_PER_SCENARIO = 5
@@ -85,7 +86,7 @@ def _scenario_rows(analyses: Analyses) -> list[dict[str, Any]]:
         rows.append(
             {
                 "scenario": outcome.key,
-                "name": outcome.name,
+                "name": outcome.title,
                 "n_scenarios": result.n_scenarios,
                 "horizon_days": result.horizon_days,
                 "unmet_ddd_mean": unmet["mean"],
@@ -113,7 +114,7 @@ def _stress_rows(analyses: Analyses) -> list[dict[str, Any]]:
         rows.append(
             {
                 "scenario": outcome.key,
-                "name": outcome.name,
+                "name": outcome.title,
                 "loss_today": today,
                 "loss_plan": today - avoided,
                 "loss_avoided_per_year": avoided,
@@ -126,7 +127,7 @@ def _stress_rows(analyses: Analyses) -> list[dict[str, Any]]:
 
 
 def _stress_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, bytes]:
-    labels = [str(r["name"])[:40] for r in rows]
+    names = [r["name"] for r in rows]
     today = np.array([r["loss_today"] for r in rows], dtype=float)
     plan = np.array([r["loss_plan"] for r in rows], dtype=float)
 
@@ -136,7 +137,7 @@ def _stress_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, bytes]
         y = np.arange(len(rows))
         ax.barh(y - 0.2, today, height=0.38, color="#c0392b", label=t("front_today")[lang])
         ax.barh(y + 0.2, plan, height=0.38, color=PRIMARY, label=t("front_chosen")[lang])
-        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_yticks(y, [n[lang][:40] for n in names], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(t("front_y", currency=currency)[lang])
         ax.xaxis.set_major_formatter(axis_formatter(lang, money=True, currency=currency))
@@ -148,7 +149,7 @@ def _stress_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, bytes]
 
 
 def _scenario_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
-    labels = [str(r["name"])[:40] for r in rows]
+    names = [r["name"] for r in rows]
     mean = np.array([r["weighted_unmet_mean"] or 0.0 for r in rows], dtype=float)
     low = np.array([r["weighted_unmet_p5"] or 0.0 for r in rows], dtype=float)
     high = np.array([r["weighted_unmet_p95"] or 0.0 for r in rows], dtype=float)
@@ -160,7 +161,7 @@ def _scenario_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
         ax.barh(y, mean, color=PRIMARY, height=0.6)
         err = np.vstack([np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)])
         ax.errorbar(mean, y, xerr=err, fmt="none", ecolor=ACCENT, capsize=3, linewidth=1)
-        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_yticks(y, [n[lang][:40] for n in names], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(t("scen_axis")[lang])
         ax.xaxis.set_major_formatter(axis_formatter(lang))
@@ -194,7 +195,7 @@ def scenarios_section(analyses: Analyses) -> Section:
             t("scen_table"),
             [
                 Column("scenario"),
-                Column("name"),
+                Column("name", "i18n", plain("Navn", "Name")),
                 Column("n_scenarios", "int"),
                 Column("horizon_days", "int"),
                 Column("unmet_ddd_mean", "ddd"),
@@ -216,18 +217,18 @@ def scenarios_section(analyses: Analyses) -> Section:
             plain("Scenarioene", "The scenarios"),
             [
                 Column("scenario"),
-                Column("name"),
+                Column("name", "i18n", plain("Navn", "Name")),
                 Column("file"),
                 Column("horizon_days", "int"),
-                Column("description"),
+                Column("description", "i18n", plain("Beskrivelse", "Description")),
             ],
             [
                 {
                     "scenario": o.key,
-                    "name": o.name,
+                    "name": o.title,
                     "file": o.path,
                     "horizon_days": o.result.horizon_days,
-                    "description": o.description,
+                    "description": o.summary,
                 }
                 for o in analyses.scenarios
             ],
@@ -272,7 +273,7 @@ def scenarios_section(analyses: Analyses) -> Section:
                 t("scen_stress_table"),
                 [
                     Column("scenario"),
-                    Column("name"),
+                    Column("name", "i18n", plain("Navn", "Name")),
                     Column("loss_today", "money", plain("Tap i dag per år", "Loss today per year")),
                     Column(
                         "loss_plan",
@@ -404,7 +405,7 @@ def frontier_section(analyses: Analyses) -> Section:
     section.paragraphs.append(
         t("front_lead", budget=Num(analyses.budget.amount, "money_compact", currency))
     )
-    section.paragraphs.extend(same(n) for n in frontier.notes)
+    section.paragraphs.extend(both(n) for n in frontier.notes)
     section.figures.append(Figure("frontier", t("front_chart"), plotly=frontier_spec(analyses)))
     points = frontier.points.copy()
     budget = analyses.budget
@@ -422,8 +423,6 @@ def frontier_section(analyses: Analyses) -> Section:
                 Column("expected_loss_per_year", "money"),
                 Column("expected_loss_se_per_year", "money"),
                 Column("p_any_vital_shortage", "pct"),
-                Column("gap", "float3", plain("MIP-gap", "MIP gap")),
-                Column("status"),
                 Column("is_today", "bool", plain("Dagens budsjett", "Today's cost")),
                 Column("is_chosen", "bool", plain("Valgt budsjett", "Chosen budget")),
             ],
@@ -431,6 +430,8 @@ def frontier_section(analyses: Analyses) -> Section:
     )
     section.kpis.append(Kpi("today_cost", t("kpi_cost_today"), budget.today_cost, "money"))
     section.kpis.append(Kpi("budget", plain("Budsjett", "Budget"), budget.amount, "money"))
+    # Solver figures stay in the data (results.json), not in front of readers.
+    section.data["solver"] = points[["budget", "status", "gap"]].to_dict(orient="records")
     section.data["budget_source"] = budget.source
     section.data["budget_share"] = budget.share
     return section
@@ -485,7 +486,7 @@ def _weeks_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
 
 def _severity_table(section: Section, result: Any) -> None:
     """Today's plan and the recommended one on what an authority answers for, with SEs."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, label, _kind in (
         (
             "p_vital_shortage_over_7_days",
@@ -500,7 +501,7 @@ def _severity_table(section: Section, result: Any) -> None:
     ):
         rows.append(
             {
-                "measure": label["en"],
+                "measure": label,
                 "today": getattr(result.today, key),
                 "today_se": getattr(result.today, f"{key}_se"),
                 "plan": getattr(result.chosen, key),
@@ -512,7 +513,7 @@ def _severity_table(section: Section, result: Any) -> None:
         b = result.chosen.untreated_ddd_by_criticality.get(crit, {})
         rows.append(
             {
-                "measure": f"untreated patient-days a year, {crit}",
+                "measure": t("sev_untreated", crit={"nb": code_label(crit, "nb"), "en": crit}),
                 "today": a.get("mean"),
                 "today_se": a.get("se"),
                 "plan": b.get("mean"),
@@ -527,7 +528,7 @@ def _severity_table(section: Section, result: Any) -> None:
                 "Severity: today's plan and the recommended one",
             ),
             [
-                Column("measure", "text", plain("Mål", "Measure")),
+                Column("measure", "i18n", plain("Mål", "Measure")),
                 Column("today", "float2", plain("I dag", "Today")),
                 Column("today_se", "float2", plain("± SE i dag", "± SE today")),
                 Column("plan", "float2", plain("Anbefalt", "Recommended")),
@@ -538,10 +539,24 @@ def _severity_table(section: Section, result: Any) -> None:
     )
 
 
+def _cut_reason(reason: str) -> Text:
+    """The optimiser's reason for a cut ("less preparedness stock; agreement dropped: X")."""
+    nb = []
+    for part in reason.split("; "):
+        if part == "less preparedness stock":
+            nb.append("mindre beredskapslager")
+        elif part.startswith("agreement dropped: "):
+            nb.append("avtale sagt opp: " + part.removeprefix("agreement dropped: "))
+        else:
+            nb.append(part)
+    return {"nb": "; ".join(nb), "en": reason}
+
+
 def _cut_and_floor_tables(section: Section, result: Any) -> None:
     """Every cut against today (vital first) and every policy floor with its shadow price."""
     cuts = result.cuts if result.cuts is not None else None
     if cuts is not None and len(cuts):
+        cuts = cuts.assign(reason=[_cut_reason(str(r)) for r in cuts["reason"]])
         section.tables.append(
             Table.from_frame(
                 "cuts",
@@ -571,12 +586,20 @@ def _cut_and_floor_tables(section: Section, result: Any) -> None:
                         plain("Tap lagt til per år", "Loss added a year"),
                     ),
                     Column("loss_added_se_per_year", "money", plain("± SE", "± SE")),
-                    Column("reason", "text", plain("Hva", "What")),
+                    Column("reason", "i18n", plain("Hva", "What")),
                 ],
             )
         )
     floors = result.floors if result.floors is not None else None
     if floors is not None and len(floors):
+        floors = floors.assign(
+            floor=[
+                {"nb": str(nb), "en": str(en)}
+                for nb, en in zip(
+                    floors.get("floor_nb", floors["floor"]), floors["floor"], strict=True
+                )
+            ]
+        )
         section.tables.append(
             Table.from_frame(
                 "floors",
@@ -586,7 +609,7 @@ def _cut_and_floor_tables(section: Section, result: Any) -> None:
                 ),
                 floors,
                 [
-                    Column("floor", "text", plain("Gulv", "Floor")),
+                    Column("floor", "i18n", plain("Gulv", "Floor")),
                     Column("substances", "int", plain("Virkestoff", "Substances")),
                     Column("today_below", "int", plain("Under i dag", "Below today")),
                     Column("plan_below", "int", plain("Under i planen", "Below in the plan")),
@@ -598,6 +621,108 @@ def _cut_and_floor_tables(section: Section, result: Any) -> None:
                 ],
             )
         )
+
+
+def _action_what(rec: dict[str, Any], currency: str) -> Text:
+    """The change of one shortlist row in words, in both languages."""
+    weeks = {k: Num(rec[f"{k}_weeks"], "float1") for k in ("today", "plan")}
+    parts: list[Text] = []
+    extra = float(rec["extra_stock_ddd"])
+    if extra < -1e-6:
+        parts.append(t("act_cut", today=weeks["today"], plan=weeks["plan"]))
+    elif extra > 1e-6:
+        parts.append(
+            t(
+                "act_add_stock",
+                today=weeks["today"],
+                plan=weeks["plan"],
+                extra=Num(extra, "compact2"),
+            )
+        )
+    if rec.get("agreements_added"):
+        parts.append(
+            t(
+                "act_add_agreement",
+                ids=rec["agreements_added"],
+                reserved=Num(rec["reserved_ddd_per_day_added"], "int"),
+            )
+        )
+    if rec.get("agreements_dropped"):
+        parts.append(t("act_dropped", ids=rec["agreements_dropped"]))
+    cost = float(rec["cost_change_per_year"])
+    if cost < 0:
+        parts.append(t("act_saves", saved=Num(-cost, "money_compact", currency)))
+    return {lang: "; ".join(p[lang] for p in parts) for lang in ("nb", "en")}
+
+
+def _action_table(section: Section, analyses: Analyses, result: Any) -> None:
+    """Every cut to a vital substance, then the ten changes that avoid the most loss."""
+    actions = result.actions
+    if actions is None or not len(actions):
+        return
+    currency = analyses.dataset.currency
+    rows = []
+    for rec in actions.to_dict(orient="records"):
+        row = dict(rec)
+        row["what"] = _action_what(rec, currency)
+        rows.append(row)
+    n_top = int((actions["criticality"].ne("vital") | actions["action"].ne("cut")).sum())
+    headroom = getattr(analyses.plan_model, "supply_headroom", 0.1)
+    section.tables.append(
+        Table(
+            "actions",
+            t("act_table", n=Num(n_top, "int")),
+            [
+                Column("rank", "int", plain("Nr.", "No.")),
+                Column("atc_code"),
+                Column("name"),
+                Column("criticality"),
+                Column("action", "code", plain("Tiltak", "Action")),
+                Column("what", "i18n", plain("Endring", "Change")),
+                Column(
+                    "cost_change_per_year",
+                    "money",
+                    plain(f"Kostnad per år ({currency})", f"Cost a year ({currency})"),
+                ),
+                Column("extra_stock_ddd", "ddd", plain("Ekstra lager (DDD)", "Extra stock (DDD)")),
+                Column(
+                    "reserved_ddd_per_day_added",
+                    "ddd",
+                    plain("Reservert (DDD/dag)", "Reserved (DDD/day)"),
+                ),
+                Column("build_up_days", "days", plain("Oppbygging (dager)", "Build-up (days)")),
+                Column("response_days", "days", plain("Responstid (dager)", "Response (days)")),
+                Column(
+                    "loss_avoided_per_year",
+                    "money",
+                    plain(f"Unngått tap per år ({currency})", f"Loss avoided a year ({currency})"),
+                ),
+                Column("loss_avoided_se_per_year", "money", plain("± SE", "± SE")),
+                Column(
+                    "shortage_days_avoided_per_year",
+                    "float1",
+                    plain("Unngåtte mangeldager per år", "Shortage-days avoided a year"),
+                ),
+            ],
+            rows,
+            note=t("act_note", headroom=Num(headroom, "pct")),
+        )
+    )
+
+
+def _objective_text(objective: Any) -> Text | None:
+    """What the optimiser minimised, in both languages."""
+    if objective is None:
+        return None
+    if objective.name == "loss-capped":
+        return t(
+            "rec_objective_capped",
+            cap=Num(objective.vital_risk_cap, "pct"),
+            achieved=Num(objective.achieved, "pct"),
+        )
+    if objective.name == "vital-days":
+        return t("rec_objective_vital_days")
+    return t("rec_objective_loss")
 
 
 def recommendations_section(analyses: Analyses) -> Section:
@@ -616,17 +741,20 @@ def recommendations_section(analyses: Analyses) -> Section:
             changed=Num(changed, "int"),
         )
     )
-    section.paragraphs.extend(same(n) for n in result.notes)
-    if result.objective is not None and result.objective.note:
-        section.paragraphs.append(same(f"Objective: {result.objective.note}."))
+    section.paragraphs.extend(both(n) for n in result.notes)
+    objective = _objective_text(result.objective)
+    if objective is not None:
+        section.paragraphs.append(objective)
     if analyses.plan_library:
-        weights = ", ".join(f"{name} {p:.0%}/yr" for name, p in analyses.plan_library)
-        section.paragraphs.append(
-            plain(
-                f"Planen er avveid mot bakgrunnsrisikoen og stresscenarioene ({weights}).",
-                f"The plan is weighed against the background and the stress scenarios ({weights}).",
+        weights = {
+            lang: ", ".join(
+                f"{name_nb if lang == 'nb' else name} {Num(p, 'pct').render(lang)}"
+                for name, p, name_nb in analyses.plan_library
             )
-        )
+            for lang in ("nb", "en")
+        }
+        section.paragraphs.append(t("rec_library", weights=weights))
+    _action_table(section, analyses, result)
     _severity_table(section, result)
     _cut_and_floor_tables(section, result)
     weeks_today = _today_weeks(analyses)
@@ -638,8 +766,8 @@ def recommendations_section(analyses: Analyses) -> Section:
                 "name": rec["name"],
                 "criticality": rec["criticality"],
                 "demand_ddd_per_day": rec["demand_ddd_per_day"],
-                "today": rec["today"],
-                "chosen": rec["chosen"],
+                "today": both(str(rec["today"])),
+                "chosen": both(str(rec["chosen"])),
                 "weeks_today": weeks_today.get(rec["atc_code"]),
                 "weeks_plan": rec["chosen_weeks"],
                 "agreement_plan": rec["chosen_reservations"],
@@ -695,9 +823,17 @@ def recommendations_section(analyses: Analyses) -> Section:
                 "int",
             ),
             Kpi("cost_plan", t("kpi_cost_plan"), result.chosen.annual_cost, "money"),
-            Kpi("mip_gap", plain("MIP-gap", "MIP gap"), result.solve.gap, "float3"),
+            Kpi(
+                "vital_cuts",
+                plain("Kutt i vitale virkestoff", "Cuts to vital substances"),
+                int((result.cuts["criticality"] == "vital").sum())
+                if result.cuts is not None
+                else 0,
+                "int",
+            ),
         ]
     )
+    section.data["mip_gap"] = result.solve.gap
     section.tables.append(
         Table(
             "summary",
@@ -732,8 +868,8 @@ def recommendations_section(analyses: Analyses) -> Section:
                 Column("name"),
                 Column("criticality"),
                 Column("demand_ddd_per_day", "ddd"),
-                Column("today", "text", plain("I dag", "Today")),
-                Column("chosen", "text", plain("Anbefalt", "Recommended")),
+                Column("today", "i18n", plain("I dag", "Today")),
+                Column("chosen", "i18n", plain("Anbefalt", "Recommended")),
                 Column("weeks_today", "float1"),
                 Column("weeks_plan", "float1"),
                 Column("agreement_plan"),
@@ -786,6 +922,27 @@ def _offers_chart(rows: list[dict[str, Any]]) -> dict[str, bytes]:
     return per_lang_png(build)
 
 
+def _offer_why(rec: dict[str, Any], currency: str) -> Text:
+    """Why an offer is or is not in the plan, in both languages (from the optimiser's code)."""
+    code = str(rec.get("why_code") or "")
+    if f"why_{code}" not in MESSAGES:
+        return same(str(rec.get("why", "")))
+
+    def money(key: str) -> Num:
+        return Num(rec.get(key), "money_compact", currency)
+
+    return t(
+        f"why_{code}",
+        floor={"nb": str(rec.get("why_floor_nb") or ""), "en": str(rec.get("why_floor") or "")},
+        weeks=Num(rec.get("why_floor_weeks"), "float1"),
+        avoided=money("loss_avoided_per_year"),
+        fee=money("annual_fee"),
+        even=money("break_even_fee"),
+        per_fee=Num(rec.get("loss_avoided_per_fee"), "float2"),
+        price=Num(rec.get("budget_shadow_price"), "float2"),
+    )
+
+
 def offers_section(analyses: Analyses) -> Section:
     """What each domestic offer and agreement is worth to the country at the chosen budget."""
     result = analyses.plan
@@ -795,6 +952,8 @@ def offers_section(analyses: Analyses) -> Section:
     section.paragraphs.append(t("offers_lead"))
     values = result.offer_values
     rows = [dict(r) for r in values.to_dict(orient="records")] if len(values) else []
+    for r in rows:
+        r["why_words"] = _offer_why(r, analyses.dataset.currency)
     if rows:
         section.figures.append(Figure("value_per_fee", t("offers_chart"), png=_offers_chart(rows)))
     section.kpis.append(
@@ -847,6 +1006,7 @@ def offers_section(analyses: Analyses) -> Section:
                     plain("Marginalverdi per krone", "Marginal value per unit of fee"),
                 ),
                 Column("break_even_fee", "money", plain("Break-even-avgift", "Break-even fee")),
+                Column("why_words", "i18n", plain("Hvorfor", "Why")),
             ],
             rows,
             note=plain(

@@ -1,0 +1,165 @@
+"""The bokmål report has no raw codes and no English sentences (issue 15).
+
+One ``beredt run`` of the shipped Norwegian sample (with the shipped scenario library and
+policy, so every kind of text the report can carry appears) in bokmål; then every text a reader
+of the bokmål page sees — paragraphs, key figures, table headers and cells, chart labels of the
+interactive charts — and every cell of the bokmål workbook is checked. Titles of cited
+publications are the only English allowed (a citation keeps its title).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+from openpyxl import load_workbook
+
+from beredt.report.analyses import RunParameters
+from beredt.report.fmt import CODE_LABELS
+from beredt.report.pipeline import RunOptions, RunResult, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+SAMPLE = Path(__file__).resolve().parents[1] / "src" / "beredt" / "data" / "sample-no"
+
+#: Codes whose bokmål name differs from the code: the code itself must never be shown.
+CODES = {code for code, (nb, _en) in CODE_LABELS.items() if nb != code}
+
+#: Words that give an English sentence away (and are not bokmål words).
+ENGLISH = {
+    "the", "and", "of", "is", "are", "with", "without", "which", "this", "that", "not", "from",
+    "when", "their", "each", "every", "than", "an", "was", "were", "would", "could", "it", "its",
+    "been", "has", "have", "on", "at", "or", "to", "a", "be", "by", "days", "year", "stock",
+    "demand", "supply", "shortage", "loss", "cut", "taken", "weeks",
+}  # fmt: skip
+BOKMAL = {
+    "og", "av", "er", "med", "uten", "som", "ikke", "fra", "når", "hver", "enn", "det", "den",
+    "på", "til", "i", "en", "et", "per", "år", "eller", "har", "de", "dager", "uker", "lager",
+}  # fmt: skip
+
+#: (table, column) whose cells are titles of cited publications.
+CITATIONS = {("methods.sources", "source")}
+
+#: Columns of identifiers a script reads (parameter keys, scenario file names): not prose.
+IDENTIFIERS = {"key", "item", "scenario", "file"}
+#: Their headers in the bokmål workbook.
+IDENTIFIER_HEADERS = {"Nøkkel", "Scenario", "Fil"}
+
+
+def english(text: str) -> bool:
+    """A sentence in English: at least two English function words and more than bokmål ones."""
+    words = re.findall(r"[a-zæøå']+", text.lower())
+    en = {w for w in words if w in ENGLISH}
+    nb = {w for w in words if w in BOKMAL}
+    return len(words) >= 3 and len(en) >= 2 and len(en) > len(nb)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """The sample in bokmål (modest draws: the texts, not the figures, are under test)."""
+    out = tmp_path_factory.mktemp("nb")
+    return run_pipeline(
+        RunOptions(
+            bundle=SAMPLE,
+            out=out / "out",
+            lang="nb",
+            db=f"sqlite:///{out}/store.db",
+            parameters=RunParameters(scenarios=128, frontier_points=3),
+        )
+    )
+
+
+def _bokmal_page(path: Path) -> Any:
+    page = lxml_html.fromstring(path.read_bytes())
+    for node in page.xpath('//*[@lang="en"]'):
+        if node.tag != "html":
+            node.getparent().remove(node)
+    return page
+
+
+def _texts(node: Any) -> Iterator[str]:
+    for text in (node.text, node.tail):
+        if text and text.strip():
+            yield text.strip()
+
+
+def _plotly_strings(spec: Any) -> Iterator[str]:
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("name", "text", "label", "title", "hovertemplate") and isinstance(
+                value, str
+            ):
+                yield value
+            else:
+                yield from _plotly_strings(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from _plotly_strings(item)
+
+
+def test_the_bokmal_page_shows_no_code_and_no_english_sentence(run: RunResult) -> None:
+    page = _bokmal_page(run.report_html)
+    problems: list[str] = []
+    kept = []  # lxml proxies: held, so that their ids stay theirs
+    for table in page.xpath("//table[@data-table]"):
+        name = table.get("data-table")
+        columns = [th.get("data-col") for th in table.xpath(".//thead/tr/th")]
+        for row in table.xpath(".//tbody/tr"):
+            for column, cell in zip(columns, row.xpath("./td"), strict=True):
+                if (name, column) in CITATIONS or column in IDENTIFIERS:
+                    kept.extend(cell.iter())
+    skipped = {id(n) for n in kept}
+    for node in page.iter():
+        if id(node) in skipped or node.tag in ("script", "style"):
+            continue
+        for text in _texts(node):
+            if text in CODES:
+                problems.append(f"code {text!r}")
+            elif english(text):
+                problems.append(f"English: {text[:120]!r}")
+    for script in page.xpath('//script[@type="application/json"]'):
+        if not (script.get("id") or "").endswith("-nb"):
+            continue
+        for text in _plotly_strings(json.loads(script.text)):
+            if text in CODES or english(re.sub(r"<[^>]+>|%\{[^}]*\}", " ", text)):
+                problems.append(f"chart: {text[:120]!r}")
+    assert not problems, f"{len(problems)} untranslated texts:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_the_bokmal_workbook_shows_no_code_and_no_english_sentence(run: RunResult) -> None:
+    workbook = load_workbook(run.report_xlsx, read_only=True)
+    problems = []
+    for sheet in workbook.worksheets:
+        identifiers: set[int] = set()  # columns of the current table that hold identifiers
+        for row in sheet.iter_rows(values_only=True):
+            if all(v is None for v in row):
+                identifiers = set()
+                continue
+            headers = {i for i, v in enumerate(row) if v in IDENTIFIER_HEADERS}
+            if headers:
+                identifiers = headers
+                continue
+            for i, value in enumerate(row):
+                if not isinstance(value, str) or i in identifiers:
+                    continue
+                if value in CODES or (english(value) and not _cited(value, run)):
+                    problems.append(f"{sheet.title}: {value[:120]!r}")
+    assert not problems, f"{len(problems)} untranslated cells:\n" + "\n".join(sorted(set(problems)))
+
+
+def _cited(value: str, run: RunResult) -> bool:
+    return value in {s.name for s in run.analyses.dataset.bundle.meta.sources}
+
+
+def test_the_checks_find_what_they_look_for() -> None:
+    # the detector itself: English sentences, raw codes and bokmål apart
+    assert english("not taken: the line cannot carry it beside the reservations chosen")
+    assert english("98 % of demand depends on API from India")
+    assert not english("98 % av behovet avhenger av virkestoff (API) fra India")
+    assert not english("electrolytes (sodium chloride 9 mg/ml, Ringer's acetate)")
+    assert {"essential", "other_products", "not_needed", "too_late"} <= CODES
