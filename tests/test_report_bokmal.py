@@ -19,6 +19,7 @@ import pytest
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 
+from beredt.domain.dataset import Dataset
 from beredt.report.analyses import RunParameters
 from beredt.report.fmt import CODE_LABELS
 from beredt.report.pipeline import RunOptions, RunResult, run_pipeline
@@ -163,3 +164,24 @@ def test_the_checks_find_what_they_look_for() -> None:
     assert not english("98 % av behovet avhenger av virkestoff (API) fra India")
     assert not english("electrolytes (sodium chloride 9 mg/ml, Ringer's acetate)")
     assert {"essential", "other_products", "not_needed", "too_late"} <= CODES
+
+
+def test_every_risk_driver_of_the_sample_has_a_bokmal_wording(sample_dataset: Dataset) -> None:
+    from beredt.risk import score
+    from beredt.views.phrases import to_nb, translated
+
+    table = score(sample_dataset).substances
+    phrases = {
+        str(v)
+        for c in ("driver_1", "driver_2", "driver_3")
+        for v in table[c]
+        if isinstance(v, str) and v
+    }
+    assert len(phrases) > 50
+    missing = sorted(p for p in phrases if not translated(p))
+    assert not missing, missing[:10]
+    # numbers and country names follow bokmål
+    assert to_nb("92 % of demand depends on API from China") == (
+        "92 % av behovet avhenger av virkestoff (API) fra Kina"
+    )
+    assert to_nb("HHI 5,000") == "HHI 5\u00a0000"

@@ -25,6 +25,22 @@ _WORDS: dict[str, str] = {
     "finished doses": "ferdigvare",
 }
 
+#: Risk factors by their label (beredt.risk.weights), lower case.
+_FACTORS = {
+    "criticality": "kritikalitet",
+    "suppliers": "leverandører",
+    "market concentration": "markedskonsentrasjon",
+    "api country concentration": "landkonsentrasjon for virkestoff (API)",
+    "finished-dose country concentration": "landkonsentrasjon for ferdigvare",
+    "export-restriction exposure": "eksponering for eksportstans",
+    "stock cover": "lagerdekning",
+    "domestic coverage": "innenlandsk dekning",
+    "shortage notices": "mangelmeldinger",
+    "shortage days": "mangeldager",
+    "other packs": "andre pakninger",
+    "therapeutic alternatives": "terapeutiske alternativer",
+}
+
 _MEDICINE = {
     "vital": "vitalt legemiddel",
     "essential": "viktig legemiddel",
@@ -150,6 +166,10 @@ _RULES: list[_Rule] = [
     _rule(
         r"(\d+ %) of demand without a listed pack",
         lambda m: f"{m[1]} av behovet uten oppført pakning",
+    ),
+    _rule(
+        r"(" + "|".join(re.escape(f) for f in _FACTORS) + r") unknown \((.+)\)",
+        lambda m: f"{_FACTORS[m[1]]} ukjent ({_phrase_nb(m[2])})",
     ),
     # options of the plan ("today (16.8 w + AG-1)", "8 w + OF-3")
     _rule(r"today \((.+)\)", lambda m: f"i dag ({_phrase_nb(m[1])})"),
