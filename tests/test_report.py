@@ -9,20 +9,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredt.cli import get_app
-from beredt.domain.dataset import Dataset
-from beredt.report import SECTION_ORDER, default_bundle_path
-from beredt.report.document import split_timings
-from beredt.report.fmt import NBSP, Num, format_money, format_value
-from beredt.report.i18n import COLUMNS, MESSAGES, SECTIONS, SHEETS, sheet_name, t
-from beredt.report.model import Column, Figure, Table, clean_cell
-from beredt.report.pipeline import (
+from beredt.app.pipeline import (
     STAGES,
     MissingBundle,
     capability,
     check_bundle_folder,
+    default_bundle_path,
     derive_seed,
 )
+from beredt.cli import get_app
+from beredt.domain.dataset import Dataset
+from beredt.report.document import split_timings
+from beredt.views.build import SECTION_ORDER
+from beredt.views.fmt import NBSP, Num, format_money, format_value
+from beredt.views.i18n import COLUMNS, MESSAGES, SECTIONS, SHEETS, sheet_name, t
+from beredt.views.model import Column, Figure, Table, clean_cell
 
 
 def _fields(template: str) -> set[str]:
@@ -184,8 +185,8 @@ def test_absent_capabilities_give_visible_not_available_sections(
     from lxml import html as lxml_html
     from openpyxl import load_workbook
 
-    from beredt.report import pipeline
-    from beredt.report.analyses import RunParameters
+    from beredt.app import pipeline
+    from beredt.app.analyses import RunParameters
 
     real = pipeline.capability
     gone = {"beredt.sim", "beredt.plan"}
@@ -243,11 +244,11 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
     from openpyxl import load_workbook
 
     from beredt import industry, respond, risk
-    from beredt.report.analyses import Analyses, RunParameters
-    from beredt.report.build import build_report, raw_results
+    from beredt.app.analyses import Analyses, RunParameters
     from beredt.report.document import results_document
     from beredt.report.html import render_report
     from beredt.report.xlsx import write_workbook
+    from beredt.views.build import build_report, raw_results
 
     bare = small_dataset.replace(shortages=[], trade=[], offers=[], industry=[])
     analyses = Analyses(bare, RunParameters(), absent={"plan": "left out", "scenarios": "left out"})
@@ -280,8 +281,8 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
 def test_a_library_baseline_file_replaces_the_built_in_background(
     tmp_path: Path, small_dataset: Dataset
 ) -> None:
-    from beredt.report.analyses import Analyses, RunParameters
-    from beredt.report.stages import run_scenarios
+    from beredt.app.analyses import Analyses, RunParameters
+    from beredt.app.stages import run_scenarios
 
     (tmp_path / "z-baseline.toml").write_text('name = "Our baseline"\n', encoding="utf-8")
     (tmp_path / "a-surge.toml").write_text(

@@ -19,10 +19,10 @@ import pytest
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 
+from beredt.app.analyses import RunParameters
+from beredt.app.pipeline import RunOptions, RunResult, run_pipeline
 from beredt.domain.dataset import Dataset
-from beredt.report.analyses import RunParameters
-from beredt.report.fmt import CODE_LABELS
-from beredt.report.pipeline import RunOptions, RunResult, run_pipeline
+from beredt.views.fmt import CODE_LABELS
 
 pytestmark = pytest.mark.slow
 

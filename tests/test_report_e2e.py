@@ -26,12 +26,12 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import beredt
+from beredt.app.pipeline import STAGES
 from beredt.cli import get_app
 from beredt.domain.dataset import TIERS, Dataset
-from beredt.report import SECTION_ORDER
-from beredt.report.i18n import sheet_name
-from beredt.report.pipeline import STAGES
 from beredt.report.xlsx import table_name
+from beredt.views.build import SECTION_ORDER
+from beredt.views.i18n import sheet_name
 
 SEED = 7
 DRAWS = 60
@@ -278,7 +278,7 @@ def test_plan_sections_agree_with_each_other_and_the_default_budget(
     kpis = sections["headline"]["kpis"]
     assert kpis["cost_plan"]["value"] == summary["recommended"]["annual_cost"]
     # the headline figures all come from the headline simulation, rounded to their SE
-    from beredt.report.fmt import round_to_uncertainty
+    from beredt.views.fmt import round_to_uncertainty
 
     headline = sections["headline"]["data"]["headline"]
     loss = headline["today"]["weighted_loss"]
@@ -376,7 +376,7 @@ def test_report_html_needs_no_network(runs: dict[str, Path]) -> None:
 def test_workbook_has_a_sheet_per_section_with_the_same_tables(
     runs: dict[str, Path], results: dict[str, Any], lang: str
 ) -> None:
-    from beredt.report.fmt import format_value
+    from beredt.views.fmt import format_value
 
     workbook = load_workbook(runs[lang] / "report.xlsx")
     section_sheets = [sheet_name(k, lang) for k in results["section_order"]]

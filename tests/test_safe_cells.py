@@ -104,9 +104,9 @@ def test_harden_workbook_turns_formulas_into_quoted_text(tmp_path: Path) -> None
 
 def test_report_workbook_holds_no_formula(tmp_path: Path, small_bundle_path: Path) -> None:
     from beredt import industry, respond, risk
-    from beredt.report.analyses import Analyses, RunParameters
-    from beredt.report.build import build_report
+    from beredt.app.analyses import Analyses, RunParameters
     from beredt.report.xlsx import write_workbook
+    from beredt.views.build import build_report
 
     dataset = build_dataset(read_bundle(hostile_bundle(small_bundle_path, tmp_path)))
     analyses = Analyses(dataset, RunParameters(), absent={"plan": "-", "scenarios": "-"})

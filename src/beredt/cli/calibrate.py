@@ -277,7 +277,7 @@ def backtest_command(
             fail(str(exc), code=2)
     _print_backtest(console, result)
     if plot is not None:
-        from beredt.calibrate.plots import backtest_png
+        from beredt.views.charts.calibration import backtest_png
 
         plot.parent.mkdir(parents=True, exist_ok=True)
         plot.write_bytes(backtest_png(result))

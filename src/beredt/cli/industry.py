@@ -137,7 +137,7 @@ def industry(
     console = console_for(json_target)
     _print(console, result, series)
     if png is not None:
-        from beredt.industry.charts import write_pngs
+        from beredt.views.charts.industry import write_pngs
 
         for path in write_pngs(result, png, series=series, lang=lang):
             console.print(f"chart: {path}")

@@ -585,7 +585,7 @@ def plan_command(
         _write_xlsx(xlsx, sheets)
         console.print(f"workbook: {xlsx}")
     if png:
-        from beredt.plan.plots import save_plan_png
+        from beredt.views.charts.plan import save_plan_png
 
         save_plan_png(result, png)
         console.print(f"plot: {png}")
@@ -693,12 +693,12 @@ def frontier_command(
         )
         console.print(f"workbook: {xlsx}")
     if png:
-        from beredt.plan.plots import save_frontier_png
+        from beredt.views.charts.plan import save_frontier_png
 
         save_frontier_png(result, png)
         console.print(f"plot: {png}")
     if html:
-        from beredt.plan.plots import save_frontier_html
+        from beredt.views.charts.plan import save_frontier_html
 
         save_frontier_html(result, html)
         console.print(f"plot: {html}")

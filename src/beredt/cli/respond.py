@@ -36,9 +36,10 @@ from beredt.respond import (
     days_of_supply_left,
     plan_response,
 )
-from beredt.respond.text import LANGS, action_title, date, number, percent, word
 from beredt.results import to_jsonable
 from beredt.store import StoreError
+from beredt.views.respond import to_html, to_markdown
+from beredt.views.respond_text import LANGS, action_title, date, number, percent, summary, word
 
 #: Kind of the store documents that hold saved response plans.
 DOCUMENT_KIND = "response_plan"
@@ -104,7 +105,7 @@ def _notice(
 def _print_plan(console: Console, plan: ResponsePlan, lang: str) -> None:
     nb = lang == "nb"
     console.rule(f"{plan.substance.name} ({plan.substance.atc_code}) – {plan.notice.key}")
-    console.print(plan.summary(lang), markup=False)
+    console.print(summary(plan, lang), markup=False)
     table = Table(title="Tiltak" if nb else "Actions", show_edge=False)
     for column in (
         "#",
@@ -225,14 +226,14 @@ def respond(
     _print_plan(console, plan, lang)
     if md is not None:
         md.parent.mkdir(parents=True, exist_ok=True)
-        md.write_text(plan.to_markdown(lang), encoding="utf-8")
+        md.write_text(to_markdown(plan, lang), encoding="utf-8")
         console.print(f"Markdown: {md}")
     if html_file is not None:
         html_file.parent.mkdir(parents=True, exist_ok=True)
-        html_file.write_text(plan.to_html(lang), encoding="utf-8")
+        html_file.write_text(to_html(plan, lang), encoding="utf-8")
         console.print(f"HTML: {html_file}")
     if png is not None:
-        from beredt.respond.render import timeline_png
+        from beredt.views.respond import timeline_png
 
         timeline_png(plan, png, lang)
         console.print(f"PNG: {png}")

@@ -97,7 +97,8 @@ def risk(
     json_target: JsonOption = None,
 ) -> None:
     """Rank substances by supply vulnerability (0–100) and explain each score."""
-    from beredt.risk import WeightsError, heatmap_html, heatmap_png, score
+    from beredt.risk import WeightsError, score
+    from beredt.views.charts.risk import heatmap_html, heatmap_png
 
     prefixes = [_prefix(p) for p in atc or []]
     explain_code = _prefix(explain) if explain else None

@@ -36,7 +36,7 @@ class RichStages:
     """One rich progress display across the pipeline's stages (a row per stage, with its time)."""
 
     def __init__(self, console: Console, lang: str) -> None:
-        from beredt.report.pipeline import stage_keys, stage_label
+        from beredt.app.pipeline import stage_keys, stage_label
 
         self.console = console
         self.lang = lang
@@ -140,15 +140,15 @@ def run(
 ) -> None:
     """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
     responses and write report.html, report.xlsx, results.json and run.json."""
-    from beredt.ingest.errors import ImportRejected
-    from beredt.report.analyses import RunParameters
-    from beredt.report.pipeline import (
+    from beredt.app.analyses import RunParameters
+    from beredt.app.pipeline import (
         DEFAULT_SCENARIOS,
         MissingBundle,
         RunOptions,
         run_pipeline,
         stage_label,
     )
+    from beredt.ingest.errors import ImportRejected
     from beredt.store import StoreError
 
     if lang not in ("nb", "en"):

@@ -150,7 +150,7 @@ def simulate_command(
         )
     _print_summary(console, result, top)
     for target in plot or []:
-        from beredt.sim.plots import figure_html, figure_png
+        from beredt.views.charts.sim import figure_html, figure_png
 
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.suffix.lower() == ".png":

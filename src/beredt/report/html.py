@@ -14,9 +14,9 @@ import html
 import json
 from typing import Any
 
-from beredt.report.fmt import LANGS, format_money, format_value
-from beredt.report.i18n import Text, plain, section_title, t
-from beredt.report.model import Figure, Kpi, Report, Section, Table
+from beredt.views.fmt import LANGS, format_money, format_value
+from beredt.views.i18n import Text, plain, section_title, t
+from beredt.views.model import Figure, Kpi, Report, Section, Table
 
 _LANG_NAMES = {"nb": "Norsk bokmål", "en": "English"}
 

@@ -23,9 +23,9 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from beredt.report.fmt import format_value
-from beredt.report.i18n import column_label, section_title, sheet_name, t
-from beredt.report.model import Report, Section, Table
+from beredt.views.fmt import format_value
+from beredt.views.i18n import column_label, section_title, sheet_name, t
+from beredt.views.model import Report, Section, Table
 from beredt.views.safe_cells import harden_workbook
 
 #: Excel number formats per value kind.

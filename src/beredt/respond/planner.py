@@ -222,24 +222,6 @@ class ResponsePlan:
                 return a
         raise KeyError(action_id)
 
-    def summary(self, lang: str = "en") -> str:
-        """A plain-language summary in English (``en``) or Norwegian bokmål (``nb``)."""
-        from beredt.respond.text import summary
-
-        return summary(self, lang)
-
-    def to_markdown(self, lang: str = "en") -> str:
-        """The plan as a Markdown report."""
-        from beredt.respond.render import to_markdown
-
-        return to_markdown(self, lang)
-
-    def to_html(self, lang: str = "en") -> str:
-        """The plan as a standalone HTML page (interactive chart, plotly.js inlined)."""
-        from beredt.respond.render import to_html
-
-        return to_html(self, lang)
-
 
 # --------------------------------------------------------------------------------------------
 # Building the candidate actions from the dataset

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from beredt.report.analyses import Analyses
-from beredt.report.charts import ACCENT, PRIMARY, new_figure, per_lang_png, style_axes
-from beredt.report.fmt import Num, format_compact, round_sig
-from beredt.report.i18n import plain, t
-from beredt.report.model import Column, Figure, Section, Table, unavailable
+from beredt.app.analyses import Analyses
+from beredt.views.charts import ACCENT, PRIMARY, new_figure, per_lang_png, style_axes
+from beredt.views.fmt import Num, format_compact, round_sig
+from beredt.views.i18n import plain, t
+from beredt.views.model import Column, Figure, Section, Table, unavailable
 
 #: Assumption key → (bokmål, English) name.
 ASSUMPTIONS: dict[str, tuple[str, str]] = {

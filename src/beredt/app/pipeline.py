@@ -39,14 +39,14 @@ from types import ModuleType
 from typing import Protocol
 
 import beredt
+from beredt.app.analyses import Analyses, RunParameters
 from beredt.domain.bundle import Bundle
 from beredt.domain.dataset import Dataset
-from beredt.report.analyses import Analyses, RunParameters
-from beredt.report.build import build_report, raw_results
 from beredt.report.document import results_document
 from beredt.report.html import render_report
-from beredt.report.i18n import t
 from beredt.report.xlsx import write_workbook
+from beredt.views.build import build_report, raw_results
+from beredt.views.i18n import t
 
 #: Default Monte-Carlo draws per scenario file (chosen so the sample run fits in 3 minutes).
 DEFAULT_SCENARIOS = 1000
@@ -259,7 +259,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         else:
             analyses.risk = risk.score(dataset)
 
-    from beredt.report import stages
+    from beredt.app import stages
 
     with clock.stage("calibrate"):
         stages.run_calibration(analyses, clock)

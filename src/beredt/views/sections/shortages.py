@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from beredt.report.analyses import Analyses
-from beredt.report.charts import ACTION_COLOURS, UNCOVERED_COLOUR, per_lang_plotly
-from beredt.report.fmt import Num
-from beredt.report.i18n import Text, join, plain, t
-from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
-from beredt.respond.text import action_source, action_title, word
+from beredt.app.analyses import Analyses
+from beredt.views.charts import ACTION_COLOURS, UNCOVERED_COLOUR, per_lang_plotly
+from beredt.views.fmt import Num
+from beredt.views.i18n import Text, join, plain, t
+from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.views.respond_text import action_source, action_title, word
 
 #: Days after the plan's start at which P(gap closed) is reported.
 CLOSED_BY_DAYS: tuple[int, ...] = (30, 60, 90)

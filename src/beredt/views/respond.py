@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from beredt.respond.text import (
+from beredt.views.respond_text import (
     action_line,
     action_source,
     action_title,
@@ -25,6 +25,7 @@ from beredt.respond.text import (
     money,
     number,
     percent,
+    summary,
     word,
 )
 
@@ -358,7 +359,7 @@ def to_markdown(plan: ResponsePlan, lang: str = "en") -> str:
     parts = [
         f"# {h['plan']}: {plan.substance.name} ({plan.substance.atc_code}) – {plan.notice.key}",
         f"## {h['summary']}",
-        plan.summary(lang),
+        summary(plan, lang),
         f"## {h['actions']}",
         _md_table(head, _action_rows(plan, lang)),
         f"## {h['uncertainty']}",
@@ -395,7 +396,7 @@ def to_html(plan: ResponsePlan, lang: str = "en") -> str:
     title = f"{h['plan']}: {plan.substance.name} ({plan.substance.atc_code}) – {plan.notice.key}"
     paragraphs = "".join(
         "<p>" + html.escape(p).replace("\n", "<br>") + "</p>"
-        for p in plan.summary(lang).split("\n\n")
+        for p in summary(plan, lang).split("\n\n")
     )
     head = [
         h["prio"],

@@ -1,4 +1,4 @@
-"""Assemble the :class:`~beredt.report.model.Report` and the raw results from the analyses."""
+"""Assemble the :class:`~beredt.views.model.Report` and the raw results from the analyses."""
 
 from __future__ import annotations
 
@@ -6,24 +6,24 @@ from dataclasses import asdict
 from typing import Any
 
 import beredt
-from beredt.report.analyses import Analyses
-from beredt.report.model import Report, Section
-from beredt.report.sections.base import dataset_section, days_of_supply_section, methods_section
-from beredt.report.sections.calibration import calibration_section
-from beredt.report.sections.headline import headline_section
-from beredt.report.sections.industry import industry_section
-from beredt.report.sections.planning import (
+from beredt.app.analyses import Analyses
+from beredt.results import to_jsonable
+from beredt.views.model import Report, Section
+from beredt.views.sections.base import dataset_section, days_of_supply_section, methods_section
+from beredt.views.sections.calibration import calibration_section
+from beredt.views.sections.headline import headline_section
+from beredt.views.sections.industry import industry_section
+from beredt.views.sections.planning import (
     frontier_section,
     offers_section,
     recommendations_section,
     scenarios_section,
 )
-from beredt.report.sections.sensitivity import sensitivity_section
-from beredt.report.sections.shortages import shortages_section
-from beredt.report.sections.vulnerability import vulnerability_section
-from beredt.results import to_jsonable
+from beredt.views.sections.sensitivity import sensitivity_section
+from beredt.views.sections.shortages import shortages_section
+from beredt.views.sections.vulnerability import vulnerability_section
 
-#: Section keys in report order (= the keys of :data:`beredt.report.i18n.SECTIONS`).
+#: Section keys in report order (= the keys of :data:`beredt.views.i18n.SECTIONS`).
 SECTION_ORDER: tuple[str, ...] = (
     "headline",
     "dataset",

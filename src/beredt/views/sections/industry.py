@@ -6,10 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from beredt.report.analyses import Analyses
-from beredt.report.fmt import LANGS
-from beredt.report.i18n import plain, t
-from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.app.analyses import Analyses
+from beredt.views.fmt import LANGS
+from beredt.views.i18n import plain, t
+from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
 
 #: Target series shown first in the chart (the trade statistics' pharmaceutical group, else all).
@@ -31,8 +31,8 @@ def industry_section(analyses: Analyses) -> Section:
     if result is None:
         return unavailable("industry", analyses.absent.get("industry", "industry not computed"))
     from beredt.industry import report_tables
-    from beredt.industry.charts import exports_target_figure, self_sufficiency_figure
-    from beredt.report.charts import png_bytes
+    from beredt.views.charts import png_bytes
+    from beredt.views.charts.industry import exports_target_figure, self_sufficiency_figure
 
     currency = analyses.dataset.currency
     section = Section("industry")

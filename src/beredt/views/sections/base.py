@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from beredt.app.analyses import Analyses
 from beredt.domain.dataset import TIERS
-from beredt.report.analyses import Analyses
-from beredt.report.charts import TIER_COLOURS, nice_cap, per_lang_png, stacked_barh
-from beredt.report.fmt import CODE_LABELS, Num
-from beredt.report.i18n import ENTITY_NAMES, PARAMETERS, Text, plain, same, t
-from beredt.report.model import Column, Figure, Kpi, Section, Table
+from beredt.views.charts import TIER_COLOURS, nice_cap, per_lang_png, stacked_barh
+from beredt.views.fmt import CODE_LABELS, Num
+from beredt.views.i18n import ENTITY_NAMES, PARAMETERS, Text, plain, same, t
+from beredt.views.model import Column, Figure, Kpi, Section, Table
 
 #: Codes that can be parameter values, in both languages.
 CODE_LABELS_TEXT: dict[str, Text] = {k: {"nb": nb, "en": en} for k, (nb, en) in CODE_LABELS.items()}

@@ -1,6 +1,6 @@
 """Pipeline stages that call the simulator, the optimiser and the response planner.
 
-Each stage checks that its capability is present (:func:`beredt.report.pipeline.capability`),
+Each stage checks that its capability is present (:func:`beredt.app.pipeline.capability`),
 records it in ``analyses.absent`` when it is not, and otherwise calls its public API with the
 run's parameters and a seed derived from the run's seed.
 """
@@ -11,10 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from beredt.report.analyses import Analyses, Budget, ScenarioOutcome
-from beredt.report.fmt import Num
-from beredt.report.i18n import join, t
-from beredt.report.sections.headline import calibration_provenance
+from beredt.app.analyses import Analyses, Budget, ScenarioOutcome
+from beredt.views.fmt import Num
+from beredt.views.i18n import join, t
+from beredt.views.sections.headline import calibration_provenance
 
 #: Horizon of the optimiser's simulations (days): losses are per year.
 PLAN_HORIZON_DAYS = 365
@@ -31,7 +31,7 @@ def run_calibration(analyses: Analyses, clock: Any) -> None:
     With ``hazards = calibrated`` (the default) every later stage runs on the calibrated
     dataset; the record itself is never changed.
     """
-    from beredt.report.pipeline import capability, derive_seed
+    from beredt.app.pipeline import capability, derive_seed
 
     cal_mod, reason = capability("beredt.calibrate", "calibrate")
     if cal_mod is None:
@@ -86,7 +86,7 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
     A file that names sites, companies, countries, products or ATC codes this dataset lacks is
     skipped with its problems recorded (the library is written for the sample bundle).
     """
-    from beredt.report.pipeline import capability, derive_seed
+    from beredt.app.pipeline import capability, derive_seed
 
     sim, reason = capability(
         "beredt.sim", "simulate", "load_scenario", "check_scenario", "Scenario"
@@ -201,7 +201,7 @@ def chosen_choice(analyses: Analyses) -> Any:
 def _stress_tester(analyses: Analyses) -> Any:
     """A function (scenario, seed, progress) → the recommended plan vs today's plan simulated
     jointly under that scenario; None without a plan."""
-    from beredt.report.pipeline import capability
+    from beredt.app.pipeline import capability
 
     if analyses.plan_model is None or analyses.plan is None:
         return None
@@ -232,7 +232,7 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
     cannot be met at the budget, the cap on vital risk and then the floors are relaxed, and the
     plan says so.
     """
-    from beredt.report.pipeline import capability, derive_seed
+    from beredt.app.pipeline import capability, derive_seed
 
     plan, reason = capability("beredt.plan", "prepare_plan", "PlanParameters")
     if plan is None:
@@ -314,7 +314,7 @@ def run_sensitivity(analyses: Analyses, clock: Any) -> None:
     """The headline under each main assumption varied one at a time (common random numbers):
     today's plan, on the headline simulation's seed and scenario, so the baseline is the
     headline's own figure."""
-    from beredt.report.pipeline import capability, derive_seed
+    from beredt.app.pipeline import capability, derive_seed
 
     sens, reason = capability("beredt.sim.sensitivity", "tornado")
     if sens is None or analyses.plan_model is None:
@@ -364,7 +364,7 @@ def run_frontier(analyses: Analyses, clock: Any) -> None:
 
 def run_responses(analyses: Analyses, clock: Any) -> None:
     """A response plan for every open shortage notice, in notice-id order."""
-    from beredt.report.pipeline import capability, derive_seed
+    from beredt.app.pipeline import capability, derive_seed
 
     respond, reason = capability("beredt.respond", "plan_response", "ResponseParams")
     if respond is None:

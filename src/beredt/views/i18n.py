@@ -3,7 +3,7 @@
 Every text the report shows is a :data:`Text`: a mapping from language code (``nb``, ``en``) to
 the string. The HTML page carries both languages and switches between them; the workbook and
 the PNG charts use the language chosen with ``--lang``. Sentences with numbers are templates
-whose :class:`~beredt.report.fmt.Num` arguments are formatted per language.
+whose :class:`~beredt.views.fmt.Num` arguments are formatted per language.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beredt.report.fmt import LANGS, Num
+from beredt.views.fmt import LANGS, Num
 
 Text = Mapping[str, str]
 

@@ -1,6 +1,6 @@
 """The report as data: sections with key figures, tables, figures and bilingual texts.
 
-Section builders (:mod:`beredt.report.sections`) turn analytic results into a :class:`Report`;
+Section builders (:mod:`beredt.views.sections`) turn analytic results into a :class:`Report`;
 the writers (:mod:`beredt.report.html`, :mod:`beredt.report.xlsx`, :mod:`beredt.report.results`)
 render the same object, so the page, the workbook and ``results.json`` cannot disagree.
 """
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from beredt.report.fmt import KINDS
-from beredt.report.i18n import Text, column_label
+from beredt.views.fmt import KINDS
+from beredt.views.i18n import Text, column_label
 
 #: Column keys whose cells are codes (criticality, cause, status, …): see ``fmt.CODE_LABELS``.
 CODE_COLUMNS = frozenset(
@@ -115,7 +115,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Kpi:
-    """A headline figure: key, value, kind (see :mod:`beredt.report.fmt`) and label."""
+    """A headline figure: key, value, kind (see :mod:`beredt.views.fmt`) and label."""
 
     key: str
     label: Text

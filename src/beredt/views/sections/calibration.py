@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from beredt.report.analyses import Analyses
-from beredt.report.fmt import Num
-from beredt.report.i18n import plain, t
-from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.app.analyses import Analyses
+from beredt.views.fmt import Num
+from beredt.views.i18n import plain, t
+from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
 
 #: Substances shown in the outlook table (every row is in results.json).
@@ -121,7 +121,7 @@ def calibration_section(analyses: Analyses) -> Section:
                 note=t("cal_backtest_note"),
             )
         )
-        from beredt.calibrate.plots import backtest_png
+        from beredt.views.charts.calibration import backtest_png
 
         section.figures.append(
             Figure(

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from beredt.report.analyses import Analyses
-from beredt.report.fmt import Num, round_sig, round_to_uncertainty
-from beredt.report.i18n import plain, t
-from beredt.report.model import Column, Kpi, Section, Table
-from beredt.report.sections.base import days_by_tier
+from beredt.app.analyses import Analyses
+from beredt.views.fmt import Num, round_sig, round_to_uncertainty
+from beredt.views.i18n import plain, t
+from beredt.views.model import Column, Kpi, Section, Table
+from beredt.views.sections.base import days_by_tier
 
 #: Share of substances in the top vulnerability band shown on the first screen.
 TOP_BAND_SHARE = 0.10

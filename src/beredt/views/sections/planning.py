@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from beredt.report.analyses import Analyses
-from beredt.report.charts import (
+from beredt.app.analyses import Analyses
+from beredt.views.charts import (
     ACCENT,
     PRIMARY,
     axis_formatter,
@@ -16,9 +16,9 @@ from beredt.report.charts import (
     per_lang_png,
     style_axes,
 )
-from beredt.report.fmt import Num, code_label
-from beredt.report.i18n import MESSAGES, Text, plain, same, t
-from beredt.report.model import Column, Figure, Kpi, Section, Table, unavailable
+from beredt.views.fmt import Num, code_label
+from beredt.views.i18n import MESSAGES, Text, plain, same, t
+from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
 
 #: Substances listed per scenario in the "worst affected" table.
@@ -796,7 +796,7 @@ def recommendations_section(analyses: Analyses) -> Section:
             "p_any_vital_shortage": result.chosen.p_any_vital_shortage,
         },
     ]
-    from beredt.report.sections.headline import headline_figures
+    from beredt.views.sections.headline import headline_figures
 
     figures = headline_figures(analyses)
     for name, cost, side in (

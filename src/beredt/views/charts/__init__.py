@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import FuncFormatter
 
-from beredt.report.fmt import LANGS, format_compact, format_money, group_digits
+from beredt.views.fmt import LANGS, format_compact, format_money, group_digits
 
 #: Colours of the stock tiers, upstream (dark) to the patient (light).
 TIER_COLOURS: dict[str, str] = {
