@@ -1,19 +1,54 @@
-"""Number formatting for the report in bokmål and English.
+"""Numbers, money, percentages and dates in bokmål and English: one formatter for every view.
 
-Bokmål (Språkrådet's rules for numbers) groups thousands with a space and uses a decimal comma:
-``1 234 567,8``; English uses ``1,234,567.8``. Money in running text is compact ("NOK 12.3 m",
-"12,3 mill. NOK"); in tables it is a whole number in the bundle's currency.
+The locale data are CLDR's, through Babel (``nb_NO`` and ``en_GB``): bokmål groups thousands
+with a no-break space, writes a decimal comma and a real minus sign (``−1 234 567,8``, Språkrådet's
+rules for numbers), English ``-1,234,567.8``. Money in running text is compact ("NOK1.2m",
+"1,2 mill. kr"); in tables a whole number, the currency in the column's header.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    get_minus_sign_symbol,
+)
+
 LANGS: tuple[str, ...] = ("nb", "en")
+#: The CLDR locale of each language.
+LOCALES: dict[str, str] = {"nb": "nb_NO", "en": "en_GB"}
 #: No-break space: keeps "1 234" and "12 %" on one line in HTML and spreadsheets.
 NBSP = "\u00a0"
+
+
+def locale_of(lang: str) -> str:
+    """The CLDR locale of `lang` (ValueError for a language the views do not speak)."""
+    try:
+        return LOCALES[lang]
+    except KeyError:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, got {lang!r}") from None
+
+
+@cache
+def _minus(lang: str) -> str:
+    return get_minus_sign_symbol(locale_of(lang))
+
+
+def _signed(text: str, lang: str) -> str:
+    # Babel writes the pattern's hyphen; the locale's minus sign is CLDR's (U+2212 in bokmål).
+    if text.startswith("-") and not text.strip("-0.,\u00a0 "):
+        return text[1:]  # "-0" from a rounding residue such as -6e-12
+    return text.replace("-", _minus(lang), 1) if text.startswith("-") else text
+
 
 #: Kinds of value a table column or key figure holds; they decide format and spreadsheet style.
 KINDS: tuple[str, ...] = (
@@ -47,14 +82,38 @@ def _is_missing(value: Any) -> bool:
 
 def group_digits(value: float, decimals: int, lang: str) -> str:
     """`value` with `decimals` decimals and thousands grouped the way `lang` writes numbers."""
-    text = f"{value:,.{decimals}f}"
-    if text.startswith("-") and not text.strip("-0.,"):
-        text = text[1:]  # "-0" from a rounding residue such as -6e-12
-    if lang == "nb":
-        # Swap separators through a placeholder: "," thousands → space, "." decimal → ",".
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
-        text = text.replace("-", "\u2212")
-    return text
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return _signed(format_decimal(value, format=pattern, locale=locale_of(lang)), lang)
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """A number in running text (alias of :func:`group_digits` with whole numbers by default)."""
+    return group_digits(value, decimals, lang)
+
+
+def percent(share: float, lang: str, decimals: int | None = None) -> str:
+    """A share as a percentage: whole percent from 1 %, one decimal below ("12 %", "12%")."""
+    pct = 100.0 * share
+    if decimals is None:
+        decimals = 0 if abs(pct) >= 1 or pct == 0 else 1
+    sign = NBSP if lang == "nb" else ""
+    return f"{group_digits(pct, decimals, lang)}{sign}%"
+
+
+def money(value: float, currency: str, lang: str) -> str:
+    """A whole amount of money with its currency ("115 500 kr", "NOK 115,500")."""
+    pattern = "#,##0\u00a0¤" if lang == "nb" else "¤\u00a0#,##0"
+    text = format_currency(
+        value, currency, format=pattern, locale=locale_of(lang), currency_digits=False
+    )
+    return _signed(text, lang)
+
+
+def date_text(value: dt.date | None, lang: str) -> str:
+    """A date in running text ("1. des. 2026", "1 Dec 2026")."""
+    if value is None:
+        return "–"
+    return str(format_date(value, format="medium", locale=locale_of(lang)))
 
 
 def _infinite(value: float, lang: str) -> str:
@@ -181,7 +240,7 @@ def format_value(value: Any, kind: str, lang: str, currency: str = "NOK") -> str
     if kind == "year":
         return str(round(number))
     if kind == "pct":
-        return group_digits(100.0 * number, 1 if abs(number) < 0.1 else 0, lang) + NBSP + "%"
+        return percent(number, lang, 1 if abs(number) < 0.1 else 0)
     if kind in ("int", "ddd", "money"):
         return group_digits(round(number), 0, lang)
     if kind == "days":
@@ -199,45 +258,31 @@ def format_value(value: Any, kind: str, lang: str, currency: str = "NOK") -> str
 
 
 def format_money(value: Any, lang: str, currency: str) -> str:
-    """A money amount for running text, compact: "NOK 12.3 m" / "12,3 mill. NOK"."""
+    """A money amount for running text, compact: "NOK12.3m" / "12,3 mill. kr"."""
     if _is_missing(value):
         return "–"
     amount = float(value)
     if math.isinf(amount):
         return _infinite(amount, lang)
-    magnitude = abs(amount)
-    if magnitude >= 1e9:
-        scaled, unit = amount / 1e9, ("mrd." if lang == "nb" else "bn")
-    elif magnitude >= 1e6:
-        scaled, unit = amount / 1e6, ("mill." if lang == "nb" else "m")
-    elif magnitude >= 1e3:
-        scaled, unit = amount / 1e3, ("tusen" if lang == "nb" else "k")
-    else:
-        return (
-            f"{group_digits(amount, 0, lang)}{NBSP}{currency}"
-            if lang == "nb"
-            else f"{currency}{NBSP}{group_digits(amount, 0, lang)}"
-        )
-    digits = 1 if abs(scaled) < 100 else 0
-    number = group_digits(scaled, digits, lang)
-    if lang == "nb":
-        return f"{number}{NBSP}{unit}{NBSP}{currency}"
-    return f"{currency}{NBSP}{number}{NBSP if unit != 'k' else ''}{unit}"
+    if abs(amount) < 1e3:
+        return money(amount, currency, lang)
+    digits = 1 if abs(amount) < 1e11 else 0
+    text = format_compact_currency(amount, currency, locale=locale_of(lang), fraction_digits=digits)
+    return _signed(text, lang)
 
 
 def format_compact(value: Any, lang: str) -> str:
-    """A large count for running text: "1.2 m" / "1,2 mill." (patient-days, DDD)."""
+    """A large count for running text: "1.2m" / "1,2 mill." (patient-days, DDD); whole
+    numbers below a million."""
     if _is_missing(value):
         return "–"
     number = float(value)
     if math.isinf(number):
         return _infinite(number, lang)
-    magnitude = abs(number)
-    if magnitude >= 1e9:
-        return group_digits(number / 1e9, 2, lang) + NBSP + ("mrd." if lang == "nb" else "bn")
-    if magnitude >= 1e6:
-        return group_digits(number / 1e6, 2, lang) + NBSP + ("mill." if lang == "nb" else "m")
-    return group_digits(number, 0, lang)
+    if abs(number) < 1e6:
+        return group_digits(number, 0, lang)
+    text = format_compact_decimal(number, locale=locale_of(lang), fraction_digits=2)
+    return _signed(text, lang)
 
 
 @dataclass(frozen=True)

@@ -1,39 +1,22 @@
 """Plain-language texts of a response plan in English (``en``) and Norwegian bokmål (``nb``).
 
-Numbers follow each language's conventions (en: 1,234,567.8; nb: 1 234 567,8 with a no-break
-space), dates likewise (en: 1 Nov 2026; nb: 1. nov. 2026).
+Numbers, money and dates come from :mod:`beredt.views.fmt` (CLDR through Babel: en
+1,234,567.8 and 1 Nov 2026; nb 1 234 567,8 and 1. nov. 2026).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
+
+from beredt.views.fmt import date_text as date
+from beredt.views.fmt import locale_of, money, number, percent
 
 if TYPE_CHECKING:
     from beredt.respond.duration import DurationModel
     from beredt.respond.planner import Action, ResponsePlan
 
 LANGS = ("en", "nb")
-_NBSP = "\u00a0"
-_MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "nb": [
-        "jan.",
-        "feb.",
-        "mars",
-        "apr.",
-        "mai",
-        "juni",
-        "juli",
-        "aug.",
-        "sep.",
-        "okt.",
-        "nov.",
-        "des.",
-    ],
-}
-
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "vital": "vital",
@@ -115,49 +98,13 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def _check(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"language must be one of {', '.join(LANGS)}, got {lang!r}")
+    locale_of(lang)  # ValueError for a language the views do not speak
     return lang
 
 
 def word(key: str, lang: str) -> str:
     """The word for a code (kind, status, flag, cause, criticality) in `lang`."""
     return WORDS[_check(lang)].get(key, key)
-
-
-def number(value: float, lang: str, decimals: int = 0) -> str:
-    """A number with the language's thousands and decimal separators."""
-    text = f"{value:,.{decimals}f}"
-    if _check(lang) == "nb":
-        text = text.replace(",", _NBSP).replace(".", ",")
-        if text.startswith("-"):
-            text = "−" + text[1:]
-    return text
-
-
-def percent(share: float, lang: str) -> str:
-    """A share as a percentage (whole percent from 1 %, one decimal below)."""
-    pct = 100.0 * share
-    decimals = 0 if pct >= 1 or pct == 0 else 1
-    sep = _NBSP if lang == "nb" else ""
-    return f"{number(pct, lang, decimals)}{sep}%"
-
-
-def date(value: dt.date | None, lang: str) -> str:
-    """A date in the language's short form."""
-    if value is None:
-        return "–"
-    month = _MONTHS[_check(lang)][value.month - 1]
-    if lang == "nb":
-        return f"{value.day}. {month} {value.year}"
-    return f"{value.day} {month} {value.year}"
-
-
-def money(value: float, currency: str, lang: str) -> str:
-    """An amount of money in the dataset's currency."""
-    if lang == "nb" and currency == "NOK":
-        return f"{number(value, lang)}{_NBSP}kr"
-    return f"{currency}{_NBSP}{number(value, lang)}"
 
 
 _TIERS = {
