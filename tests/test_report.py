@@ -1,4 +1,4 @@
-"""Report building blocks: texts, number formats, seeds, timing split, capability checks, errors."""
+"""Report building blocks: texts, number formats, seeds, timing split, errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from beredt.app.pipeline import (
     STAGES,
     MissingBundle,
-    capability,
     check_bundle_folder,
     default_bundle_path,
     derive_seed,
@@ -124,27 +123,6 @@ def test_split_timings_moves_clock_values_out_and_keeps_the_rest() -> None:
     }
 
 
-def test_capability_distinguishes_absent_from_broken(tmp_path: Path, monkeypatch) -> None:
-    mod, reason = capability("beredt.no_such_capability", "run")
-    assert mod is None
-    assert reason is not None
-    assert "not installed" in reason
-    mod, reason = capability("beredt.results", "no_such_function")
-    assert mod is None
-    assert reason is not None
-    assert "no_such_function" in reason
-    mod, reason = capability("beredt.results", "dumps")
-    assert mod is not None
-    assert reason is None
-    # A present module whose own import fails is an error, never "not available".
-    package = tmp_path / "broken_cap"
-    package.mkdir()
-    (package / "__init__.py").write_text("import a_module_that_does_not_exist_anywhere\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        capability("broken_cap", "x")
-
-
 def test_the_default_bundle_is_the_packaged_sample() -> None:
     path = default_bundle_path()
     assert path.parts[-3:] == ("beredt", "data", "sample-no")
@@ -176,66 +154,6 @@ def test_run_rejects_an_unknown_language(tmp_path: Path, small_bundle_path: Path
     )
     assert result.exit_code == 1
     assert "--lang" in result.output
-
-
-@pytest.mark.slow
-def test_absent_capabilities_give_visible_not_available_sections(
-    tmp_path: Path, small_bundle_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
-    from lxml import html as lxml_html
-    from openpyxl import load_workbook
-
-    from beredt.app import pipeline
-    from beredt.app.analyses import RunParameters
-
-    real = pipeline.capability
-    gone = {"beredt.sim", "beredt.plan"}
-
-    def without(module: str, *names: str) -> tuple[object, str | None]:
-        if module in gone:
-            return None, f"module {module} is not installed"
-        return real(module, *names)
-
-    monkeypatch.setattr(pipeline, "capability", without)
-    result = pipeline.run_pipeline(
-        pipeline.RunOptions(
-            bundle=small_bundle_path,
-            out=tmp_path / "out",
-            lang="en",
-            db=f"sqlite:///{tmp_path}/t.db",
-            parameters=RunParameters(scenarios=20),
-        )
-    )
-    results = json.loads(result.results_json.read_text("utf-8"))
-    assert results["results"]["absent"] == {
-        "scenarios": "module beredt.sim is not installed",
-        "plan": "module beredt.plan is not installed",
-        "frontier": "module beredt.plan is not installed",
-        "sensitivity": "module beredt.plan is not installed",
-    }
-    missing = {"scenarios", "frontier", "recommendations", "offers", "sensitivity"}
-    for key in SECTION_ORDER:
-        section = results["sections"][key]
-        assert section["available"] is (key not in missing), key
-        if key in missing:
-            assert "not installed" in section["reason"]
-            assert section["tables"] == {}
-    assert "unmet_today" not in results["sections"]["headline"]["kpis"]
-    assert results["sections"]["vulnerability"]["available"]
-    page = lxml_html.fromstring(result.report_html.read_bytes())
-    for key in missing:
-        (node,) = page.xpath(f"//section[@data-section='{key}']")
-        assert node.get("data-available") == "false"
-        note = node.xpath(".//p[@class='na']/span[@lang='en']/text()")
-        reason = results["sections"][key]["reason"]
-        assert note == [f"This section is not available in this version: {reason}"]
-    workbook = load_workbook(result.report_xlsx)
-    assert "not installed" in workbook[sheet_name("offers", "en")]["A3"].value
-    run = json.loads(result.run_json.read_text("utf-8"))
-    notes = {s["stage"]: s["note"] for s in run["stages"]}
-    assert notes["scenarios"] == notes["plan"] == "not available"
 
 
 def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(

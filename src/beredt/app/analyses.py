@@ -1,16 +1,27 @@
 """What the pipeline computed, handed to the section builders.
 
-Each capability's result is ``None`` when the capability is absent from this installation (its
-module or public function is missing); ``absent`` then says why, and its section shows a
-"not available" note. A capability that is present but fails raises: errors are never hidden.
+A result is ``None`` when the run did not compute it (an analysis that needs another one's
+result, as the frontier needs the plan); ``absent`` then says why, and its section shows a
+"not available" note. An analysis that fails raises: errors are never hidden.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from beredt.domain.dataset import Dataset
+
+if TYPE_CHECKING:
+    from beredt.calibrate.backtest import Backtest
+    from beredt.calibrate.fit import Calibration
+    from beredt.calibrate.outlook import Outlook
+    from beredt.industry.indicators import IndustryIndicators
+    from beredt.plan.optimise import FrontierResult, JointOutcome, PlanModel, PlanResult
+    from beredt.respond.planner import ResponsePlan
+    from beredt.risk.score import RiskTable
+    from beredt.sim.engine import SimResult
+    from beredt.sim.sensitivity import Tornado
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,8 @@ class ScenarioOutcome:
     name: str
     description: str
     path: str
-    result: Any
-    stress: Any = None  # the plan against today's under this scenario (plan.JointOutcome)
+    result: SimResult
+    stress: JointOutcome | None = None  # the plan against today's under this scenario
     name_nb: str = ""
     description_nb: str = ""
 
@@ -77,23 +88,23 @@ class Budget:
 
 @dataclass
 class Analyses:
-    """Every capability's result for one dataset (None where the capability is absent)."""
+    """Every analysis's result for one dataset (None where the run did not compute it)."""
 
     dataset: Dataset
     parameters: RunParameters
-    risk: Any = None
+    risk: RiskTable | None = None
     scenarios: list[ScenarioOutcome] | None = None
     scenarios_skipped: list[dict[str, str]] = field(default_factory=list)
-    plan: Any = None
-    plan_model: Any = None
-    frontier: Any = None
+    plan: PlanResult | None = None
+    plan_model: PlanModel | None = None
+    frontier: FrontierResult | None = None
     budget: Budget | None = None
-    responses: list[Any] | None = None
-    industry: Any = None
-    calibration: Any = None
-    backtest: Any = None
-    outlook: Any = None
-    sensitivity: Any = None
+    responses: list[ResponsePlan] | None = None
+    industry: IndustryIndicators | None = None
+    calibration: Calibration | None = None
+    backtest: Backtest | None = None
+    outlook: Outlook | None = None
+    sensitivity: Tornado | None = None
     hazards_source: str = "data"  # which hazards the analyses ran on: "calibrated" or "data"
     imported_fingerprint: str | None = None  # the dataset as imported, before calibration
     #: stress scenarios the plan was weighed over: (name, probability a year, bokmål name)

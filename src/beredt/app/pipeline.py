@@ -17,16 +17,15 @@ Stages, in order (each timed; timings go to ``run.json``):
 8. ``industry`` — industry indicators (:mod:`beredt.industry`);
 9. ``report`` — ``report.html``, ``report.xlsx``, ``results.json``, ``run.json``.
 
-Each capability is called through its public API only. A capability absent from this
-installation (its module or public function missing) is recorded and its section says "not
-available"; a capability that is present but fails raises.
+Each analysis is called through its public API; one that fails raises (errors are never
+hidden). One that needs another's result it lacks is recorded in ``absent`` and its section says
+"not available".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 import platform
 import time
@@ -35,16 +34,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import ModuleType
 from typing import Protocol
 
 import beredt
+from beredt.app import stages
 from beredt.app.analyses import Analyses, RunParameters
 from beredt.domain.bundle import Bundle
 from beredt.domain.dataset import Dataset
+from beredt.industry import industry_indicators
 from beredt.report.document import results_document
 from beredt.report.html import render_report
 from beredt.report.xlsx import write_workbook
+from beredt.risk import score
 from beredt.views.build import build_report, raw_results
 from beredt.views.i18n import t
 
@@ -175,25 +176,6 @@ class RunResult:
         return sum(t.seconds for t in self.timings)
 
 
-# --- capabilities ------------------------------------------------------------------------------
-def capability(module: str, *names: str) -> tuple[ModuleType | None, str | None]:
-    """Import `module` and check it offers `names`; (None, reason) when it is genuinely absent.
-
-    Only a missing module (or a missing public name) counts as absent; an error raised while
-    importing a present module propagates.
-    """
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None, f"module {module} is not installed"
-        raise
-    missing = [n for n in names if not hasattr(mod, n)]
-    if missing:
-        return None, f"{module} does not provide {', '.join(missing)}"
-    return mod, None
-
-
 class _Clock:
     def __init__(self, reporter: StageReporter, lang: str = "en") -> None:
         self.reporter = reporter
@@ -252,14 +234,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         dataset.stock_ddd_by_tier()
 
     with clock.stage("risk"):
-        risk, reason = capability("beredt.risk", "score")
-        if risk is None:
-            absent["risk"] = reason or ""
-            clock.note = t("stage_absent")
-        else:
-            analyses.risk = risk.score(dataset)
-
-    from beredt.app import stages
+        analyses.risk = score(dataset)
 
     with clock.stage("calibrate"):
         stages.run_calibration(analyses, clock)
@@ -276,12 +251,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
     with clock.stage("respond"):
         stages.run_responses(analyses, clock)
     with clock.stage("industry"):
-        industry, reason = capability("beredt.industry", "industry_indicators", "report_tables")
-        if industry is None:
-            absent["industry"] = reason or ""
-            clock.note = t("stage_absent")
-        else:
-            analyses.industry = industry.industry_indicators(dataset)
+        analyses.industry = industry_indicators(dataset)
 
     out = options.out
     with clock.stage("report"):

@@ -1,17 +1,30 @@
-"""Pipeline stages that call the simulator, the optimiser and the response planner.
-
-Each stage checks that its capability is present (:func:`beredt.app.pipeline.capability`),
-records it in ``analyses.absent`` when it is not, and otherwise calls its public API with the
-run's parameters and a seed derived from the run's seed.
+"""Pipeline stages that call the calibration, the simulator, the optimiser and the response
+planner through their public APIs, with the run's parameters and a seed derived from the run's
+seed. A stage that needs another's result (the frontier needs the plan) records in
+``analyses.absent`` why it did not run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from beredt.app.analyses import Analyses, Budget, ScenarioOutcome
+from beredt.calibrate import calibrate
+from beredt.calibrate.backtest import backtest, default_cuts
+from beredt.calibrate.outlook import outlook
+from beredt.plan import PlanParameters, joint_evaluator, prepare_plan
+from beredt.plan.evaluate import plan_policies
+from beredt.plan.milp import PlanInfeasible
+from beredt.plan.optimise import JointOutcome
+from beredt.plan.policy import load_policy, no_policy
+from beredt.respond import ResponseParams, plan_response
+from beredt.sim import Scenario, check_scenario, load_scenario, simulate
+from beredt.sim.sensitivity import tornado
 from beredt.views.fmt import Num
 from beredt.views.i18n import join, t
 from beredt.views.sections.headline import calibration_provenance
@@ -31,18 +44,11 @@ def run_calibration(analyses: Analyses, clock: Any) -> None:
     With ``hazards = calibrated`` (the default) every later stage runs on the calibrated
     dataset; the record itself is never changed.
     """
-    from beredt.app.pipeline import capability, derive_seed
-
-    cal_mod, reason = capability("beredt.calibrate", "calibrate")
-    if cal_mod is None:
-        _absent(analyses, clock, "calibration", reason)
-        return
-    from beredt.calibrate.backtest import backtest, default_cuts
-    from beredt.calibrate.outlook import outlook
+    from beredt.app.pipeline import derive_seed
 
     params = analyses.parameters
     dataset = analyses.dataset
-    calibration = cal_mod.calibrate(dataset)
+    calibration = calibrate(dataset)
     analyses.calibration = calibration
     if params.hazards == "calibrated":
         analyses.imported_fingerprint = dataset.fingerprint
@@ -86,27 +92,21 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
     A file that names sites, companies, countries, products or ATC codes this dataset lacks is
     skipped with its problems recorded (the library is written for the sample bundle).
     """
-    from beredt.app.pipeline import capability, derive_seed
+    from beredt.app.pipeline import derive_seed
 
-    sim, reason = capability(
-        "beredt.sim", "simulate", "load_scenario", "check_scenario", "Scenario"
-    )
-    if sim is None:
-        _absent(analyses, clock, "scenarios", reason)
-        return
     params = analyses.parameters
     dataset = analyses.dataset
     files = sorted(scenario_dir.glob("*.toml")) if scenario_dir.is_dir() else []
-    library: list[tuple[str, Any, str]] = [(f.stem, sim.load_scenario(f), f.name) for f in files]
+    library: list[tuple[str, Scenario, str]] = [(f.stem, load_scenario(f), f.name) for f in files]
     # The baseline first: a library file with no forced event and default hazards and model is
     # the background run; without one, the background is added here.
-    baseline = sim.Scenario(
+    baseline = Scenario(
         name="background",
         description="Background hazards from the data only: site outages and export "
         "restrictions at their historical rates, no forced event.",
     )
 
-    def is_baseline(scenario: Any) -> bool:
+    def is_baseline(scenario: Scenario) -> bool:
         return (
             not scenario.events
             and scenario.background == baseline.background
@@ -116,9 +116,9 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
     library.sort(key=lambda item: not is_baseline(item[1]))
     if not any(is_baseline(scenario) for _, scenario, _ in library):
         library.insert(0, ("background", baseline, ""))
-    applicable: list[tuple[str, Any, str]] = []
+    applicable: list[tuple[str, Scenario, str]] = []
     for key, scenario, file in library:
-        problems = sim.check_scenario(scenario, dataset)
+        problems = check_scenario(scenario, dataset)
         if problems:
             analyses.scenarios_skipped.append(
                 {
@@ -142,7 +142,7 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
             report(offset + done, total)
 
         seed = derive_seed(params.seed, "scenario", key)
-        result = sim.simulate(
+        result = simulate(
             dataset,
             scenario,
             n_scenarios=n,
@@ -174,11 +174,11 @@ def run_scenarios(analyses: Analyses, scenario_dir: Path, clock: Any) -> None:
         )
 
 
-def chosen_choice(analyses: Analyses) -> Any:
+def chosen_choice(analyses: Analyses) -> np.ndarray:
     """The chosen plan as an option index per substance, from the plan's option labels."""
-    import numpy as np
-
     model = analyses.plan_model
+    assert model is not None
+    assert analyses.plan is not None
     chosen = dict(
         zip(analyses.plan.substances["atc_code"], analyses.plan.substances["chosen"], strict=True)
     )
@@ -198,21 +198,18 @@ def chosen_choice(analyses: Analyses) -> Any:
     return choice
 
 
-def _stress_tester(analyses: Analyses) -> Any:
+def _stress_tester(
+    analyses: Analyses,
+) -> Callable[[Scenario, int, Callable[[int, int], None]], JointOutcome] | None:
     """A function (scenario, seed, progress) → the recommended plan vs today's plan simulated
     jointly under that scenario; None without a plan."""
-    from beredt.app.pipeline import capability
-
     if analyses.plan_model is None or analyses.plan is None:
-        return None
-    plan, _ = capability("beredt.plan", "joint_evaluator")
-    if plan is None:
         return None
     model = analyses.plan_model
     choice = chosen_choice(analyses)
 
-    def stress(scenario: Any, seed: int, progress: Any) -> Any:
-        evaluate = plan.joint_evaluator(
+    def stress(scenario: Scenario, seed: int, progress: Callable[[int, int], None]) -> JointOutcome:
+        evaluate = joint_evaluator(
             analyses.dataset, model.menu, model.parameters, scenario=scenario, seed=seed
         )
         return evaluate(choice, progress)
@@ -232,21 +229,13 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
     cannot be met at the budget, the cap on vital risk and then the floors are relaxed, and the
     plan says so.
     """
-    from beredt.app.pipeline import capability, derive_seed
-
-    plan, reason = capability("beredt.plan", "prepare_plan", "PlanParameters")
-    if plan is None:
-        _absent(analyses, clock, "plan", reason)
-        return
-    from beredt.plan.milp import PlanInfeasible
-    from beredt.plan.policy import load_policy, no_policy
-    from beredt.sim import check_scenario, load_scenario
+    from beredt.app.pipeline import derive_seed
 
     params = analyses.parameters
     report = clock.progress()
     policy = load_policy(params.policy) if params.policy != "none" else no_policy()
     parameters = policy.apply(
-        plan.PlanParameters(
+        PlanParameters(
             n_scenarios=params.scenarios,
             horizon_days=params.horizon_days or PLAN_HORIZON_DAYS,
         )
@@ -264,7 +253,7 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
     def preparing(done: int, total: int) -> None:
         report(done, 2 * total)
 
-    model = plan.prepare_plan(
+    model = prepare_plan(
         analyses.dataset,
         parameters,
         library=library,
@@ -286,6 +275,7 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
     analyses.plan_model = model
     analyses.budget = budget
     relaxed: list[str] = []
+    result = None
     for step in ("as set", "loss", "no floors"):
         if step == "loss":
             model.parameters = replace(model.parameters, objective="loss")
@@ -296,12 +286,15 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
             model.problem = model.problem.with_allowed(model.allowed)
             relaxed.append("the floors")
         try:
-            analyses.plan = model.plan(budget.amount, progress=solving)
+            result = model.plan(budget.amount, progress=solving)
             break
         except PlanInfeasible:
             continue
+    if result is None:  # cannot happen: with no floors and no cap, doing nothing is a plan
+        raise PlanInfeasible(f"no plan at a budget of {budget.amount:,.0f}")
+    analyses.plan = result
     if relaxed:
-        analyses.plan.notes.append(
+        result.notes.append(
             f"the policy cannot be met at a budget of {budget.amount:,.0f} "
             f"{analyses.dataset.currency}: relaxed {' and '.join(relaxed)}"
         )
@@ -314,17 +307,14 @@ def run_sensitivity(analyses: Analyses, clock: Any) -> None:
     """The headline under each main assumption varied one at a time (common random numbers):
     today's plan, on the headline simulation's seed and scenario, so the baseline is the
     headline's own figure."""
-    from beredt.app.pipeline import capability, derive_seed
+    from beredt.app.pipeline import derive_seed
 
-    sens, reason = capability("beredt.sim.sensitivity", "tornado")
-    if sens is None or analyses.plan_model is None:
-        _absent(analyses, clock, "sensitivity", reason or analyses.absent.get("plan"))
+    if analyses.plan_model is None:
+        _absent(analyses, clock, "sensitivity", analyses.absent.get("plan", "no plan"))
         return
-    from beredt.plan.evaluate import plan_policies
-
     model = analyses.plan_model
     params = analyses.parameters
-    analyses.sensitivity = sens.tornado(
+    analyses.sensitivity = tornado(
         analyses.dataset,
         policies=plan_policies(analyses.dataset, model.menu, [model.menu.today], ["today"]),
         n_scenarios=params.scenarios,
@@ -364,22 +354,16 @@ def run_frontier(analyses: Analyses, clock: Any) -> None:
 
 def run_responses(analyses: Analyses, clock: Any) -> None:
     """A response plan for every open shortage notice, in notice-id order."""
-    from beredt.app.pipeline import capability, derive_seed
+    from beredt.app.pipeline import derive_seed
 
-    respond, reason = capability("beredt.respond", "plan_response", "ResponseParams")
-    if respond is None:
-        _absent(analyses, clock, "respond", reason)
-        return
     dataset = analyses.dataset
     notices = sorted(str(n) for n in dataset.open_shortages["notice_id"])
     report = clock.progress()
     plans = []
     for i, notice_id in enumerate(notices):
         report(i, len(notices))
-        params = respond.ResponseParams(
-            seed=derive_seed(analyses.parameters.seed, "respond", notice_id)
-        )
-        plans.append(respond.plan_response(dataset, notice_id, params))
+        params = ResponseParams(seed=derive_seed(analyses.parameters.seed, "respond", notice_id))
+        plans.append(plan_response(dataset, notice_id, params))
     report(len(notices), len(notices))
     analyses.responses = plans
     clock.note = t("stage_notices", n=len(plans))

@@ -103,7 +103,7 @@ def build_report(analyses: Analyses) -> Report:
 
 
 def raw_results(analyses: Analyses) -> dict[str, Any]:
-    """The capabilities' full results as JSON-ready data (absent ones as None)."""
+    """The analyses' full results as JSON-ready data (those not computed as None)."""
     risk = analyses.risk
     return {
         "risk": to_jsonable(risk.to_json_dict()) if risk is not None else None,

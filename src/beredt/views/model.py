@@ -145,7 +145,7 @@ class Figure:
 
 @dataclass
 class Section:
-    """A report section; ``available`` is False (with a reason) when its capability is absent."""
+    """A report section; ``available`` is False (with a reason) when the run did not compute it."""
 
     key: str
     available: bool = True
@@ -165,7 +165,7 @@ class Section:
 
 
 def unavailable(key: str, reason: str) -> Section:
-    """A section whose capability is absent from this installation, with the reason."""
+    """A section the run could not compute, with the reason."""
     return Section(key=key, available=False, reason=reason)
 
 

@@ -38,6 +38,12 @@ def calibration_provenance(calibration: Any) -> dict[str, str]:
     }
 
 
+def value_per_patient_day(analyses: Analyses) -> float | None:
+    """The money a patient-day without treatment is valued at in the plan (None: no plan)."""
+    model = analyses.plan_model
+    return None if model is None else float(model.parameters.value_per_patient_day)
+
+
 def headline_simulation(analyses: Analyses) -> Any:
     """The joint simulation of the recommended plan (option 0) and today's (option 1)."""
     plan = analyses.plan
@@ -64,7 +70,7 @@ def headline_figures(analyses: Analyses) -> dict[str, Any]:
         "definition": "calibrated hazards, today's open notices and stock, "
         f"{sim.horizon_days} days, joint mode, {sim.n_scenarios} scenarios, seed {sim.seed}",
     }
-    weights = analyses.dataset.currency
+    assert analyses.plan_model is not None  # the headline simulation is the plan's
     value = float(analyses.plan_model.parameters.value_per_patient_day)
     per_year = 365.0 / sim.horizon_days
     for name, k in (("plan", 0), ("today", 1)):
@@ -83,7 +89,7 @@ def headline_figures(analyses: Analyses) -> dict[str, Any]:
         out[name] = {
             "untreated_patient_days": dict(zip(("mean", "se", "p5", "p95"), unmet, strict=True)),
             "weighted_loss": dict(zip(("mean", "se", "p5", "p95"), loss, strict=True)),
-            "currency": weights,
+            "currency": analyses.dataset.currency,
             "p_vital_shortage_over_7_days": sev["p_vital_shortage_over_7_days"],
             "p_vital_shortage_over_7_days_se": sev["p_vital_shortage_over_7_days_se"],
             "vital_shortage_days": sev["vital_shortage_days"] * per_year,
@@ -264,11 +270,7 @@ def headline_section(analyses: Analyses) -> Section:
                 "headline_definitions",
                 n=Num(sim.n_scenarios, "int"),
                 days=Num(sim.horizon_days, "int"),
-                value=Num(
-                    analyses.plan_model.parameters.value_per_patient_day,
-                    "money_compact",
-                    ds.currency,
-                ),
+                value=Num(value_per_patient_day(analyses), "money_compact", ds.currency),
             )
         )
     if analyses.calibration is not None and analyses.hazards_source == "calibrated":

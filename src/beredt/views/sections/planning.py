@@ -33,6 +33,8 @@ def unmet_per_year(analyses: Analyses) -> tuple[float, float]:
     """
     model = analyses.plan_model
     result = analyses.plan
+    assert model is not None
+    assert result is not None
     options = model.option_table()
     per_year = 365.0 / float(model.parameters.horizon_days)
     today = float(options.loc[options["is_today"], "unmet_ddd_mean"].sum()) * per_year
@@ -240,7 +242,7 @@ def scenarios_section(analyses: Analyses) -> Section:
         for record in table.to_dict(orient="records"):
             if not record["unmet_ddd_mean"] > 0:
                 continue
-            worst.append({"scenario": outcome.key, **record})
+            worst.append({"scenario": outcome.key, **{str(k): v for k, v in record.items()}})
     section.tables.append(
         Table(
             "worst",
@@ -321,6 +323,8 @@ def frontier_spec(analyses: Analyses) -> dict[str, str]:
 
     frontier = analyses.frontier
     result = analyses.plan
+    assert frontier is not None
+    assert result is not None
     points = frontier.points[frontier.points["feasible"]]
     currency = analyses.dataset.currency
 
@@ -438,6 +442,7 @@ def frontier_section(analyses: Analyses) -> Section:
 
 
 def _today_weeks(analyses: Analyses) -> dict[str, float]:
+    assert analyses.plan_model is not None
     options = analyses.plan_model.option_table()
     today = options[options["is_today"]]
     return dict(zip(today["atc_code"], today["weeks"].astype(float), strict=True))
@@ -951,7 +956,11 @@ def offers_section(analyses: Analyses) -> Section:
     section = Section("offers")
     section.paragraphs.append(t("offers_lead"))
     values = result.offer_values
-    rows = [dict(r) for r in values.to_dict(orient="records")] if len(values) else []
+    rows: list[dict[str, Any]] = (
+        [{str(k): v for k, v in r.items()} for r in values.to_dict(orient="records")]
+        if len(values)
+        else []
+    )
     for r in rows:
         r["why_words"] = _offer_why(r, analyses.dataset.currency)
     if rows:
