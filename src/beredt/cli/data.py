@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from beredt.cli.common import (
     AsOfOption,
@@ -32,6 +31,7 @@ from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, S
 from beredt.ingest.bundle import read_bundle, write_bundle
 from beredt.ingest.errors import ImportRejected
 from beredt.store import StoreError, StoreUnavailable
+from beredt.views.terminal import Col, data_table, show
 
 #: Characters of an audit event's detail shown in the table (all of it is in --json).
 DETAIL_SHOWN = 400
@@ -159,17 +159,28 @@ def status(
             "Illustrative data: companies, stock and capacities are not real.", style="yellow"
         )
     console.print("records: " + ", ".join(f"{n} {stem}" for stem, n in counts.items()))
-    days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
-    days.add_column("ATC")
-    days.add_column("substance")
-    days.add_column("criticality", max_width=9)
-    days.add_column("demand DDD/day", justify="right")
-    # Tiers nobody holds stock in only take room on a narrow terminal.
-    shown_tiers = [t for t in TIERS if float(stock[t].sum()) > 0] or list(TIERS)
-    for tier in shown_tiers:
-        days.add_column(tier, justify="right")
-    days.add_column("total days", justify="right", style="bold")
-    for row in rows[:limit]:
+    shown = rows[:limit]
+    # Tiers that hold nothing for the substances shown only take room on a narrow terminal.
+    shown_tiers = (
+        [t for t in TIERS if any(r["days_of_supply_by_tier"][t] for r in shown)]
+        or [t for t in TIERS if float(stock[t].sum()) > 0]
+        or list(TIERS)
+    )
+    left_out = [t for t in TIERS if t not in shown_tiers]
+    days = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("criticality", "text"),
+        ("demand DDD/day", "number"),
+        *[(f"days {tier}", "number") for tier in shown_tiers],
+        Col("total days", "number", style="bold"),
+        title=f"Days of supply on {dataset.as_of}, lowest first",
+        caption=f"no stock at the {', '.join(left_out)} tier for these substances"
+        if left_out
+        else None,
+        show_edge=False,
+    )
+    for row in shown:
         by_tier = row["days_of_supply_by_tier"]
         tiers = ["–" if by_tier[t] is None else f"{by_tier[t]:,.0f}" for t in shown_tiers]
         total = row["days_of_supply"]
@@ -183,7 +194,7 @@ def status(
             "∞" if not np.isfinite(total) else f"{total:,.0f}",
             style=style,
         )
-    console.print(days)
+    show(console, days)
     if len(rows) > limit:
         console.print(f"… {len(rows) - limit} more (use --limit or --json)")
     console.print(f"open shortage notices: {open_notices}")
@@ -331,9 +342,14 @@ def audit(
 ) -> None:
     """The newest entries of the audit log: who wrote what, when (times in UTC)."""
     events = open_store(db).audit(limit, containing=search)
-    table = Table(title="Audit log, newest first", show_edge=False)
-    for column in ("at (UTC)", "who", "action", "detail"):
-        table.add_column(column)
+    table = data_table(
+        ("at (UTC)", "number"),
+        ("who", "name"),
+        ("action", "text"),
+        ("detail", "text"),
+        title="Audit log, newest first",
+        show_edge=False,
+    )
     for event in events:
         detail = json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)
         if len(detail) > DETAIL_SHOWN:
@@ -344,7 +360,7 @@ def audit(
             event["action"],
             detail,
         )
-    console_for(json_target).print(table)
+    show(console_for(json_target), table)
     emit_json(events, json_target)
 
 

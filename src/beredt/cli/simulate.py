@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from beredt.cli.common import (
     AsOfOption,
@@ -24,6 +23,7 @@ from beredt.cli.common import (
     load_dataset,
     progress_bar,
 )
+from beredt.views.terminal import data_table, show
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 _PLOT_SUFFIXES = {".png", ".html", ".htm"}
@@ -164,15 +164,17 @@ def simulate_command(
 def _print_library(console: Console) -> None:
     from beredt.sim import load_scenario
 
-    view = Table(title="Scenario library")
-    view.add_column("name", no_wrap=True)
-    view.add_column("scenario")
-    view.add_column("horizon", justify="right")
-    view.add_column("events", justify="right")
+    view = data_table(
+        ("name", "id"),
+        ("scenario", "name"),
+        ("horizon", "number"),
+        ("events", "number"),
+        title="Scenario library",
+    )
     for path in library():
         sc = load_scenario(path)
         view.add_row(path.stem, sc.name, f"{sc.horizon_days or 365} d", str(len(sc.events)))
-    console.print(view)
+    show(console, view)
 
 
 def _num(x: float, digits: int = 0) -> str:
@@ -184,18 +186,18 @@ def _num(x: float, digits: int = 0) -> str:
 def _print_summary(console: Console, result: Any, top: int) -> None:
     nat = result.national_summary(0)
     p = result.provenance
-    head = Table(
+    head = data_table(
+        ("national", "name"),
+        ("mean", "number"),
+        ("± s.e.", "number"),
+        ("5 %", "number"),
+        ("median", "number"),
+        ("95 %", "number"),
         title=f"{result.scenario}: {result.n_scenarios:,} scenarios × {result.horizon_days} days "
         f"({result.mode}, seed {result.seed})",
         caption=f"as of {p.as_of.isoformat()} · dataset {p.fingerprint[:12]} · "
         f"{result.wall_seconds:.1f} s",
     )
-    head.add_column("national")
-    head.add_column("mean", justify="right")
-    head.add_column("± s.e.", justify="right")
-    head.add_column("5 %", justify="right")
-    head.add_column("median", justify="right")
-    head.add_column("95 %", justify="right")
     for label, key in (
         ("weighted unmet DDD", "weighted_unmet_ddd"),
         ("unmet DDD", "unmet_ddd"),
@@ -220,38 +222,34 @@ def _print_summary(console: Console, result: Any, top: int) -> None:
         "",
         "",
     )
-    console.print(head)
+    show(console, head)
     table = result.substance_table(0)
     table = table[table["weighted_unmet_mean"] > 0].head(top)
-    view = Table(
+    view = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("unmet DDD ± s.e.", "number"),
+        ("95 %", "number"),
+        ("short days, P(short)", "number"),
+        ("stock-out day", "number"),
+        ("surge / alt. DDD", "number"),
         title=f"Worst {len(table)} substances by criticality-weighted unmet DDD",
-        caption="unmet DDD = patient-days without treatment; stock-out day: median, given one",
+        caption="unmet DDD = patient-days without treatment (mean ± s.e., 95th percentile); "
+        "short days: mean over the horizon; P(short): the chance of any; stock-out day: median, given one; "
+        "under each substance its criticality",
+        show_edge=False,
     )
-    for col, justify in (
-        ("ATC", "left"),
-        ("substance", "left"),
-        ("crit.", "left"),
-        ("unmet DDD ± s.e.", "right"),
-        ("95 %", "right"),
-        ("short days", "right"),
-        ("P(short)", "right"),
-        ("stock-out day", "right"),
-        ("surge / alt. DDD", "right"),
-    ):
-        view.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in table.to_dict("records"):
         view.add_row(
             r["atc_code"],
-            str(r["name"])[:28],
-            str(r["criticality"])[:3],
-            f"{_num(r['unmet_ddd_mean'])} ± {_num(r['unmet_ddd_se'])}",
+            f"{r['name']}\n{r['criticality']}",
+            f"{_num(r['unmet_ddd_mean'])}\n± {_num(r['unmet_ddd_se'])}",
             _num(r["unmet_ddd_p95"]),
-            _num(r["shortage_days_mean"], 1),
-            f"{r['shortage_prob']:.2f}",
+            f"{_num(r['shortage_days_mean'], 1)}\n{r['shortage_prob']:.2f}",
             _num(r["first_stockout_day_p50"]),
-            f"{_num(r['surge_ddd_mean'])} / {_num(r['alternatives_ddd_mean'])}",
+            f"{_num(r['surge_ddd_mean'])}\n/ {_num(r['alternatives_ddd_mean'])}",
         )
     if len(table):
-        console.print(view)
+        show(console, view)
     else:
         console.print("no substance had unmet demand in any scenario", style="green")
