@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -148,6 +148,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
     # Problem reports are read and grepped line by line: never wrap them or parse markup.
     console.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def fail_unknown(
+    what: str,
+    value: str,
+    known: Collection[Any],
+    listing: str,
+    *,
+    where: str = "",
+    names: Mapping[str, str] | None = None,
+    code: int = 1,
+) -> NoReturn:
+    """Fail on an unknown id ("no `what` 'value' `where`"): at most five close ids (found by id,
+    or by `names`: id → name) and where to list them all, never the whole list."""
+    from beredt.views.terminal import did_you_mean
+
+    hint = did_you_mean(value, known, names=names)
+    count = f"{len(known):,} known" if known else "none known"
+    place = f" {where}" if where else ""
+    fail(f"no {what} {value!r}{place}{'; ' + hint if hint else ''} ({count}; {listing})", code=code)
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Any:

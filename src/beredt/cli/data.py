@@ -31,7 +31,7 @@ from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, S
 from beredt.ingest.bundle import read_bundle, write_bundle
 from beredt.ingest.errors import ImportRejected
 from beredt.store import StoreError, StoreUnavailable
-from beredt.views.terminal import Col, data_table, show
+from beredt.views.terminal import Col, data_table, did_you_mean, show
 
 #: Characters of an audit event's detail shown in the table (all of it is in --json).
 DETAIL_SHOWN = 400
@@ -40,8 +40,28 @@ stock_app = typer.Typer(help="Record stock counts and movements (append-only led
 shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
 
 
-def _rejected(exc: ImportRejected) -> None:
-    fail(f"{exc.summary()}\n{exc.report()}", code=2)
+def _rejected(exc: ImportRejected, hints: str = "") -> None:
+    fail(f"{exc.summary()}\n{exc.report()}{hints}", code=2)
+
+
+#: The entity a ledger entry's reference column points into, and its name column.
+_REFERENCES = {"product_id": ("products", "name"), "atc_code": ("substances", "name")}
+
+
+def _reference_hints(store: Any, exc: ImportRejected, given: dict[str, str | None]) -> str:
+    """Close matches for each id of `given` that the rejection calls unknown."""
+    lines = []
+    for column, value in given.items():
+        unknown = any(p.field == column and "unknown" in p.reason for p in exc.problems)
+        if value is None or not unknown or column not in _REFERENCES:
+            continue
+        stem, name = _REFERENCES[column]
+        rows = store.export_bundle().rows(stem)
+        key = "product_id" if stem == "products" else "atc_code"
+        hint = did_you_mean(value, [r[key] for r in rows], names={r[key]: r[name] for r in rows})
+        if hint:
+            lines.append(f"{column} {value!r}: {hint}")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def init(db: DatabaseOption = None) -> None:
@@ -250,7 +270,7 @@ def stock_add(
     try:
         receipt = store.record_stock_entry(entry, who=who, idempotency_key=idempotency_key)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(exc, _reference_hints(store, exc, {"product_id": product_id}))
     except StoreError as exc:
         fail(str(exc))
     if receipt.replayed:
@@ -315,7 +335,9 @@ def shortage_add(
     try:
         outcome = store.add_shortage_notice(notice, who=who)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(
+            exc, _reference_hints(store, exc, {"atc_code": atc_code, "product_id": product_id})
+        )
     except StoreError as exc:
         fail(str(exc))
     after_commit(

@@ -167,7 +167,7 @@ def _parameters(
     try:
         policy = none() if no_policy else load_policy(policy_file)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
     try:
         rules = [CoverRule.parse(c) for c in cover or []]
     except ValueError as exc:
@@ -205,6 +205,7 @@ def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
     """The stress scenarios of a folder (with a probability_per_year; the baseline skipped)."""
     if scenario_dir is None:
         return []
+    from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
     from beredt.sim import check_scenario, load_scenario
 
@@ -213,14 +214,14 @@ def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
         try:
             sc = load_scenario(path)
         except ImportRejected as exc:
-            fail(f"{exc}\n{exc.report()}", code=2)
+            fail(f"{exc.summary()}\n{exc.report()}", code=2)
         if not sc.events and sc.probability_per_year is None:
             continue  # the background itself
         if sc.probability_per_year is None:
             fail(f"{path}: probability_per_year is missing (how often the scenario happens)", 2)
         problems = check_scenario(sc, dataset)
         if problems:
-            fail(f"{path} does not fit the dataset:\n" + "\n".join(map(str, problems)), 2)
+            fail(f"{path} does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
         out.append(sc)
     if not out:
         fail(f"--scenario-dir {scenario_dir}: no scenario file with probability_per_year", 2)
@@ -237,6 +238,7 @@ def _prepare(
     scenario_dir: Path | None = None,
     policy: Any = None,
 ) -> Any:
+    from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
     from beredt.plan.evaluate import prepare_plan
 
@@ -256,7 +258,7 @@ def _prepare(
                 policy=policy.to_dict() if policy is not None else None,
             )
     except ImportRejected as exc:  # the scenario names things the dataset does not have
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{scenario_problems(exc.problems, dataset)}", code=2)
     except ValueError as exc:
         fail(str(exc))
     n_options = len(model.menu.options)
@@ -284,7 +286,7 @@ def _load_scenario(path: Path | None, dataset: Any) -> Any:
     try:
         return load_scenario(path)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
 
 
 def _money(value: float, currency: str) -> str:

@@ -24,6 +24,7 @@ from beredt.cli.common import (
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
     open_store,
 )
@@ -85,6 +86,20 @@ def _notice(
         fail("give --until or --duration-days, not both")
     if duration_days is not None and duration_days < 1:
         fail("--duration-days must be at least 1")
+    if notice_id:
+        _check_notice(dataset, notice_id)
+    elif product:
+        products = dataset.products
+        if product not in set(products["product_id"].astype(str)):
+            fail_unknown(
+                "product",
+                product,
+                products["product_id"].astype(str).tolist(),
+                "products.csv of `beredt export bundle DIR` lists them",
+                names=dict(zip(products["product_id"].astype(str), products["name"], strict=True)),
+            )
+    elif atc:
+        _check_substance(dataset, atc)
     try:
         if notice_id:
             if start is not None:
@@ -106,6 +121,41 @@ def _notice(
     except NoticeError as exc:
         fail(str(exc))
     return notice
+
+
+def _check_notice(dataset: Any, notice_id: str) -> None:
+    """Fail unless the notice is known on the as-of date (close ids suggested otherwise)."""
+    known = dataset.shortages["notice_id"].astype(str).tolist()
+    if notice_id in known:
+        return
+    for row in dataset.bundle.rows("shortages"):
+        if row["notice_id"] == notice_id:
+            since = row["announced_date"] or row["start_date"]
+            fail(
+                f"shortage notice {notice_id!r} is not known on {dataset.as_of}: it became known "
+                f"on {since}; give --as-of {since} or later"
+            )
+    fail_unknown(
+        "shortage notice",
+        notice_id,
+        known,
+        "`beredt shortages` lists them",
+        where=f"on {dataset.as_of}",
+    )
+
+
+def _check_substance(dataset: Any, atc: str) -> None:
+    """Fail unless `atc` is a substance of the dataset (close codes and names suggested)."""
+    subs = dataset.substances
+    codes = subs["atc_code"].astype(str).tolist()
+    if atc.upper() not in codes:
+        fail_unknown(
+            "substance",
+            atc,
+            codes,
+            "`beredt status --json -` lists them",
+            names=dict(zip(codes, subs["name"].astype(str), strict=True)),
+        )
 
 
 def _print_plan(console: Console, plan: ResponsePlan, lang: str) -> None:

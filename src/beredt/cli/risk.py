@@ -22,12 +22,13 @@ from beredt.cli.common import (
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
     note_line,
 )
 from beredt.domain.atc import AtcCode, AtcError
 from beredt.views.safe_cells import safe_frame
-from beredt.views.terminal import Col, data_table, show
+from beredt.views.terminal import Col, data_table, did_you_mean, show
 
 DEFAULT_ROWS_SHOWN = 20
 _HEATMAP_SUFFIXES = {".png", ".html", ".htm"}
@@ -114,13 +115,29 @@ def risk(
     selected = table.select(prefixes or None)
     console = console_for(json_target)
     if prefixes and not len(selected):
-        console.print(note_line(f"no substance under {', '.join(prefixes)}"))
+        codes = table.substances["atc_code"].astype(str).tolist()
+        hints = [did_you_mean(p, codes) for p in prefixes]
+        console.print(
+            note_line(
+                f"no substance under {', '.join(prefixes)}; " + " ".join(h for h in hints if h)
+            )
+            if any(hints)
+            else note_line(f"no substance under {', '.join(prefixes)}")
+        )
     exported = selected.select(top=top) if top is not None else selected
     if explain_code is not None:
         try:
             _print_explain(console, table, explain_code)
         except KeyError:
-            fail(f"--explain {explain_code}: no such substance in the dataset")
+            subs = table.substances
+            codes = subs["atc_code"].astype(str).tolist()
+            fail_unknown(
+                "substance (--explain)",
+                explain_code,
+                codes,
+                "`beredt risk --top 1000` lists them",
+                names=dict(zip(codes, subs["name"].astype(str), strict=True)),
+            )
     else:
         _print_table(console, selected.select(top=top or DEFAULT_ROWS_SHOWN), len(table))
     if csv_path is not None:

@@ -6,7 +6,9 @@ a PNG or a self-contained HTML figure (distribution of national loss, worst subs
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,10 +22,11 @@ from beredt.cli.common import (
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
     progress_bar,
 )
-from beredt.views.terminal import data_table, show
+from beredt.views.terminal import data_table, did_you_mean, show
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 _PLOT_SUFFIXES = {".png", ".html", ".htm"}
@@ -47,8 +50,43 @@ def resolve_scenario(name: str) -> Path:
     for candidate in (LIBRARY / name, LIBRARY / f"{name}.toml"):
         if candidate.is_file():
             return candidate
-    names = ", ".join(p.stem for p in library())
-    fail(f"no scenario file {name!r} (library: {names})", code=2)
+    fail_unknown(
+        "scenario file or library scenario",
+        name,
+        [p.stem for p in library()],
+        "`beredt simulate --list` lists the library",
+        code=2,
+    )
+
+
+#: What an unknown reference of a scenario event names, and where the dataset keeps its ids.
+_REFERENCES = {
+    "site": ("sites", "site_id"),
+    "company": ("companies", "company_id"),
+    "country": ("countries", "country"),
+    "product": ("products", "product_id"),
+}
+_UNKNOWN = re.compile(
+    r"unknown (site|company|country|product) ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")$"
+)
+
+
+def scenario_problems(problems: list[Any], dataset: Any) -> str:
+    """The problems of a scenario against the dataset, one a line, unknown ids with the closest
+    known ones."""
+    lines = []
+    for problem in problems:
+        line = str(problem)
+        match = _UNKNOWN.search(problem.reason)
+        if match:
+            stem, column = _REFERENCES[match.group(1)]
+            frame = getattr(dataset, stem)
+            ids = frame[column].astype(str)
+            names = dict(zip(ids, frame["name"].astype(str), strict=True))
+            hint = did_you_mean(ast.literal_eval(match.group(2)), ids, names=names)
+            line += f"; {hint}" if hint else ""
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def simulate_command(
@@ -132,11 +170,11 @@ def simulate_command(
     try:
         parsed = load_scenario(path)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
     dataset = load_dataset(as_of, db)
     problems = check_scenario(parsed, dataset)
     if problems:
-        fail("the scenario does not fit the dataset:\n" + "\n".join(map(str, problems)), code=2)
+        fail("the scenario does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
     n = scenarios or parsed.n_scenarios or DEFAULT_N_SCENARIOS
     with progress_bar(f"simulating {parsed.name}", n) as progress:
         result = simulate(

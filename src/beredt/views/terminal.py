@@ -17,6 +17,8 @@ name like ``[bold]`` prints as it is, whatever the console's markup setting.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -181,3 +183,54 @@ def data_table(*columns: Col | tuple[str, Kind], **table_options: Any) -> DataTa
 def show(console: Console, *renderables: RenderableType) -> None:
     """Print tables (or anything) without cropping: a line wider than the terminal stays whole."""
     console.print(*renderables, crop=False)
+
+
+#: Most ids an error about an unknown id suggests.
+MAX_SUGGESTIONS = 5
+
+
+def _nearest(key: str, by_key: dict[str, str], limit: int) -> list[str]:
+    """Values of `by_key` whose key equals `key`, begins with it, or is spelt close to it."""
+    found = [by_key[key]] if key in by_key else []
+    if len(key) >= 2:
+        found += [by_key[k] for k in sorted(by_key) if k.startswith(key) and k != key]
+    found += [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)]
+    return found
+
+
+def close_matches(
+    value: str,
+    known: Iterable[Any],
+    limit: int = MAX_SUGGESTIONS,
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Up to `limit` known ids nearest `value`: the same id in another case, ids that begin
+    with it, close spellings (difflib); then ids whose name (`names`: id → name) is near it."""
+    ids: dict[str, str] = {}
+    for item in known:
+        ids.setdefault(str(item).casefold(), str(item))
+    key = value.strip().casefold()
+    found = _nearest(key, ids, limit)
+    if names:
+        by_name = {str(n).casefold(): i for i, n in names.items() if str(i).casefold() in ids}
+        found += _nearest(key, by_name, limit)
+    return list(dict.fromkeys(found))[:limit]
+
+
+def did_you_mean(
+    value: str,
+    known: Iterable[Any],
+    limit: int = MAX_SUGGESTIONS,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """``"did you mean A, B or C?"`` for the ids nearest `value` (each with its name where
+    `names` gives one), or ``""`` when none is near."""
+    matches = [
+        f"{m} ({names[m]})" if names and names.get(m) else m
+        for m in close_matches(value, known, limit, names)
+    ]
+    if not matches:
+        return ""
+    if len(matches) == 1:
+        return f"did you mean {matches[0]}?"
+    return f"did you mean {', '.join(matches[:-1])} or {matches[-1]}?"
