@@ -46,7 +46,8 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
-        help="Date the state is taken on (YYYY-MM-DD); default: the dataset's as-of date.",
+        help="Date the state is taken on (YYYY-MM-DD); default: the bundle's as-of date, or "
+        "the newest ledger entry's date when later (a stock entry, a notice becoming known).",
     ),
 ]
 JsonOption = Annotated[
@@ -186,15 +187,29 @@ def open_store(url: str | None = None, *, create: bool = True) -> Any:
     return store
 
 
+def default_as_of(bundle: Any) -> dt.date:
+    """The date commands take the state on unless told: the bundle's as-of date, or the newest
+    date in the ledgers when later (a stock entry's date, the day a notice became known: its
+    announcement, else its start), so that what was just recorded is in what is shown."""
+    dates = [bundle.meta.as_of]
+    dates += [row["date"] for row in bundle.rows("stock")]
+    dates += [row["announced_date"] or row["start_date"] for row in bundle.rows("shortages")]
+    return max(d for d in dates if isinstance(d, dt.date))
+
+
 def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = None) -> Any:
-    """The analytic snapshot of the store on `as_of`; exits with a hint when the store is empty."""
+    """The analytic snapshot of the store on `as_of` (default: :func:`default_as_of`); exits
+    with a hint when the store is empty."""
+    from beredt.domain.dataset import build_dataset
+
     store = open_store(url)
     if store.is_empty():
         fail(
             f"the store at {store.display_url} holds no dataset: "
             "run `beredt import bundle PATH` (or `beredt run`) first"
         )
-    return store.load_dataset(as_date(as_of))
+    bundle = store.export_bundle()
+    return build_dataset(bundle, as_date(as_of) or default_as_of(bundle))
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from beredt.cli.common import (
     fail,
     import_app,
     load_dataset,
+    note_line,
     open_store,
     styled,
 )
@@ -174,6 +175,13 @@ def status(
             f" — {meta.country}, {meta.currency}, as of {dataset.as_of} ({store.display_url})",
         )
     )
+    if as_of is None and dataset.as_of != meta.as_of:
+        console.print(
+            note_line(
+                f"as of the newest ledger entry, {dataset.as_of}; the bundle's as-of date is "
+                f"{meta.as_of} (--as-of DATE for another day)"
+            )
+        )
     if meta.illustrative:
         console.print(
             "Illustrative data: companies, stock and capacities are not real.", style="yellow"
