@@ -383,7 +383,8 @@ def audit(
     for event in events:
         detail = json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)
         if len(detail) > DETAIL_SHOWN:
-            detail = detail[:DETAIL_SHOWN] + " … (see --json)"
+            # cut between words, so that an id in the detail is whole or left to --json
+            detail = detail[:DETAIL_SHOWN].rsplit(" ", 1)[0] + " … (see --json)"
         table.add_row(
             event["at"].isoformat(sep=" ", timespec="seconds"),
             event["who"],
