@@ -223,3 +223,17 @@ def test_an_id_longer_than_its_share_of_a_narrow_table_folds_but_keeps_every_cha
     assert max(len(c) for c in cells) <= ID_FOLD_WIDTH
     assert any("1,234,567" in line for line in lines)
     assert any("SMP-2026-0001" in line for line in lines)
+
+
+def test_long_work_shows_progress_that_ends_whole_at_80_columns(env: dict[str, str]) -> None:
+    """On a terminal the option simulation and every budget report progress; the counts and
+    times keep their width and the bar gives way."""
+    terminal = {**env, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "0"}  # rich: a terminal
+    args = ["frontier", "--budgets", "0:400e6:3", "--scenarios", "128"]
+    result = CliRunner().invoke(get_app(), args, env=terminal)
+    assert result.exit_code == 0, result.output
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stderr)
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert any(line.startswith("options: background") and "128/128" in line for line in lines)
+    assert any(line.startswith("budgets solved") and " 3/3 " in line for line in lines)
+    assert all(len(line) <= WIDTH for line in lines), lines

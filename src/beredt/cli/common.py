@@ -30,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from beredt.results import dumps
@@ -212,13 +213,28 @@ def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = N
     return build_dataset(bundle, as_date(as_of) or default_as_of(bundle))
 
 
+#: A progress callback: ``progress(done, total)``, or with what is being done now as well.
+ProgressUpdate = Callable[..., None]
+
+
 @contextlib.contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr (only on a terminal); yields a ``progress(done, total)``."""
+def progress_bar(description: str, total: int) -> Iterator[ProgressUpdate]:
+    """A rich progress bar on stderr (only on a terminal); yields ``progress(done, total)``,
+    which library functions take as their ``progress=``; ``progress(done, total, text)`` also
+    says what is being done now."""
     console = make_console(stderr=True)
+    # The counts and times keep their width; the text may be shortened and the bar gives way.
+    text_width = min(36, max(12, console.width // 3))
+    counts_width = 2 * len(f"{max(total, 0):,}".replace(",", "")) + 1
+    bar_width = max(5, console.width - text_width - counts_width - 2 * 7 - 4)
     with Progress(
-        TextColumn("{task.description}", style="progress.description", markup=False),
-        BarColumn(),
+        TextColumn(
+            "{task.description}",
+            style="progress.description",
+            markup=False,
+            table_column=Column(width=text_width, no_wrap=True, overflow="ellipsis"),
+        ),
+        BarColumn(bar_width=bar_width),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
@@ -228,7 +244,10 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], 
     ) as progress:
         task = progress.add_task(description, total=total)
 
-        def update(done: int, new_total: int) -> None:
-            progress.update(task, completed=done, total=new_total)
+        def update(done: int, new_total: int, now: str | None = None) -> None:
+            if now is None:
+                progress.update(task, completed=done, total=new_total)
+            else:
+                progress.update(task, completed=done, total=new_total, description=now)
 
         yield update

@@ -245,16 +245,26 @@ def _prepare(
     scenario_obj = _load_scenario(scenario, dataset)
     library = _library(scenario_dir, dataset)
     n = parameters.n_scenarios
+    # the library simulates the background, then each stress scenario on fewer draws
     steps = n + len(library) * min(n, max(64, -(-n // 4 // 64) * 64))
+    first = scenario_obj.name if scenario_obj is not None else "background"
     try:
-        with progress_bar("Simulating options", steps) as progress:
+        with progress_bar(f"options: {first}", steps) as progress:
+
+            def step(done: int, total: int) -> None:
+                stress = (total - n) // len(library) if library else 0
+                part = min(len(library), -(-(done - n) // stress)) if stress and done > n else 0
+                name = library[part - 1].name if part else ""
+                now = f"stress {part}/{len(library)}: {name}" if part else first
+                progress(done, total, f"options: {now}")
+
             model = prepare_plan(
                 dataset,
                 parameters,
                 scenario=scenario_obj,
                 library=library,
                 seed=seed,
-                progress=progress,
+                progress=step,
                 policy=policy.to_dict() if policy is not None else None,
             )
     except ImportRejected as exc:  # the scenario names things the dataset does not have
@@ -568,8 +578,14 @@ def plan_command(
         dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
     )
     try:
-        with progress_bar("Optimising", 3) as progress:
-            result = model.plan(amount, reevaluate=reevaluate, progress=progress)
+        with progress_bar("plan: solving", 3) as progress:
+            # what runs next once a step is done (the joint re-evaluation is the long one)
+            after = {1: "valuing offers", 2: "joint re-evaluation"}
+
+            def step(done: int, total: int) -> None:
+                progress(done, total, f"plan: {after[done] if done < total else 'done'}")
+
+            result = model.plan(amount, reevaluate=reevaluate, progress=step)
     except PlanInfeasible as exc:
         fail(
             f"{exc}; at {_money(amount, dataset.currency)} no plan meets the floors and the "
@@ -663,7 +679,7 @@ def frontier_command(
     model = _prepare(
         dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
     )
-    with progress_bar("Solving budgets", len(amounts)) as progress:
+    with progress_bar("budgets solved", len(amounts)) as progress:
         result = model.frontier(amounts, progress=progress)
     cur = result.currency
     table = data_table(
