@@ -133,6 +133,14 @@ def export_bundle(
     console_for(None).print(f"wrote {len(written)} files to {path}")
 
 
+def _left_out(tiers: list[str]) -> str | None:
+    """The caption naming the tiers a status table leaves out (they hold nothing shown)."""
+    if not tiers:
+        return None
+    names = tiers[0] if len(tiers) == 1 else f"{', '.join(tiers[:-1])} or {tiers[-1]}"
+    return f"no stock at the {names} tier{'s' if len(tiers) > 1 else ''} for these substances"
+
+
 def status(
     as_of: AsOfOption = None,
     limit: Annotated[
@@ -203,9 +211,7 @@ def status(
         *[(f"days {tier}", "number") for tier in shown_tiers],
         Col("total days", "number", style="bold"),
         title=f"Days of supply on {dataset.as_of}, lowest first",
-        caption=f"no stock at the {', '.join(left_out)} tier for these substances"
-        if left_out
-        else None,
+        caption=_left_out(left_out),
         show_edge=False,
     )
     for row in shown:
