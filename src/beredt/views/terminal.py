@@ -13,6 +13,9 @@ print tables with :func:`show`, which never crops.
 
 Data reaches the table as :class:`rich.text.Text` (plain strings are wrapped in one), so a
 name like ``[bold]`` prints as it is, whatever the console's markup setting.
+
+An unknown id is answered with the few known ones nearest it (:func:`did_you_mean`), never with
+the whole list.
 """
 
 from __future__ import annotations
