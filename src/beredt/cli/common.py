@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -30,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from beredt.results import dumps
@@ -46,7 +47,8 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
-        help="Date the state is taken on (YYYY-MM-DD); default: the dataset's as-of date.",
+        help="Date the state is taken on (YYYY-MM-DD); default: the bundle's as-of date, or "
+        "the newest ledger entry's date when later (a stock entry, a notice becoming known).",
     ),
 ]
 JsonOption = Annotated[
@@ -150,6 +152,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_unknown(
+    what: str,
+    value: str,
+    known: Collection[Any],
+    listing: str,
+    *,
+    where: str = "",
+    names: Mapping[str, str] | None = None,
+    code: int = 1,
+) -> NoReturn:
+    """Fail on an unknown id ("no `what` 'value' `where`"): at most five close ids (found by id,
+    or by `names`: id → name) and where to list them all, never the whole list."""
+    from beredt.views.terminal import did_you_mean
+
+    hint = did_you_mean(value, known, names=names)
+    count = f"{len(known):,} known" if known else "none known"
+    place = f" {where}" if where else ""
+    fail(f"no {what} {value!r}{place}{'; ' + hint if hint else ''} ({count}; {listing})", code=code)
+
+
 def open_store(url: str | None = None, *, create: bool = True) -> Any:
     """Open the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``), upgraded.
 
@@ -166,24 +188,53 @@ def open_store(url: str | None = None, *, create: bool = True) -> Any:
     return store
 
 
+def default_as_of(bundle: Any) -> dt.date:
+    """The date commands take the state on unless told: the bundle's as-of date, or the newest
+    date in the ledgers when later (a stock entry's date, the day a notice became known: its
+    announcement, else its start), so that what was just recorded is in what is shown."""
+    dates = [bundle.meta.as_of]
+    dates += [row["date"] for row in bundle.rows("stock")]
+    dates += [row["announced_date"] or row["start_date"] for row in bundle.rows("shortages")]
+    return max(d for d in dates if isinstance(d, dt.date))
+
+
 def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = None) -> Any:
-    """The analytic snapshot of the store on `as_of`; exits with a hint when the store is empty."""
+    """The analytic snapshot of the store on `as_of` (default: :func:`default_as_of`); exits
+    with a hint when the store is empty."""
+    from beredt.domain.dataset import build_dataset
+
     store = open_store(url)
     if store.is_empty():
         fail(
             f"the store at {store.display_url} holds no dataset: "
             "run `beredt import bundle PATH` (or `beredt run`) first"
         )
-    return store.load_dataset(as_date(as_of))
+    bundle = store.export_bundle()
+    return build_dataset(bundle, as_date(as_of) or default_as_of(bundle))
+
+
+#: A progress callback: ``progress(done, total)``, or with what is being done now as well.
+ProgressUpdate = Callable[..., None]
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr (only on a terminal); yields a ``progress(done, total)``."""
+def progress_bar(description: str, total: int) -> Iterator[ProgressUpdate]:
+    """A rich progress bar on stderr (only on a terminal); yields ``progress(done, total)``,
+    which library functions take as their ``progress=``; ``progress(done, total, text)`` also
+    says what is being done now."""
     console = make_console(stderr=True)
+    # The counts and times keep their width; the text may be shortened and the bar gives way.
+    text_width = min(36, max(12, console.width // 3))
+    counts_width = 2 * len(f"{max(total, 0):,}".replace(",", "")) + 1
+    bar_width = max(5, console.width - text_width - counts_width - 2 * 7 - 4)
     with Progress(
-        TextColumn("{task.description}", style="progress.description", markup=False),
-        BarColumn(),
+        TextColumn(
+            "{task.description}",
+            style="progress.description",
+            markup=False,
+            table_column=Column(width=text_width, no_wrap=True, overflow="ellipsis"),
+        ),
+        BarColumn(bar_width=bar_width),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
@@ -193,7 +244,10 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], 
     ) as progress:
         task = progress.add_task(description, total=total)
 
-        def update(done: int, new_total: int) -> None:
-            progress.update(task, completed=done, total=new_total)
+        def update(done: int, new_total: int, now: str | None = None) -> None:
+            if now is None:
+                progress.update(task, completed=done, total=new_total)
+            else:
+                progress.update(task, completed=done, total=new_total, description=now)
 
         yield update

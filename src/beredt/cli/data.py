@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from beredt.cli.common import (
     AsOfOption,
@@ -24,6 +23,7 @@ from beredt.cli.common import (
     fail,
     import_app,
     load_dataset,
+    note_line,
     open_store,
     styled,
 )
@@ -32,6 +32,7 @@ from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, S
 from beredt.ingest.bundle import read_bundle, write_bundle
 from beredt.ingest.errors import ImportRejected
 from beredt.store import StoreError, StoreUnavailable
+from beredt.views.terminal import Col, data_table, did_you_mean, show
 
 #: Characters of an audit event's detail shown in the table (all of it is in --json).
 DETAIL_SHOWN = 400
@@ -40,8 +41,28 @@ stock_app = typer.Typer(help="Record stock counts and movements (append-only led
 shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
 
 
-def _rejected(exc: ImportRejected) -> None:
-    fail(f"{exc.summary()}\n{exc.report()}", code=2)
+def _rejected(exc: ImportRejected, hints: str = "") -> None:
+    fail(f"{exc.summary()}\n{exc.report()}{hints}", code=2)
+
+
+#: The entity a ledger entry's reference column points into, and its name column.
+_REFERENCES = {"product_id": ("products", "name"), "atc_code": ("substances", "name")}
+
+
+def _reference_hints(store: Any, exc: ImportRejected, given: dict[str, str | None]) -> str:
+    """Close matches for each id of `given` that the rejection calls unknown."""
+    lines = []
+    for column, value in given.items():
+        unknown = any(p.field == column and "unknown" in p.reason for p in exc.problems)
+        if value is None or not unknown or column not in _REFERENCES:
+            continue
+        stem, name = _REFERENCES[column]
+        rows = store.export_bundle().rows(stem)
+        key = "product_id" if stem == "products" else "atc_code"
+        hint = did_you_mean(value, [r[key] for r in rows], names={r[key]: r[name] for r in rows})
+        if hint:
+            lines.append(f"{column} {value!r}: {hint}")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def init(db: DatabaseOption = None) -> None:
@@ -112,6 +133,14 @@ def export_bundle(
     console_for(None).print(f"wrote {len(written)} files to {path}")
 
 
+def _left_out(tiers: list[str]) -> str | None:
+    """The caption naming the tiers a status table leaves out (they hold nothing shown)."""
+    if not tiers:
+        return None
+    names = tiers[0] if len(tiers) == 1 else f"{', '.join(tiers[:-1])} or {tiers[-1]}"
+    return f"no stock at the {names} tier{'s' if len(tiers) > 1 else ''} for these substances"
+
+
 def status(
     as_of: AsOfOption = None,
     limit: Annotated[
@@ -154,22 +183,38 @@ def status(
             f" — {meta.country}, {meta.currency}, as of {dataset.as_of} ({store.display_url})",
         )
     )
+    if as_of is None and dataset.as_of != meta.as_of:
+        console.print(
+            note_line(
+                f"as of the newest ledger entry, {dataset.as_of}; the bundle's as-of date is "
+                f"{meta.as_of} (--as-of DATE for another day)"
+            )
+        )
     if meta.illustrative:
         console.print(
             "Illustrative data: companies, stock and capacities are not real.", style="yellow"
         )
     console.print("records: " + ", ".join(f"{n} {stem}" for stem, n in counts.items()))
-    days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
-    days.add_column("ATC")
-    days.add_column("substance")
-    days.add_column("criticality", max_width=9)
-    days.add_column("demand DDD/day", justify="right")
-    # Tiers nobody holds stock in only take room on a narrow terminal.
-    shown_tiers = [t for t in TIERS if float(stock[t].sum()) > 0] or list(TIERS)
-    for tier in shown_tiers:
-        days.add_column(tier, justify="right")
-    days.add_column("total days", justify="right", style="bold")
-    for row in rows[:limit]:
+    shown = rows[:limit]
+    # Tiers that hold nothing for the substances shown only take room on a narrow terminal.
+    shown_tiers = (
+        [t for t in TIERS if any(r["days_of_supply_by_tier"][t] for r in shown)]
+        or [t for t in TIERS if float(stock[t].sum()) > 0]
+        or list(TIERS)
+    )
+    left_out = [t for t in TIERS if t not in shown_tiers]
+    days = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("criticality", "text"),
+        ("demand DDD/day", "number"),
+        *[(f"days {tier}", "number") for tier in shown_tiers],
+        Col("total days", "number", style="bold"),
+        title=f"Days of supply on {dataset.as_of}, lowest first",
+        caption=_left_out(left_out),
+        show_edge=False,
+    )
+    for row in shown:
         by_tier = row["days_of_supply_by_tier"]
         tiers = ["–" if by_tier[t] is None else f"{by_tier[t]:,.0f}" for t in shown_tiers]
         total = row["days_of_supply"]
@@ -183,7 +228,7 @@ def status(
             "∞" if not np.isfinite(total) else f"{total:,.0f}",
             style=style,
         )
-    console.print(days)
+    show(console, days)
     if len(rows) > limit:
         console.print(f"… {len(rows) - limit} more (use --limit or --json)")
     console.print(f"open shortage notices: {open_notices}")
@@ -239,7 +284,7 @@ def stock_add(
     try:
         receipt = store.record_stock_entry(entry, who=who, idempotency_key=idempotency_key)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(exc, _reference_hints(store, exc, {"product_id": product_id}))
     except StoreError as exc:
         fail(str(exc))
     if receipt.replayed:
@@ -304,7 +349,9 @@ def shortage_add(
     try:
         outcome = store.add_shortage_notice(notice, who=who)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(
+            exc, _reference_hints(store, exc, {"atc_code": atc_code, "product_id": product_id})
+        )
     except StoreError as exc:
         fail(str(exc))
     after_commit(
@@ -331,20 +378,26 @@ def audit(
 ) -> None:
     """The newest entries of the audit log: who wrote what, when (times in UTC)."""
     events = open_store(db).audit(limit, containing=search)
-    table = Table(title="Audit log, newest first", show_edge=False)
-    for column in ("at (UTC)", "who", "action", "detail"):
-        table.add_column(column)
+    table = data_table(
+        ("at (UTC)", "number"),
+        ("who", "name"),
+        ("action", "text"),
+        ("detail", "text"),
+        title="Audit log, newest first",
+        show_edge=False,
+    )
     for event in events:
         detail = json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)
         if len(detail) > DETAIL_SHOWN:
-            detail = detail[:DETAIL_SHOWN] + " … (see --json)"
+            # cut between words, so that an id in the detail is whole or left to --json
+            detail = detail[:DETAIL_SHOWN].rsplit(" ", 1)[0] + " … (see --json)"
         table.add_row(
             event["at"].isoformat(sep=" ", timespec="seconds"),
             event["who"],
             event["action"],
             detail,
         )
-    console_for(json_target).print(table)
+    show(console_for(json_target), table)
     emit_json(events, json_target)
 
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
-from rich.table import Table
 
 from beredt.cli.common import (
     DatabaseOption,
@@ -36,6 +35,7 @@ from beredt.ingest.shortages_ema import read_ema_shortages
 from beredt.ingest.shortages_openfda import read_openfda_shortages
 from beredt.ingest.sources import EntityChange, Note, SourceImport, plan_changes, write_import
 from beredt.store import StoreError
+from beredt.views.terminal import data_table
 
 FileArgument = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="File to import.")
@@ -121,9 +121,13 @@ def _report(result: SourceImport, changes: dict[str, EntityChange], dry_run: boo
     lines: list[RenderableType] = []
     verb = "would import" if dry_run else "imported"
     lines.append(f"{result.source}: {verb} {result.file} ({result.records} records)")
-    table = Table(show_edge=False)
-    for column in ("entity", "created", "updated", "unchanged"):
-        table.add_column(column, justify="left" if column == "entity" else "right")
+    table = data_table(
+        ("entity", "name"),
+        ("created", "number"),
+        ("updated", "number"),
+        ("unchanged", "number"),
+        show_edge=False,
+    )
     for stem, change in changes.items():
         table.add_row(stem, str(change.inserted), str(change.updated), str(change.unchanged))
     if changes:

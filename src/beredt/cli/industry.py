@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from beredt.cli.common import (
@@ -31,6 +30,7 @@ from beredt.cli.common import (
 )
 from beredt.ingest.errors import ImportRejected
 from beredt.views.safe_cells import harden_workbook
+from beredt.views.terminal import Col, data_table, show
 
 industry_app = typer.Typer(
     help="Health-industry indicators: trade against the export target, self-sufficiency.",
@@ -165,9 +165,16 @@ def _print(console: Console, result: Any, series: str) -> None:
         console.print(note_line(note))
     trade = result.trade_by_group
     if not trade.empty:
-        table = Table(title=f"Trade by commodity group ({cur} million)", show_edge=False)
-        for col in ("group", "year", "exports", "imports", "balance", "exports/imports"):
-            table.add_column(col, justify="left" if col == "group" else "right")
+        table = data_table(
+            ("group", "name"),
+            ("year", "number"),
+            ("exports", "number"),
+            ("imports", "number"),
+            ("balance", "number"),
+            ("exports/imports", "number"),
+            title=f"Trade by commodity group ({cur} million)",
+            show_edge=False,
+        )
         for row in trade.itertuples(index=False):
             partial = "" if row.months == 12 else f" ({row.months} mo)"
             table.add_row(
@@ -178,27 +185,24 @@ def _print(console: Console, result: Any, series: str) -> None:
                 _money(row.balance),
                 _pct(row.export_import_ratio),
             )
-        console.print(table)
-    targets = Table(
-        title=f"Exports against ×{result.targets[0].factor:g} by {result.targets[0].target_year} "
+        show(console, table)
+    first = result.targets[0]
+    targets = data_table(
+        ("series", "name"),
+        (f"base {first.base_year}", "number"),
+        ("latest", "number"),
+        (f"target {first.target_year}", "number"),
+        ("CAGR needed", "number"),
+        ("CAGR so far", "number"),
+        ("gap to path", "number"),
+        Col("ok", "text", justify="right"),
+        title=f"Exports against ×{first.factor:g} by {first.target_year} "
         f"({cur} million; CAGR = compound annual growth)",
         show_edge=False,
     )
-    targets.add_column("series", no_wrap=True)
-    first = result.targets[0]
-    for col in (
-        f"base {first.base_year}",
-        "latest",
-        f"target {first.target_year}",
-        "CAGR needed",
-        "CAGR so far",
-        "gap to path",
-        "ok",
-    ):
-        targets.add_column(col, justify="right")
     for t in result.targets:
         mark = " *" if t.series == series else ""
-        latest = "–" if t.latest_year is None else f"{_money(t.latest_value)} ({t.latest_year})"
+        latest = "–" if t.latest_year is None else f"{_money(t.latest_value)}\n({t.latest_year})"
         shown = "industry.csv" if t.series == "industry" else t.series.removeprefix("trade:")
         targets.add_row(
             shown + mark,
@@ -210,7 +214,7 @@ def _print(console: Console, result: Any, series: str) -> None:
             _money(t.gap_at_latest),
             {True: Text("yes"), False: Text("no", "red"), None: Text("–")}[t.on_track],
         )
-    console.print(targets)
+    show(console, targets)
     for t in result.targets:
         if t.note:
             console.print(f"  {t.series}: {t.note}")
@@ -218,23 +222,29 @@ def _print(console: Console, result: Any, series: str) -> None:
     if not dest.empty:
         last = int(dest["year"].max())
         top = dest[dest["year"] == last].head(10)
-        table = Table(title=f"Exports by destination {last}, top 10 ({cur} million)")
-        table.add_column("country")
-        table.add_column("exports", justify="right")
-        table.add_column("share", justify="right")
+        table = data_table(
+            ("country", "id"),
+            ("exports", "number"),
+            ("share", "number"),
+            title=f"Exports by destination {last}, top 10 ({cur} million)",
+        )
         for row in top.itertuples(index=False):
             table.add_row(row.partner_country, _money(row.exports), _pct(row.share))
-        console.print(table)
+        show(console, table)
     ss = result.self_sufficiency
-    table = Table(
+    table = data_table(
+        ("group", "id"),
+        ("name", "name"),
+        ("n", "number"),
+        ("DDD/day", "number"),
+        ("qualified", "number"),
+        ("shared", "number"),
+        ("agreed", "number"),
+        ("no option", "number"),
         title=f"Self-sufficiency ({ss.scope}) by ATC level-{ss.atc_level} group: "
         "share of national demand (DDD/day) covered",
         show_edge=False,
     )
-    table.add_column("group", no_wrap=True)
-    table.add_column("name", no_wrap=True, overflow="ellipsis", max_width=16)
-    for col in ("n", "DDD/day", "qualified", "shared", "agreed", "no option"):
-        table.add_column(col, justify="right")
     for row in ss.by_group.itertuples(index=False):
         table.add_row(
             row.atc_group,
@@ -258,14 +268,19 @@ def _print(console: Console, result: Any, series: str) -> None:
             _pct(t["agreed_ratio"]),
             str(t["substances_without_domestic_option"]),
         )
-    console.print(table)
+    show(console, table)
     vital = ss.vital_without_domestic_option
     if vital.empty:
         console.print("Every vital substance has a domestic option.")
     else:
-        table = Table(title="Vital substances with no domestic option", show_edge=False)
-        for col in ("ATC", "substance", "demand DDD/day", "made here today (share)"):
-            table.add_column(col)
+        table = data_table(
+            ("ATC", "id"),
+            ("substance", "name"),
+            ("demand DDD/day", "number"),
+            ("made here today (share)", "number"),
+            title="Vital substances with no domestic option",
+            show_edge=False,
+        )
         for row in vital.itertuples(index=False):
             table.add_row(
                 row.atc_code,
@@ -273,12 +288,19 @@ def _print(console: Console, result: Any, series: str) -> None:
                 f"{row.demand_ddd_per_day:,.0f}",
                 _pct(row.domestic_fdf_share),
             )
-        console.print(table)
+        show(console, table)
     ind = result.industry
     if not ind.empty:
-        table = Table(title=f"The industry ({cur} million)", show_edge=False)
-        for col in ("year", "companies", "employees", "exports", "per employee (k)", "source"):
-            table.add_column(col)
+        table = data_table(
+            ("year", "number"),
+            ("companies", "number"),
+            ("employees", "number"),
+            ("exports", "number"),
+            ("per employee (k)", "number"),
+            ("source", "text"),
+            title=f"The industry ({cur} million)",
+            show_edge=False,
+        )
         for row in ind.itertuples(index=False):
             table.add_row(
                 str(row.year),
@@ -288,7 +310,7 @@ def _print(console: Console, result: Any, series: str) -> None:
                 _money(row.exports_per_employee, 1e3),
                 str(row.source or ""),
             )
-        console.print(table)
+        show(console, table)
 
 
 def _write_xlsx(result: Any, path: Path) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
@@ -30,6 +30,7 @@ from beredt.cli.common import (
 )
 from beredt.store import StoreError
 from beredt.views.safe_cells import harden_workbook
+from beredt.views.terminal import Col, data_table, show
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 
@@ -166,7 +167,7 @@ def _parameters(
     try:
         policy = none() if no_policy else load_policy(policy_file)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
     try:
         rules = [CoverRule.parse(c) for c in cover or []]
     except ValueError as exc:
@@ -204,6 +205,7 @@ def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
     """The stress scenarios of a folder (with a probability_per_year; the baseline skipped)."""
     if scenario_dir is None:
         return []
+    from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
     from beredt.sim import check_scenario, load_scenario
 
@@ -212,14 +214,14 @@ def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
         try:
             sc = load_scenario(path)
         except ImportRejected as exc:
-            fail(f"{exc}\n{exc.report()}", code=2)
+            fail(f"{exc.summary()}\n{exc.report()}", code=2)
         if not sc.events and sc.probability_per_year is None:
             continue  # the background itself
         if sc.probability_per_year is None:
             fail(f"{path}: probability_per_year is missing (how often the scenario happens)", 2)
         problems = check_scenario(sc, dataset)
         if problems:
-            fail(f"{path} does not fit the dataset:\n" + "\n".join(map(str, problems)), 2)
+            fail(f"{path} does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
         out.append(sc)
     if not out:
         fail(f"--scenario-dir {scenario_dir}: no scenario file with probability_per_year", 2)
@@ -236,26 +238,37 @@ def _prepare(
     scenario_dir: Path | None = None,
     policy: Any = None,
 ) -> Any:
+    from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
     from beredt.plan.evaluate import prepare_plan
 
     scenario_obj = _load_scenario(scenario, dataset)
     library = _library(scenario_dir, dataset)
     n = parameters.n_scenarios
+    # the library simulates the background, then each stress scenario on fewer draws
     steps = n + len(library) * min(n, max(64, -(-n // 4 // 64) * 64))
+    first = scenario_obj.name if scenario_obj is not None else "background"
     try:
-        with progress_bar("Simulating options", steps) as progress:
+        with progress_bar(f"options: {first}", steps) as progress:
+
+            def step(done: int, total: int) -> None:
+                stress = (total - n) // len(library) if library else 0
+                part = min(len(library), -(-(done - n) // stress)) if stress and done > n else 0
+                name = library[part - 1].name if part else ""
+                now = f"stress {part}/{len(library)}: {name}" if part else first
+                progress(done, total, f"options: {now}")
+
             model = prepare_plan(
                 dataset,
                 parameters,
                 scenario=scenario_obj,
                 library=library,
                 seed=seed,
-                progress=progress,
+                progress=step,
                 policy=policy.to_dict() if policy is not None else None,
             )
     except ImportRejected as exc:  # the scenario names things the dataset does not have
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{scenario_problems(exc.problems, dataset)}", code=2)
     except ValueError as exc:
         fail(str(exc))
     n_options = len(model.menu.options)
@@ -283,7 +296,7 @@ def _load_scenario(path: Path | None, dataset: Any) -> Any:
     try:
         return load_scenario(path)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
 
 
 def _money(value: float, currency: str) -> str:
@@ -306,14 +319,25 @@ def _ddd(x: float) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:,.0f}"
 
 
-def _print_plan(result: Any, console: Console) -> None:
-    from rich.text import Text
+def _m(value: float) -> str:
+    """Millions of the currency for a table whose header names the unit."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value / 1e6:,.2f}"
 
+
+def _m_pm(value: float, se: float) -> str:
+    return f"{_m(value)}\n± {_m(se)}" if se is not None and math.isfinite(se) else _m(value)
+
+
+def _print_plan(result: Any, console: Console) -> None:
     cur = result.currency
-    summary = Table(title=f"Preparedness plan at a budget of {_money(result.budget, cur)}/year")
-    summary.add_column("")
-    summary.add_column("today's plan", justify="right")
-    summary.add_column("optimal plan", justify="right")
+    summary = data_table(
+        ("", "name"),
+        ("today's plan", "number"),
+        ("optimal plan", "number"),
+        title=f"Preparedness plan at a budget of {_money(result.budget, cur)}/year",
+    )
     t, c = result.today, result.chosen
     summary.add_row("annual cost", _money(t.annual_cost, cur), _money(c.annual_cost, cur))
     summary.add_row(
@@ -347,7 +371,7 @@ def _print_plan(result: Any, console: Console) -> None:
         f"{t.p_any_vital_shortage:.3f}",
         f"{c.p_any_vital_shortage:.3f}",
     )
-    console.print(summary)
+    show(console, summary)
     if result.objective is not None and result.objective.note:
         console.print(Text(f"objective: {result.objective.note}"))
     s = result.solve
@@ -358,107 +382,111 @@ def _print_plan(result: Any, console: Console) -> None:
         )
     )
     if result.floors is not None and len(result.floors):
-        floors = Table(
+        floors = data_table(
+            ("floor", "name"),
+            ("substances", "number"),
+            ("today below", "number"),
+            ("plan below", "number"),
+            (f"shadow price (M{cur}/yr)", "number"),
             title="Policy floors",
             caption="shadow price: the expected loss a year the floor costs at this budget",
         )
-        for col in ("floor", "substances", "today below", "plan below", "shadow price/yr"):
-            floors.add_column(col, justify="left" if col == "floor" else "right")
         for row in result.floors.itertuples():
             floors.add_row(
-                Text(str(row.floor)),
+                str(row.floor),
                 str(row.substances),
                 str(row.today_below),
                 str(row.plan_below),
-                _money(row.shadow_price, cur),
+                _m(row.shadow_price),
             )
-        console.print(floors)
+        show(console, floors)
     cuts = result.cuts if result.cuts is not None else pd.DataFrame()
     if len(cuts):
-        table = Table(
+        table = data_table(
+            ("ATC", "id"),
+            ("substance", "name"),
+            Col("weeks today → plan", "number", justify="left"),
+            ("agreements today → plan", "id"),
+            (f"saved (M{cur}/yr)", "number"),
+            (f"loss added (M{cur}/yr)", "number"),
             title=f"Cuts against today's preparedness ({len(cuts)}; vital first)",
-            caption="loss added: expected loss a year of the plan's option minus today's, "
-            "± paired standard error",
+            caption="under each substance its criticality; loss added: expected loss a year of "
+            "the plan's option minus today's, ± paired standard error",
+            show_edge=False,
         )
-        for col in (
-            "ATC",
-            "substance",
-            "crit.",
-            "weeks today → plan",
-            "agreements",
-            "saved/yr",
-            "loss added/yr",
-        ):
-            table.add_column(col, justify="right" if col.endswith("yr") else "left")
         for cut in cuts.head(25).to_dict("records"):
             table.add_row(
-                Text(str(cut["atc_code"])),
-                Text(str(cut["name"])),
-                Text(str(cut["criticality"])),
+                str(cut["atc_code"]),
+                f"{cut['name']}\n{cut['criticality']}",
                 f"{float(cut['today_weeks']):.1f} → {float(cut['plan_weeks']):.1f}",
-                Text(f"{cut['today_reservations'] or '–'} → {cut['plan_reservations'] or '–'}"),
-                _money(float(cut["cost_saved_per_year"]), cur),
-                f"{_money(float(cut['loss_added_per_year']), cur)} ± "
-                f"{_money(float(cut['loss_added_se_per_year']), cur)}",
+                f"{cut['today_reservations'] or '–'}\n→ {cut['plan_reservations'] or '–'}",
+                _m(float(cut["cost_saved_per_year"])),
+                _m_pm(float(cut["loss_added_per_year"]), float(cut["loss_added_se_per_year"])),
             )
-        console.print(table)
+        show(console, table)
         if len(cuts) > 25:
             console.print(Text(f"… {len(cuts) - 25} more cuts (--json or --xlsx for all)"))
     changed = result.substances[result.substances["changed"]]
     changed = changed.sort_values("loss_avoided_vs_today", ascending=False).head(15)
-    table = Table(
-        title=f"Largest gains against today ({int(result.substances['changed'].sum())} substances change)"
+    table = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("today", "text"),
+        ("plan", "text"),
+        (f"cost (M{cur}/yr)", "number"),
+        (f"loss avoided (M{cur}/yr)", "number"),
+        title=f"Largest gains against today "
+        f"({int(result.substances['changed'].sum())} substances change)",
+        caption="under each substance its criticality",
+        show_edge=False,
     )
-    for col in ("ATC", "substance", "crit.", "today", "plan", "cost/yr", "loss avoided/yr"):
-        table.add_column(col, justify="right" if col.endswith("yr") else "left")
     for row in changed.itertuples():
         table.add_row(
-            Text(str(row.atc_code)),
-            Text(str(row.name)),
-            Text(str(row.criticality)),
-            Text(str(row.today)),
-            Text(str(row.chosen)),
-            _money(row.chosen_annual_cost, cur),
-            _money(row.loss_avoided_vs_today, cur),
+            str(row.atc_code),
+            f"{row.name}\n{row.criticality}",
+            str(row.today),
+            str(row.chosen),
+            _m(row.chosen_annual_cost),
+            _m(row.loss_avoided_vs_today),
         )
-    console.print(table)
+    show(console, table)
     if len(result.lines):
-        lines = Table(title="Production line load (reserved ÷ capacity, ≤ 1)")
-        for col in ("line", "producer", "today", "plan"):
-            lines.add_column(col)
+        lines = data_table(
+            ("line", "id"),
+            ("producer", "id"),
+            ("today", "number"),
+            ("plan", "number"),
+            title="Production line load (reserved ÷ capacity, ≤ 1)",
+        )
         for row in result.lines.itertuples():
             lines.add_row(
-                Text(str(row.line_id)),
-                Text(str(row.company_id)),
-                f"{row.today_load:.2f}",
-                f"{row.load:.2f}",
+                str(row.line_id), str(row.company_id), f"{row.today_load:.2f}", f"{row.load:.2f}"
             )
-        console.print(lines)
+        show(console, lines)
     if len(result.offer_values):
-        offers = Table(
-            title="What each offer is worth to the country, and why it is or is not taken"
+        offers = data_table(
+            ("#", "number"),
+            ("offer", "id"),
+            ("ATC", "id"),
+            ("fee", "number"),
+            ("loss avoided", "number"),
+            ("break-even fee", "number"),
+            ("substance: why it is or is not taken", "text"),
+            title="What each offer is worth to the country, and why it is or is not taken",
+            caption=f"amounts in M{cur} a year; under each offer its kind",
+            show_edge=False,
         )
-        for col in (
-            "#",
-            "offer",
-            "substance",
-            "fee/yr",
-            "loss avoided/yr",
-            "break-even fee",
-            "why",
-        ):
-            offers.add_column(col)
         for row in result.offer_values.itertuples():
             offers.add_row(
                 str(row.rank),
-                Text(f"{row.reservation_id} ({row.kind})"),
-                Text(f"{row.atc_code} {row.substance}"),
-                _money(row.annual_fee, cur),
-                _money(row.loss_avoided_per_year, cur),
-                _money(row.break_even_fee, cur),
-                Text(str(row.why)),
+                f"{row.reservation_id}\n({row.kind})",
+                str(row.atc_code),
+                _m(row.annual_fee),
+                _m(row.loss_avoided_per_year),
+                _m(row.break_even_fee),
+                f"{row.substance}: {row.why}",
             )
-        console.print(offers)
+        show(console, offers)
     if result.reevaluation is not None:
         r = result.reevaluation
         console.print(
@@ -550,8 +578,14 @@ def plan_command(
         dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
     )
     try:
-        with progress_bar("Optimising", 3) as progress:
-            result = model.plan(amount, reevaluate=reevaluate, progress=progress)
+        with progress_bar("plan: solving", 3) as progress:
+            # what runs next once a step is done (the joint re-evaluation is the long one)
+            after = {1: "valuing offers", 2: "joint re-evaluation"}
+
+            def step(done: int, total: int) -> None:
+                progress(done, total, f"plan: {after[done] if done < total else 'done'}")
+
+            result = model.plan(amount, reevaluate=reevaluate, progress=step)
     except PlanInfeasible as exc:
         fail(
             f"{exc}; at {_money(amount, dataset.currency)} no plan meets the floors and the "
@@ -645,41 +679,40 @@ def frontier_command(
     model = _prepare(
         dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
     )
-    with progress_bar("Solving budgets", len(amounts)) as progress:
+    with progress_bar("budgets solved", len(amounts)) as progress:
         result = model.frontier(amounts, progress=progress)
     cur = result.currency
-    table = Table(title="Budget frontier")
-    for col in (
-        "budget/yr",
-        "cost/yr",
-        "expected loss/yr",
-        "± s.e.",
-        "P(vital > 7 d)",
-        "vital days",
-    ):
-        table.add_column(col, justify="right")
+    table = data_table(
+        (f"budget (M{cur}/yr)", "number"),
+        (f"cost (M{cur}/yr)", "number"),
+        (f"expected loss (M{cur}/yr)", "number"),
+        ("± s.e.", "number"),
+        ("P(vital > 7 d)", "number"),
+        ("vital days", "number"),
+        title="Budget frontier",
+    )
     for row in result.points.itertuples():
         if not row.feasible:
-            table.add_row(_money(row.budget, cur), "infeasible", "", "", "", "")
+            table.add_row(_m(row.budget), "infeasible", "", "", "", "")
             continue
         table.add_row(
-            _money(row.budget, cur),
-            _money(row.annual_cost, cur),
-            _money(row.expected_loss_per_year, cur),
-            _money(row.expected_loss_se_per_year, cur),
+            _m(row.budget),
+            _m(row.annual_cost),
+            _m(row.expected_loss_per_year),
+            _m(row.expected_loss_se_per_year),
             f"{row.p_vital_shortage_over_7_days:.3f}",
             f"{row.vital_shortage_days:.2f}",
         )
     table.add_row(
         "today's plan",
-        _money(result.today.annual_cost, cur),
-        _money(result.today.expected_loss_per_year, cur),
-        _money(result.today.expected_loss_se_per_year, cur),
+        _m(result.today.annual_cost),
+        _m(result.today.expected_loss_per_year),
+        _m(result.today.expected_loss_se_per_year),
         f"{result.today.p_vital_shortage_over_7_days:.3f}",
         f"{result.today.vital_shortage_days:.2f}",
         style="bold red",
     )
-    console.print(table)
+    show(console, table)
     for note in result.notes:
         console.print(note_line(note))
     if xlsx:
