@@ -203,6 +203,20 @@ def test_cli_prints_stage_times_and_the_report_path(runs: dict[str, Path]) -> No
         assert label in log
 
 
+def test_cli_shows_the_headline_section_as_the_page_does(
+    runs: dict[str, Path], results: dict[str, Any]
+) -> None:
+    from beredt.views.model import Kpi
+
+    log = " ".join((runs["en"].parent / "en.log").read_text("utf-8").split())
+    currency = results["dataset"]["currency"]
+    kpis = results["sections"]["headline"]["kpis"]
+    assert kpis
+    for key, kpi in kpis.items():
+        shown = Kpi(key, {}, kpi["value"], kpi["kind"]).shown("en", currency)
+        assert " ".join(shown.split()) in log, (key, shown)
+
+
 # --- the numbers are the capabilities' numbers ---------------------------------------------------
 def test_days_of_supply_table_matches_the_dataset(
     results: dict[str, Any], small_dataset: Dataset

@@ -27,7 +27,7 @@ from beredt.sim import Scenario, check_scenario, load_scenario, simulate
 from beredt.sim.sensitivity import tornado
 from beredt.views.fmt import Num
 from beredt.views.i18n import join, t
-from beredt.views.sections.headline import calibration_provenance
+from beredt.views.phrases import calibration_provenance
 
 #: Horizon of the optimiser's simulations (days): losses are per year.
 PLAN_HORIZON_DAYS = 365

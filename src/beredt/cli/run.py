@@ -17,10 +17,12 @@ from rich.progress import (
     TaskID,
     TimeElapsedColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
 from beredt.cli.common import DatabaseOption, fail, make_console, note_line, styled
+from beredt.views.fmt import number
+from beredt.views.sections.headline import headline_section
+from beredt.views.terminal import Col, data_table, render_section, show
 
 
 class _Label(ProgressColumn):
@@ -182,18 +184,34 @@ def run(
     except StoreError as exc:
         fail(str(exc), code=3)
     nb = lang == "nb"
-    table = Table(title="beredt run", show_edge=False)
-    table.add_column("steg" if nb else "stage")
-    table.add_column("sekunder" if nb else "seconds", justify="right")
-    table.add_column("merknad" if nb else "note")
+    table = data_table(
+        Col("steg" if nb else "stage", "name"),
+        Col("sekunder" if nb else "seconds", "number"),
+        Col("merknad" if nb else "note", "text"),
+        title="beredt run",
+        show_edge=False,
+    )
     for timing in result.timings:
         table.add_row(
-            stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note_in(lang)
+            stage_label(timing.stage, lang),
+            number(timing.seconds, lang, 1),
+            timing.note_in(lang),
         )
     table.add_row(
-        Text("totalt" if nb else "total", "bold"), Text(f"{result.total_seconds:.1f}", "bold"), ""
+        Text("totalt" if nb else "total", "bold"),
+        Text(number(result.total_seconds, lang, 1), "bold"),
+        "",
     )
-    console.print(table)
+    show(console, table)
+    # The first screen of the report, as the page shows it.
+    analyses = result.analyses
+    render_section(
+        console,
+        headline_section(analyses),
+        lang,
+        analyses.dataset.currency,
+        tables={"by_criticality": ("criticality", "today", "today_p95", "plan", "plan_p95")},
+    )
     for key, reason in sorted(result.absent.items()):
         console.print(note_line(f"{key}: {reason}", "not available"))
     console.print(f"results: {result.results_json}  workbook: {result.report_xlsx}")

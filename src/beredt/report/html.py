@@ -14,7 +14,7 @@ import html
 import json
 from typing import Any
 
-from beredt.views.fmt import LANGS, format_money, format_value
+from beredt.views.fmt import LANGS, format_value
 from beredt.views.i18n import Text, plain, section_title, t
 from beredt.views.model import Figure, Kpi, Report, Section, Table
 
@@ -164,10 +164,7 @@ def render_table(section_key: str, table: Table, currency: str) -> str:
 
 def render_kpi(kpi: Kpi, currency: str) -> str:
     """A key-figure tile with its machine value in ``data-v``."""
-    if kpi.kind == "money":
-        shown = {lang: format_money(kpi.value, lang, currency) for lang in LANGS}
-    else:
-        shown = {lang: format_value(kpi.value, kpi.kind, lang, currency) for lang in LANGS}
+    shown = {lang: kpi.shown(lang, currency) for lang in LANGS}
     detail = f'<div class="l">{bi(kpi.detail)}</div>' if kpi.detail else ""
     return (
         f'<div class="kpi" data-kpi="{esc(kpi.key)}" data-v=\'{esc(_cell_json(kpi.value))}\'>'

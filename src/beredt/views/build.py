@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import beredt
-from beredt.app.analyses import Analyses
 from beredt.results import to_jsonable
 from beredt.views.model import Report, Section
 from beredt.views.sections.base import dataset_section, days_of_supply_section, methods_section
@@ -22,6 +21,9 @@ from beredt.views.sections.planning import (
 from beredt.views.sections.sensitivity import sensitivity_section
 from beredt.views.sections.shortages import shortages_section
 from beredt.views.sections.vulnerability import vulnerability_section
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Section keys in report order (= the keys of :data:`beredt.views.i18n.SECTIONS`).
 SECTION_ORDER: tuple[str, ...] = (

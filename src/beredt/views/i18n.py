@@ -394,8 +394,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "kpi_detail_pct": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),
     "kpi_detail_se_plan": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),
-    "kpi_detail_interval": ("90 %: {lo}–{hi}", "90 %: {lo}–{hi}"),
-    "kpi_detail_interval_money": ("90 %: {lo}–{hi}", "90 %: {lo}–{hi}"),
+    "kpi_detail_interval": ("90 %: {lo}–{hi}", "90%: {lo}–{hi}"),
+    "kpi_detail_interval_money": ("90 %: {lo}–{hi}", "90%: {lo}–{hi}"),
     "kpi_top_decile": (
         "Virkestoff i den mest sårbare tideln (poeng ≥ {score})",
         "Substances in the most vulnerable tenth (score ≥ {score})",

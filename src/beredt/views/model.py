@@ -123,6 +123,14 @@ class Kpi:
     kind: str = "int"
     detail: Text | None = None
 
+    def shown(self, lang: str, currency: str) -> str:
+        """The value as every view shows it in `lang` (money compact, as in running text)."""
+        from beredt.views.fmt import format_money, format_value
+
+        if self.kind == "money":
+            return format_money(self.value, lang, currency)
+        return format_value(self.value, self.kind, lang, currency)
+
 
 @dataclass
 class Figure:

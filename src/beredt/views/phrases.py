@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 from babel import Locale
 
@@ -265,3 +266,13 @@ def both(text: str) -> Text:
 def translated(text: str) -> bool:
     """Whether every phrase of `text` has a bokmål wording."""
     return all(_phrase_nb(p) != p for p in text.split("; "))
+
+
+def calibration_provenance(calibration: Any) -> dict[str, str]:
+    """Where the hazards come from, in both languages."""
+    span = f"{calibration.since.isoformat()}..{calibration.until.isoformat()}"
+    n = calibration.notices_used
+    return {
+        "nb": f"tilpasset {n} mangelmeldinger {span}",
+        "en": f"calibrated from {n} notices {span}",
+    }

@@ -188,6 +188,66 @@ def show(console: Console, *renderables: RenderableType) -> None:
     console.print(*renderables, crop=False)
 
 
+#: Column kinds of the report's tables (views.fmt) that the terminal treats as numbers.
+_NUMBER_KINDS = frozenset(
+    {"int", "float", "float1", "float2", "float3", "money", "pct", "days", "ddd", "score", "year",
+     "date", "bool"}
+)  # fmt: skip
+
+
+def _column_kind(key: str, kind: str) -> Kind:
+    if kind in _NUMBER_KINDS:
+        return "number"
+    if kind == "code" or key.endswith("_id") or key in ("atc_code", "scenario", "key"):
+        return "id"
+    return "name" if key in ("name", "substance", "producer") else "text"
+
+
+def render_section(
+    console: Console,
+    section: Any,
+    lang: str,
+    currency: str,
+    *,
+    tables: Mapping[str, Iterable[str] | None] | None = None,
+    max_rows: int = 10,
+) -> None:
+    """A report section (:class:`beredt.views.model.Section`) at the terminal, as the page and
+    the workbook show it: title, key figures with their details, texts, then the `tables`
+    named (table key → the column keys to show, None for all; their first `max_rows` rows: the
+    page and the workbook hold them whole)."""
+    from beredt.views.fmt import format_value
+    from beredt.views.i18n import section_title
+
+    console.rule(Text(section_title(section.key)[lang], "bold"))
+    if not section.available:
+        console.print(section.reason or "", markup=False)
+        return
+    if section.kpis:
+        figures = data_table(
+            Col("", "text"), Col("", "number", justify="right"), Col("", "text"), show_header=False
+        )
+        for kpi in section.kpis:
+            detail = kpi.detail[lang] if kpi.detail else ""
+            figures.add_row(kpi.label[lang], Text(kpi.shown(lang, currency), "bold"), detail)
+        show(console, figures)
+    for paragraph in section.paragraphs:
+        console.print(paragraph[lang], markup=False)
+    for table in section.tables:
+        if table.key not in (tables or {}) or not table.rows:
+            continue
+        keys = (tables or {})[table.key]
+        columns = [c for c in table.columns if keys is None or c.key in set(keys)]
+        out = data_table(
+            *(Col(c.header[lang], _column_kind(c.key, c.kind)) for c in columns),
+            title=table.title[lang],
+            caption=table.note[lang] if table.note else None,
+        )
+        for row in table.rows[:max_rows]:
+            out.add_row(*(format_value(row.get(c.key), c.kind, lang, currency) for c in columns))
+        show(console, out)
+
+
 #: Most ids an error about an unknown id suggests.
 MAX_SUGGESTIONS = 5
 

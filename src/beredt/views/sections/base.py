@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from beredt.app.analyses import Analyses
 from beredt.domain.dataset import TIERS
 from beredt.views.charts import TIER_COLOURS, nice_cap, per_lang_png, stacked_barh
 from beredt.views.fmt import CODE_LABELS, Num
 from beredt.views.i18n import ENTITY_NAMES, PARAMETERS, Text, plain, same, t
 from beredt.views.model import Column, Figure, Kpi, Section, Table
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Codes that can be parameter values, in both languages.
 CODE_LABELS_TEXT: dict[str, Text] = {k: {"nb": nb, "en": en} for k, (nb, en) in CODE_LABELS.items()}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from beredt.app.analyses import Analyses
 from beredt.views.fmt import Num
 from beredt.views.i18n import plain, t
 from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Substances shown in the outlook table (every row is in results.json).
 OUTLOOK_ROWS = 30

@@ -12,30 +12,23 @@ scenario library's what-ifs (conditional on each scenario happening).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from beredt.app.analyses import Analyses
 from beredt.views.fmt import Num, round_sig, round_to_uncertainty
 from beredt.views.i18n import plain, t
 from beredt.views.model import Column, Kpi, Section, Table
+from beredt.views.phrases import calibration_provenance
 from beredt.views.sections.base import days_by_tier
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Share of substances in the top vulnerability band shown on the first screen.
 TOP_BAND_SHARE = 0.10
 #: The interval shown with every headline figure.
 INTERVAL = (5.0, 95.0)
-
-
-def calibration_provenance(calibration: Any) -> dict[str, str]:
-    """Where the hazards come from, in both languages."""
-    span = f"{calibration.since.isoformat()}..{calibration.until.isoformat()}"
-    n = calibration.notices_used
-    return {
-        "nb": f"tilpasset {n} mangelmeldinger {span}",
-        "en": f"calibrated from {n} notices {span}",
-    }
 
 
 def value_per_patient_day(analyses: Analyses) -> float | None:
@@ -155,8 +148,8 @@ def headline_section(analyses: Analyses) -> Section:
                     "ddd",
                     detail=t(
                         "kpi_detail_interval",
-                        lo=Num(u["p5"], "compact"),
-                        hi=Num(u["p95"], "compact"),
+                        lo=Num(u["p5"], "compact2"),
+                        hi=Num(u["p95"], "compact2"),
                     ),
                 )
             )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from beredt.app.analyses import Analyses
 from beredt.views.fmt import LANGS
 from beredt.views.i18n import plain, t
 from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Target series shown first in the chart (the trade statistics' pharmaceutical group, else all).
 PREFERRED_SERIES = ("trade:pharmaceuticals", "trade:total", "industry")

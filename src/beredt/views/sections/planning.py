@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from beredt.app.analyses import Analyses
 from beredt.views.charts import (
     ACCENT,
     PRIMARY,
@@ -20,6 +19,9 @@ from beredt.views.fmt import Num, code_label
 from beredt.views.i18n import MESSAGES, Text, plain, same, t
 from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.phrases import both
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Substances listed per scenario in the "worst affected" table.
 WORST_PER_SCENARIO = 5

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from beredt.app.analyses import Analyses
 from beredt.views.charts import ACCENT, PRIMARY, new_figure, per_lang_png, style_axes
 from beredt.views.fmt import Num, format_compact, round_sig
 from beredt.views.i18n import plain, t
 from beredt.views.model import Column, Figure, Section, Table, unavailable
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Assumption key → (bokmål, English) name.
 ASSUMPTIONS: dict[str, tuple[str, str]] = {

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from beredt.app.analyses import Analyses
 from beredt.views.charts import ACTION_COLOURS, UNCOVERED_COLOUR, per_lang_plotly
 from beredt.views.fmt import Num
 from beredt.views.i18n import Text, join, plain, t
 from beredt.views.model import Column, Figure, Kpi, Section, Table, unavailable
 from beredt.views.respond_text import action_source, action_title, word
+
+if TYPE_CHECKING:
+    from beredt.app.analyses import Analyses
 
 #: Days after the plan's start at which P(gap closed) is reported.
 CLOSED_BY_DAYS: tuple[int, ...] = (30, 60, 90)
