@@ -29,7 +29,8 @@ from beredt.cli.common import (
     styled,
 )
 from beredt.ingest.errors import ImportRejected
-from beredt.views.safe_cells import harden_workbook
+from beredt.report.xlsx import write_tables
+from beredt.views.fmt import number, percent
 from beredt.views.terminal import Col, data_table, show
 
 industry_app = typer.Typer(
@@ -148,15 +149,16 @@ def industry(
 
 
 def _money(value: Any, scale: float = 1e6) -> str:
+    """An amount in millions (or thousands) of the currency, for a column whose header says so."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value / scale:,.0f}"
+    return number(value / scale, "en")
 
 
 def _pct(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{100 * value:.1f}%"
+    return percent(value, "en", 1)
 
 
 def _print(console: Console, result: Any, series: str) -> None:
@@ -329,11 +331,7 @@ def _write_xlsx(result: Any, path: Path) -> None:
         ],
         columns=["item", "value"],
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        about.to_excel(writer, sheet_name="about", index=False)
-        for name, frame in report_tables(result).items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-        harden_workbook(writer.book)  # names from data are text, never formulas
+    write_tables({"about": about, **report_tables(result)}, path)
 
 
 @industry_app.command("query")

@@ -28,8 +28,9 @@ from beredt.cli.common import (
     open_store,
     progress_bar,
 )
+from beredt.report.xlsx import write_tables
 from beredt.store import StoreError
-from beredt.views.safe_cells import harden_workbook
+from beredt.views.fmt import format_money, number
 from beredt.views.terminal import Col, data_table, show
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
@@ -300,9 +301,7 @@ def _load_scenario(path: Path | None, dataset: Any) -> Any:
 
 
 def _money(value: float, currency: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value / 1e6:,.2f} M{currency}"
+    return format_money(value, "en", currency)
 
 
 def _pm(x: float, se: float, digits: int = 3) -> str:
@@ -316,14 +315,14 @@ def _pm(x: float, se: float, digits: int = 3) -> str:
 
 
 def _ddd(x: float) -> str:
-    return "–" if x is None or not math.isfinite(x) else f"{x:,.0f}"
+    return "–" if x is None or not math.isfinite(x) else number(x, "en")
 
 
 def _m(value: float) -> str:
     """Millions of the currency for a table whose header names the unit."""
     if value is None or not math.isfinite(value):
         return "–"
-    return f"{value / 1e6:,.2f}"
+    return number(value / 1e6, "en", 2)
 
 
 def _m_pm(value: float, se: float) -> str:
@@ -504,11 +503,7 @@ def _print_plan(result: Any, console: Console) -> None:
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-        harden_workbook(writer.book)  # names from data are text, never formulas
+    write_tables(sheets, path)
 
 
 def _provenance_frame(result: Any) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -25,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from beredt.views.fmt import format_value
 from beredt.views.i18n import column_label, section_title, sheet_name, t
-from beredt.views.model import Report, Section, Table
+from beredt.views.model import Column, Report, Section, Table
 from beredt.views.safe_cells import harden_workbook
 
 #: Excel number formats per value kind.
@@ -89,10 +90,18 @@ def _unique_headers(table: Table, lang: str, currency: str = "NOK") -> list[str]
 
 
 def _write_table(
-    ws: Worksheet, row: int, section: Section, table: Table, lang: str, currency: str = "NOK"
+    ws: Worksheet,
+    row: int,
+    section: Section,
+    table: Table,
+    lang: str,
+    currency: str = "NOK",
+    *,
+    titled: bool = True,
 ) -> int:
-    ws.cell(row=row, column=1, value=table.title[lang]).font = _SUBTITLE
-    row += 1
+    if titled:
+        ws.cell(row=row, column=1, value=table.title[lang]).font = _SUBTITLE
+        row += 1
     if table.note:
         ws.cell(row=row, column=1, value=table.note[lang]).font = _NOTE
         row += 1
@@ -184,6 +193,47 @@ def _write_section(ws: Worksheet, section: Section, lang: str, currency: str = "
         image = XlImage(io.BytesIO(figure.png[lang]))
         ws.add_image(image, f"{get_column_letter(widest + 2)}{anchor_row}")
         anchor_row += max(20, int(image.height / 20) + 2)
+
+
+def frame_table(key: str, frame: pd.DataFrame, lang: str = "en") -> Table:
+    """A data frame as a report table: each column's kind from its dtype, its header from the
+    report's column labels where it has one (else the column's name)."""
+    columns = []
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = "bool"
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = "int"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kind = "float"
+        else:
+            kind = "text"
+        label = column_label(str(name))
+        header = label if label[lang] != str(name) else {"nb": str(name), "en": str(name)}
+        columns.append(Column(str(name), kind, header))
+    return Table.from_frame(key, {"nb": key, "en": key}, frame, columns)
+
+
+def write_tables(sheets: dict[str, pd.DataFrame], path: Path, lang: str = "en") -> Path:
+    """A workbook of plain tables, one sheet each (the command line's ``--xlsx``): written as the
+    report's tables are — header frozen, a named Excel table, number formats, text kept text."""
+    workbook = Workbook()
+    default = workbook.active
+    for name, frame in sheets.items():
+        ws = workbook.create_sheet(name[:31])
+        section = Section(re.sub(r"[^A-Za-z0-9_]", "_", name))
+        table = frame_table(name, frame, lang)
+        _write_table(ws, 1, section, table, lang, titled=False)
+        for c in range(1, len(table.columns) + 1):
+            ws.column_dimensions[get_column_letter(c)].width = 16 if c > 1 else 22
+    if default is not None:
+        workbook.remove(default)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.properties.creator = "Beredt"
+    harden_workbook(workbook)
+    workbook.save(path)
+    return path
 
 
 def write_workbook(report: Report, path: Path, lang: str) -> Path:
