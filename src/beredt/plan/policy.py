@@ -21,7 +21,7 @@ from beredt.domain.enums import Criticality
 from beredt.ingest.errors import ImportRejected, Problem
 from beredt.plan.parameters import OBJECTIVES, CoverRule, PlanParameters
 
-_TOP = {"objective", "vital_risk_cap", "floors", "list", "name", "description"}
+_TOP = {"objective", "vital_risk_cap", "floors", "list", "name", "name_nb", "description"}
 _FLOOR = {"min_weeks", "agreement_suffices", "keep_today"}
 _LIST = {"name", "name_nb", "atc", "min_weeks", "agreement_suffices", "keep_today", "criticality"}
 
@@ -35,6 +35,7 @@ class PreparednessPolicy:
     vital_risk_cap: float
     floors: tuple[CoverRule, ...]
     source: str
+    name_nb: str = ""  # the policy's name in bokmål
 
     def apply(
         self,
@@ -58,6 +59,7 @@ class PreparednessPolicy:
         """JSON-ready (for provenance)."""
         return {
             "name": self.name,
+            "name_nb": self.name_nb or self.name,
             "source": self.source,
             "objective": self.objective,
             "vital_risk_cap": self.vital_risk_cap,
@@ -133,6 +135,7 @@ def load_policy(path: str | Path | None = None) -> PreparednessPolicy:
         raise ImportRejected(problems, what=f"policy {source}")
     return PreparednessPolicy(
         name=str(doc.get("name", file.stem)),
+        name_nb=str(doc.get("name_nb", "")),
         objective=str(objective),
         vital_risk_cap=float(cap),
         floors=tuple(floors),

@@ -389,8 +389,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Shortage-days of vital medicines a year (expected)",
     ),
     "kpi_substances_short": (
-        "Virkestoff med mangel i løpet av året (forventet antall)",
-        "Substances short during the year (expected number)",
+        "Virkestoff der pasienter blir uten behandling i løpet av året (forventet antall; de "
+        "fleste mangelmeldinger dekkes av andre pakninger)",
+        "Substances whose patients go without treatment during the year (expected number; most "
+        "shortage notices are covered by other packs)",
     ),
     "kpi_detail_pct": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),
     "kpi_detail_se_plan": ("± {se}; med planen {plan}", "± {se}; with the plan {plan}"),

@@ -203,6 +203,10 @@ _RULES: list[_Rule] = [
         ),
     ),
     _rule(
+        r"common causes make the true figure lower",
+        lambda m: "felles årsaker gjør det sanne tallet lavere",
+    ),
+    _rule(
         r"no plan fits the budget and line capacities \((.+) relaxation\)",
         lambda m: (
             f"ingen plan passer innenfor budsjettet og linjekapasiteten (relaksering: {m[1]})"

@@ -288,6 +288,9 @@ def _parameter_value(key: str, value: Any, analyses: Analyses) -> Text:
             "nb": "; ".join(r.label_nb for r in rules),
             "en": "; ".join(r.label for r in rules),
         }
+    if key == "policy" and analyses.plan is not None and analyses.plan.policy:
+        policy = analyses.plan.policy
+        return {"nb": str(policy.get("name_nb") or value), "en": str(value)}
     if key == "library" and isinstance(value, list):
         names_nb = {name: nb for name, _p, nb in analyses.plan_library}
         return {

@@ -165,7 +165,7 @@ def industry_section(analyses: Analyses) -> Section:
             plain("Selvforsyning etter ATC-gruppe", "Self-sufficiency by ATC group"),
             [
                 Column("atc_group"),
-                Column("atc_group_name", "text", plain("Gruppenavn", "Group name")),
+                Column("atc_group_name", "i18n", plain("Gruppenavn", "Group name")),
                 Column("substances", "int", plain("Virkestoff", "Substances")),
                 Column("demand_ddd_per_day", "ddd"),
                 Column("qualified_ratio", "pct", plain("Kvalifisert dekning", "Qualified cover")),
@@ -209,12 +209,15 @@ def industry_section(analyses: Analyses) -> Section:
                     "money",
                     plain("Eksport per ansatt", "Exports per employee"),
                 ),
-                Column("source"),
+                Column("source", "text", plain("Kilde (sitert)", "Source (cited)")),
             ],
         ),
     ]
     for key, title, columns in specs:
         frame = tables.get(key, pd.DataFrame())
+        if "atc_group_name" in frame:
+            names = [both(str(v)) for v in frame["atc_group_name"]]
+            frame = frame.assign(atc_group_name=pd.Series(names, index=frame.index))
         section.tables.append(Table.from_frame(key, title, frame, columns))
     section.data["chart_series"] = series
     section.data["currency"] = currency
