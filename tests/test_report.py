@@ -228,3 +228,15 @@ def test_a_library_baseline_file_replaces_the_built_in_background(
     run_scenarios(analyses, tmp_path, Clock())
     assert analyses.scenarios is not None
     assert [o.key for o in analyses.scenarios] == ["background", "a-surge"]
+
+
+def test_day_axes_tick_whole_days_at_most_twelve_times() -> None:
+    from beredt.views.sections.shortages import day_step
+
+    for days in (1, 4, 12, 13, 60, 90, 180, 365, 720, 2000):
+        step = day_step(days)
+        assert isinstance(step, int)
+        assert step >= 1
+        assert days / step <= 12 or step == 90
+    assert day_step(4) == 1
+    assert day_step(180) == 30

@@ -125,6 +125,14 @@ def _series_label(kind: str, lang: str) -> str:
     return pair[0] if lang == "nb" else pair[1]
 
 
+def day_step(days: int) -> int:
+    """Whole days between ticks of a day axis: 1, 2, 5, 7, 14, 30 or 60, at most 12 ticks."""
+    for step in (1, 2, 5, 7, 14, 30, 60):
+        if days / step <= 12:
+            return step
+    return 90
+
+
 def timeline_spec(plans: list[Any]) -> dict[str, str]:
     """One interactive chart of every notice's timeline (stacked coverage vs demand), a menu per
     notice: plotly, so dozens of notices cost no image rendering."""
@@ -176,7 +184,10 @@ def timeline_spec(plans: list[Any]) -> dict[str, str]:
             {
                 "label": f"{plan.notice.key} {plan.substance.name}"[:48],
                 "method": "update",
-                "args": [{"visible": [o == n for o in owners]}],
+                "args": [
+                    {"visible": [o == n for o in owners]},
+                    {"xaxis.dtick": day_step(len(plan.daily))},
+                ],
             }
             for n, plan in enumerate(plans)
         ]
@@ -188,6 +199,8 @@ def timeline_spec(plans: list[Any]) -> dict[str, str]:
             xaxis={
                 "title": {"text": t("short_day_axis")[lang]},
                 "tickformat": "d",
+                "tick0": 0,
+                "dtick": day_step(len(plans[0].daily)) if plans else 1,
                 "rangemode": "tozero",
             },
             updatemenus=[
@@ -338,7 +351,7 @@ def shortages_section(analyses: Analyses) -> Section:
             [
                 Column("notice_id"),
                 Column("priority", "int", plain("Prioritet", "Priority")),
-                Column("action"),
+                Column("action", "code", plain("Type tiltak", "Kind of action")),
                 Column("status"),
                 Column("title", "i18n", plain("Tiltak", "Action")),
                 Column("source", "i18n", plain("Kilde", "Source")),
