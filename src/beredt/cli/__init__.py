@@ -10,7 +10,6 @@ import importlib
 import pkgutil
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,7 +24,7 @@ class _BeredtGroup(TyperGroup):
     traceback.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         """Run the command; a :class:`~beredt.errors.BeredtError` ends it with its message."""
         try:
             return super().invoke(ctx)

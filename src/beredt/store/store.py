@@ -302,6 +302,28 @@ class Store:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction of the store's repositories, queued behind every other write."""
+        with self._unit_of_work() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A read transaction of the store's repositories that sees one committed state."""
+        with self._snapshot() as conn:
+            yield conn
+
+    def audit_event(
+        self, conn: sa.Connection, who: str, action: str, detail: Mapping[str, Any]
+    ) -> None:
+        """Append an event to the audit log inside the write transaction `conn`."""
+        self._audit(conn, who, action, detail)
+
+    def generation(self, conn: sa.Connection) -> int | None:
+        """The dataset's generation as `conn` sees it (None when empty)."""
+        return self._generation(conn)
+
     # --- reading ----------------------------------------------------------------------------
     def _generation(self, conn: sa.Connection) -> int | None:
         value = conn.execute(sa.select(dataset_meta.c.generation)).scalar_one_or_none()
@@ -766,13 +788,11 @@ class Store:
         for number, entry in zip(numbers, entries, strict=True):
             if entry["kind"] != StockEntryKind.COUNT:
                 continue
-            key = tuple(str(entry[k]) for k in spec.key)
-            if key in seen:  # two counts of one position on one day: which one holds?
-                reason = (
-                    f"a second count of the same product, holder, tier and date (line {seen[key]})"
-                )
+            position = tuple(str(entry[k]) for k in spec.key)
+            if position in seen:  # two counts of one position on one day: which one holds?
+                reason = f"a second count of the same product, holder, tier and date (line {seen[position]})"
                 problems.append(Problem(label, number, "packs", reason))
-            seen.setdefault(key, number)
+            seen.setdefault(position, number)
         if report_key is not None:
             try:
                 _check_identifier("report key", report_key, MAX_KEY_LENGTH - 12)
