@@ -136,6 +136,14 @@ def set_password(store: Store, name: str, password: str, *, who: str) -> None:
     ServerStore(store).set_password(name, _hasher.hash(password), who=who)
 
 
+def verify(password_hash: str, password: str) -> bool:
+    """Whether `password` matches an argon2 hash."""
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def account_for_token(store: Store, token: str) -> Account:
     """The account of a bearer token; :class:`Unauthenticated` when unknown or revoked."""
     account = ServerStore(store).account_for_token(digest(token))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,10 +43,14 @@ class JobRunner:
     """Runs jobs of one store in background threads and records their progress."""
 
     def __init__(self, store: Store, workers: int = 1) -> None:
+        """`workers` = 0 queues jobs without running them (a front end that runs none)."""
         self.store = store
         self.repo = ServerStore(store)
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="beredt-job")
-        self._lock = threading.Lock()
+        self.pool = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="beredt-job")
+            if workers > 0
+            else None
+        )
 
     def recover(self) -> int:
         """Mark jobs a previous server left unfinished as failed; returns how many."""
@@ -59,7 +62,8 @@ class JobRunner:
             raise InvalidInput(f"kind: one of {', '.join(KINDS)}, not {kind!r}")
         job_id = uuid.uuid4().hex
         self.repo.add_job(job_id, kind, parameters, who=who)
-        self.pool.submit(self._run, job_id, kind, dict(parameters))
+        if self.pool is not None:
+            self.pool.submit(self._run, job_id, kind, dict(parameters))
         return job_id
 
     def _run(self, job_id: str, kind: str, parameters: dict[str, Any]) -> None:
@@ -104,7 +108,8 @@ class JobRunner:
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop taking jobs (running ones finish when `wait`)."""
-        self.pool.shutdown(wait=wait, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _now() -> Any:

@@ -329,6 +329,11 @@ class Store:
         value = conn.execute(sa.select(dataset_meta.c.generation)).scalar_one_or_none()
         return None if value is None else int(value)
 
+    def version(self) -> int:
+        """A number that grows with every write (the newest audit event): caches key on it."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(audit_log.c.event_id))).scalar() or 0)
+
     def is_empty(self) -> bool:
         """True when no dataset has been imported."""
         with self._snapshot() as conn:
