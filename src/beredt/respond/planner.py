@@ -577,13 +577,16 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
             )
             continue
         line_id = str(ag["line_id"])
-        agreement_lines.add(line_id)
         key = f"agreement:{ag['agreement_id']}"
         if ctx.declined(key):
             ctx.exclusions.append(
                 Exclusion(ActionKind.AGREEMENT, str(ag["agreement_id"]), "declined")
             )
+            # the line stays out, unless its producer has since answered a request for an offer
+            if f"domestic_unreserved:{line_id}" not in ctx.answers:
+                agreement_lines.add(line_id)
             continue
+        agreement_lines.add(line_id)
         line = lines[line_id]
         capability = cap_by_line.get(line_id)
         line_cap = float(capability["capacity_ddd_per_day"]) if capability is not None else math.inf
