@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from beredt.api.auth import ANYONE, AUTHORITY, READERS, require
-from beredt.api.common import Limit, Offset, Page, page, prefix_match, rows, store_of
+from beredt.api.common import Limit, Offset, Page, cache, page, prefix_match, rows, store_of
 from beredt.api.schemas import ActivationIn, ConfirmIn, DeclineIn, Id, NoticeIn, NoticePatch, body
 from beredt.app import workflow
 from beredt.domain.enums import ShortageStatus
@@ -31,7 +31,8 @@ def list_notices(
 ) -> Page:
     """Shortage notices as recorded (the last change of each), by id; `status` is one status
     or ``open``."""
-    found = rows(workflow.notice_rows(store_of(request)))
+    bundle = cache(request).bundle()
+    found = rows(sorted(bundle.rows("shortages"), key=lambda r: r["notice_id"]))
     if status == "open":
         open_ = {s.value for s in ShortageStatus if s.is_open}
         found = [r for r in found if r["status"] in open_]
@@ -55,7 +56,10 @@ def get_notice(
     notice_id: Id, request: Request, _: Account = Depends(require(*ANYONE))
 ) -> dict[str, Any]:
     """One notice."""
-    return rows([workflow.notice(store_of(request), notice_id)])[0]
+    for row in cache(request).bundle().rows("shortages"):
+        if row["notice_id"] == notice_id:
+            return rows([row])[0]
+    raise NotFound(f"no shortage notice {notice_id!r}")
 
 
 @router.patch("/shortages/{notice_id}", tags=["shortages"])
