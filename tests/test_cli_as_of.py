@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from beredt.app.context import default_as_of
 from beredt.cli import get_app
-from beredt.cli.common import default_as_of
 from beredt.ingest.bundle import read_bundle
 
 SAMPLE_BUNDLE = Path(__file__).resolve().parents[1] / "data" / "sample-no"

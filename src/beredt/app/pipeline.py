@@ -41,6 +41,7 @@ from beredt.app import stages
 from beredt.app.analyses import Analyses, RunParameters
 from beredt.domain.bundle import Bundle
 from beredt.domain.dataset import Dataset
+from beredt.errors import NotFound
 from beredt.industry import industry_indicators
 from beredt.report.document import results_document
 from beredt.report.html import render_report
@@ -95,7 +96,7 @@ class _Silent:
         pass
 
 
-class MissingBundle(FileNotFoundError):
+class MissingBundle(NotFound, FileNotFoundError):
     """The bundle folder (or its bundle.toml) does not exist."""
 
 

@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
+from beredt.app.context import as_date, default_as_of  # noqa: F401  (shared with commands)
 from beredt.results import dumps
 
 #: ``beredt import …``: every importer adds its command to this group (``@import_app.command``).
@@ -66,13 +67,6 @@ DatabaseOption = Annotated[
         show_envvar=True,
     ),
 ]
-
-
-def as_date(value: dt.datetime | dt.date | None) -> dt.date | None:
-    """The date part of a typer datetime option."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
 
 
 def make_console(*, stderr: bool = False) -> Console:
@@ -177,40 +171,24 @@ def open_store(url: str | None = None, *, create: bool = True) -> Any:
 
     A database that cannot be opened ends the command with the reason on one line (exit 3).
     """
-    from beredt.store import Store, StoreUnavailable
+    from beredt.app import context
+    from beredt.store import StoreUnavailable
 
     try:
-        store = Store(url)
-        if create:
-            store.init()
+        return context.open_store(url, create=create)
     except StoreUnavailable as exc:
         fail(str(exc), code=3)
-    return store
-
-
-def default_as_of(bundle: Any) -> dt.date:
-    """The date commands take the state on unless told: the bundle's as-of date, or the newest
-    date in the ledgers when later (a stock entry's date, the day a notice became known: its
-    announcement, else its start), so that what was just recorded is in what is shown."""
-    dates = [bundle.meta.as_of]
-    dates += [row["date"] for row in bundle.rows("stock")]
-    dates += [row["announced_date"] or row["start_date"] for row in bundle.rows("shortages")]
-    return max(d for d in dates if isinstance(d, dt.date))
 
 
 def load_dataset(as_of: dt.datetime | dt.date | None = None, url: str | None = None) -> Any:
     """The analytic snapshot of the store on `as_of` (default: :func:`default_as_of`); exits
     with a hint when the store is empty."""
-    from beredt.domain.dataset import build_dataset
+    from beredt.app.context import EmptyStore, dataset_on
 
-    store = open_store(url)
-    if store.is_empty():
-        fail(
-            f"the store at {store.display_url} holds no dataset: "
-            "run `beredt import bundle PATH` (or `beredt run`) first"
-        )
-    bundle = store.export_bundle()
-    return build_dataset(bundle, as_date(as_of) or default_as_of(bundle))
+    try:
+        return dataset_on(open_store(url), as_of)
+    except EmptyStore as exc:
+        fail(str(exc))
 
 
 #: A progress callback: ``progress(done, total)``, or with what is being done now as well.

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from beredt.app import records
+from beredt.app.context import EmptyStore
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
@@ -22,7 +24,6 @@ from beredt.cli.common import (
     export_app,
     fail,
     import_app,
-    load_dataset,
     note_line,
     open_store,
     styled,
@@ -150,31 +151,18 @@ def status(
     json_target: JsonOption = None,
 ) -> None:
     """Counts per entity and days of supply per substance, the lowest first."""
+    from beredt.app.records import status as current_status
+
     console = console_for(json_target)
     store = open_store(db)
-    counts = store.counts()
-    dataset = load_dataset(as_of, db)
+    try:
+        state = current_status(store, as_of)
+    except EmptyStore as exc:
+        fail(str(exc))
+    dataset = state.dataset
+    counts = state.document["counts"]
+    rows = state.document["substances"]
     stock = dataset.stock_ddd_by_tier()
-    demand = dataset.demand_ddd_per_day
-    days_total = dataset.days_of_supply()
-    subs = dataset.substances
-    order = np.lexsort((subs["atc_code"].to_numpy(), days_total))
-    rows: list[dict[str, Any]] = []
-    for i in order:
-        days_by_tier = {
-            tier: (float(stock.iloc[i][tier] / demand[i]) if demand[i] > 0 else None)
-            for tier in TIERS
-        }
-        rows.append(
-            {
-                "atc_code": subs["atc_code"].iloc[i],
-                "name": subs["name"].iloc[i],
-                "criticality": subs["criticality"].iloc[i],
-                "demand_ddd_per_day": float(demand[i]),
-                "days_of_supply": float(days_total[i]),
-                "days_of_supply_by_tier": days_by_tier,
-            }
-        )
     meta = dataset.bundle.meta
     open_notices = len(dataset.open_shortages)
     console.print(
@@ -232,16 +220,7 @@ def status(
     if len(rows) > limit:
         console.print(f"… {len(rows) - limit} more (use --limit or --json)")
     console.print(f"open shortage notices: {open_notices}")
-    emit_json(
-        {
-            "fingerprint": dataset.fingerprint,
-            "as_of": dataset.as_of,
-            "counts": counts,
-            "open_shortages": open_notices,
-            "substances": rows,
-        },
-        json_target,
-    )
+    emit_json(state.document, json_target)
 
 
 def stock_add(
@@ -282,7 +261,7 @@ def stock_add(
         "source": source,
     }
     try:
-        receipt = store.record_stock_entry(entry, who=who, idempotency_key=idempotency_key)
+        receipt = records.record_stock_entry(store, entry, who=who, idempotency_key=idempotency_key)
     except ImportRejected as exc:
         _rejected(exc, _reference_hints(store, exc, {"product_id": product_id}))
     except StoreError as exc:
@@ -347,7 +326,7 @@ def shortage_add(
         "title": title,
     }
     try:
-        outcome = store.add_shortage_notice(notice, who=who)
+        outcome = records.record_notice(store, notice, who=who)
     except ImportRejected as exc:
         _rejected(
             exc, _reference_hints(store, exc, {"atc_code": atc_code, "product_id": product_id})

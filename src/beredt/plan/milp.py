@@ -25,10 +25,12 @@ from dataclasses import dataclass, field, replace
 import highspy
 import numpy as np
 
+from beredt.errors import Conflict
+
 _INF = highspy.kHighsInf
 
 
-class PlanInfeasible(ValueError):
+class PlanInfeasible(Conflict, ValueError):
     """No choice of options satisfies the budget, the line capacities and the cover rules."""
 
 

@@ -42,6 +42,7 @@ from beredt.domain.bundle import (
 from beredt.domain.dataset import Dataset, build_dataset
 from beredt.domain.enums import StockEntryKind
 from beredt.domain.schema import ENTITIES, Column, EntitySpec
+from beredt.errors import Conflict, Unavailable
 from beredt.ingest.bundle import validate_tables
 from beredt.ingest.errors import ImportRejected, Problem
 from beredt.store.tables import (
@@ -62,12 +63,15 @@ WRITE_LOCK_KEY = 0x42455245445401  # "BEREDT" + 1, any fixed 64-bit number
 MAX_KEY_LENGTH = 200
 
 
-class StoreError(Exception):
+class StoreError(Conflict):
     """A write the store refuses (e.g. importing into a non-empty store without replace)."""
 
 
 class StoreUnavailable(StoreError):
     """The database cannot be opened: a bad URL, no server, not a database, a newer schema."""
+
+    kind = Unavailable.kind
+    exit_code = Unavailable.exit_code
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class StockReceipt:
     entry_id: int
     generation: int
     replayed: bool  # True: the idempotency key was already recorded, nothing was written
+
+
+@dataclass(frozen=True)
+class StockReport:
+    """What recording a stock report did: its entries' ids, generation, and whether a retry."""
+
+    entry_ids: list[int]
+    generation: int
+    replayed: bool  # True: the report's key was already recorded, nothing was written
 
 
 @dataclass(frozen=True)
@@ -289,10 +302,37 @@ class Store:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction of the store's repositories, queued behind every other write."""
+        with self._unit_of_work() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A read transaction of the store's repositories that sees one committed state."""
+        with self._snapshot() as conn:
+            yield conn
+
+    def audit_event(
+        self, conn: sa.Connection, who: str, action: str, detail: Mapping[str, Any]
+    ) -> None:
+        """Append an event to the audit log inside the write transaction `conn`."""
+        self._audit(conn, who, action, detail)
+
+    def generation(self, conn: sa.Connection) -> int | None:
+        """The dataset's generation as `conn` sees it (None when empty)."""
+        return self._generation(conn)
+
     # --- reading ----------------------------------------------------------------------------
     def _generation(self, conn: sa.Connection) -> int | None:
         value = conn.execute(sa.select(dataset_meta.c.generation)).scalar_one_or_none()
         return None if value is None else int(value)
+
+    def version(self) -> int:
+        """A number that grows with every write (the newest audit event): caches key on it."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(audit_log.c.event_id))).scalar() or 0)
 
     def is_empty(self) -> bool:
         """True when no dataset has been imported."""
@@ -718,6 +758,134 @@ class Store:
             )
         return StockReceipt(entry_id, generation, False)
 
+    def record_stock_report(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        who: str | None = None,
+        label: str = "stock report",
+        lines: Sequence[int] | None = None,
+        report_key: str | None = None,
+    ) -> StockReport:
+        """Append many stock entries at once, all or nothing, with one audit event.
+
+        Every row is checked (cells, a count ≥ 0, a movement ≠ 0, a known product) before
+        anything is written; problems name the row's line (`lines`, default 1, 2, …), the field
+        and the reason. With `report_key` a retry of the same report writes nothing and returns
+        the first one's entry ids; the same key with other rows is refused.
+        """
+        spec = _SPECS["stock"]
+        numbers = list(lines) if lines is not None else list(range(1, len(rows) + 1))
+        entries = [{c.name: dict(r).get(c.name, c.default) for c in spec.columns} for r in rows]
+        problems = [
+            Problem(label, numbers[p.line - 1] if p.line else None, p.field, p.reason)
+            for p in _check_cells(spec, entries, label)
+        ]
+        if not rows:
+            problems.append(Problem(label, None, "rows", "the report holds no stock entries"))
+        for number, entry in zip(numbers, entries, strict=True):
+            packs = entry["packs"]
+            if entry["kind"] == StockEntryKind.COUNT and isinstance(packs, int) and packs < 0:
+                problems.append(Problem(label, number, "packs", "a count cannot be negative"))
+            if entry["kind"] == StockEntryKind.MOVEMENT and entry["packs"] == 0:
+                problems.append(Problem(label, number, "packs", "a movement of 0 packs"))
+        seen: dict[tuple[Any, ...], int] = {}
+        for number, entry in zip(numbers, entries, strict=True):
+            if entry["kind"] != StockEntryKind.COUNT:
+                continue
+            position = tuple(str(entry[k]) for k in spec.key)
+            if position in seen:  # two counts of one position on one day: which one holds?
+                reason = f"a second count of the same product, holder, tier and date (line {seen[position]})"
+                problems.append(Problem(label, number, "packs", reason))
+            seen.setdefault(position, number)
+        if report_key is not None:
+            try:
+                _check_identifier("report key", report_key, MAX_KEY_LENGTH - 12)
+            except StoreError as exc:
+                reason = str(exc).removeprefix("report key: ")
+                problems.append(Problem(label, None, "idempotency_key", reason))
+        if problems:
+            raise ImportRejected(sorted(problems, key=_problem_order), what=label)
+        entries = canonical_rows(spec, entries)
+        who = _who(who)
+        keys = [None if report_key is None else f"{report_key}#{i}" for i in range(len(entries))]
+        with self._unit_of_work() as conn:
+            generation = self._generation(conn)
+            if generation is None:
+                raise StoreError("the store holds no dataset: import a bundle first")
+            if report_key is not None:
+                earlier = [
+                    dict(r)
+                    for r in conn.execute(
+                        sa.select(stock_ledger)
+                        .where(stock_ledger.c.idempotency_key.like(f"{report_key}#%"))
+                        .order_by(stock_ledger.c.entry_id)
+                    ).mappings()
+                ]
+                earlier = [
+                    r for r in earlier if r["idempotency_key"].rpartition("#")[0] == report_key
+                ]
+                if earlier:
+                    first = [_entity_row(spec, r) for r in earlier]
+                    if first != entries:
+                        raise ImportRejected(
+                            [
+                                Problem(
+                                    label,
+                                    None,
+                                    "idempotency_key",
+                                    f"{report_key!r} was already used for a different report "
+                                    f"(entries {earlier[0]['entry_id']}–{earlier[-1]['entry_id']})",
+                                )
+                            ],
+                            what=label,
+                        )
+                    return StockReport([int(r["entry_id"]) for r in earlier], generation, True)
+            products = ENTITY_TABLES["products"]
+            wanted = sorted({e["product_id"] for e in entries})
+            known = {
+                str(r[0])
+                for r in conn.execute(
+                    sa.select(products.c.product_id).where(products.c.product_id.in_(wanted))
+                )
+            }
+            unknown = [
+                Problem(label, n, "product_id", f"unknown product {e['product_id']!r}")
+                for n, e in zip(numbers, entries, strict=True)
+                if e["product_id"] not in known
+            ]
+            if unknown:
+                raise ImportRejected(unknown, what=label)
+            now = _now()
+            ids = []
+            for entry, key in zip(entries, keys, strict=True):
+                result = conn.execute(
+                    stock_ledger.insert().values(
+                        **_db_row(spec, entry),
+                        generation=generation,
+                        recorded_at=now,
+                        recorded_by=who,
+                        idempotency_key=key,
+                    )
+                )
+                assert result.inserted_primary_key is not None
+                ids.append(int(result.inserted_primary_key[0]))
+            holders = sorted({e["holder"] for e in entries})
+            self._audit(
+                conn,
+                who,
+                label,
+                {
+                    "entries": len(ids),
+                    "entry_ids": [ids[0], ids[-1]],
+                    "generation": generation,
+                    "holders": holders,
+                    "idempotency_key": report_key,
+                    "packs": sum(int(e["packs"]) for e in entries),
+                },
+            )
+        return StockReport(ids, generation, False)
+
     def add_shortage_notice(self, row: Mapping[str, Any], *, who: str | None = None) -> str:
         """Record a new notice or a change to one (validated against the dataset); 'created'/'updated'."""
         summary = self.merge_rows("shortages", [row], who=who, source="shortage notice")
@@ -798,6 +966,11 @@ def _merge_detail(
         }
         changed.append({"key": key_of(row), "fields": fields})
     return {"inserted_keys": [key_of(r) for r in inserted], "changed": changed}
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    """Problems by line (those without a line first), then field."""
+    return (problem.line if problem.line is not None else 0, problem.field)
 
 
 def _check_cells(spec: EntitySpec, rows: Sequence[Row], label: str) -> list[Problem]:
