@@ -257,13 +257,46 @@ class Store:
                     f"the database {self.display_url} is at schema revision {current}, which this "
                     f"version of Beredt does not know (its newest is {head}): upgrade Beredt"
                 )
-            config = self._alembic_config()
-            with self._unit_of_work() as conn:  # concurrent inits queue; the second finds head
+            with self._migrating() as conn:  # concurrent inits queue; the second finds head
+                config = self._alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
         except sa.exc.DBAPIError as exc:
             raise StoreUnavailable(self._unavailable_message(exc)) from None
         return head
+
+    @contextmanager
+    def _migrating(self) -> Iterator[sa.Connection]:
+        """The write transaction a schema change runs in.
+
+        On SQLite a migration that changes a table copies it, drops the old one and renames the
+        copy (Alembic's batch mode); with foreign keys enforced, dropping a table that other rows
+        reference fails. As SQLite's ALTER TABLE procedure prescribes
+        (https://www.sqlite.org/lang_altertable.html#otheralter), foreign keys are switched off
+        for the migration — outside the transaction, where the pragma takes effect — and the
+        whole database is checked with ``PRAGMA foreign_key_check`` before the commit.
+        """
+        if self.engine.dialect.name != "sqlite":
+            with self._unit_of_work() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")  # autocommit mode: before our BEGIN IMMEDIATE
+            try:
+                with conn.begin():
+                    yield conn
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        table, _rowid, parent, _fk = broken[0]
+                        raise StoreUnavailable(
+                            f"upgrading {self.display_url} would leave {len(broken)} rows "
+                            f"pointing at missing rows (first: {table} → {parent}); nothing "
+                            "was changed"
+                        )
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
 
     def _unavailable_message(self, exc: sa.exc.DBAPIError) -> str:
         reason = _reason(exc)
