@@ -163,6 +163,10 @@ ENTITY_NAMES: dict[str, tuple[str, str]] = {
     "levers": ("Virkemidler", "Levers"),
     "trade": ("Handel", "Trade"),
     "industry": ("Industri", "Industry"),
+    "trials": ("Kliniske studier", "Clinical trials"),
+    "procurement": ("Offentlige anskaffelser", "Public procurement"),
+    "investments": ("Investeringer i linjer", "Line investments"),
+    "investment_substances": ("Investeringer per virkestoff", "Investments by substance"),
 }
 
 #: Column key → (bokmål, English) header.
