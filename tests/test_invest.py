@@ -6,6 +6,7 @@ and the break-even fee against fresh futures within the standard error of P(NPV 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -155,9 +156,12 @@ def test_a_spec_whose_normal_sales_exceed_the_line_is_refused() -> None:
             capex=1.0,
             build_days=0,
             life_years=1,
-            products=(LineProduct("J01CA04", 1_000, 1.0, domestic_ddd_per_day=700,
-                                  export_ddd_per_day=500),),
-        )  # fmt: skip
+            products=(
+                LineProduct(
+                    "J01CA04", 1_000, 1.0, domestic_ddd_per_day=700, export_ddd_per_day=500
+                ),
+            ),
+        )
     with pytest.raises(SpecError, match="at most the line's capacity"):
         LineSpec(
             "y",
@@ -261,8 +265,7 @@ def test_at_the_break_even_fee_p_npv_positive_equals_the_level_on_fresh_futures(
         case_spec = spec
         if fee is not None:
             assert spec.agreement is not None
-            case_spec = LineSpec(**{**spec.__dict__, "agreement": AgreementTerms(
-                "J01CA04", 6_000, 30, annual_fee=fee)})  # fmt: skip
+            case_spec = replace(spec, agreement=replace(spec.agreement, annual_fee=fee))
         case = value_case(case_spec, surge, avoided, futures, params)
         return case.break_even_fee, case.cases["agreement"].p_npv_positive
 

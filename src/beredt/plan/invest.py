@@ -12,9 +12,10 @@ sales, and the agreement offered with it). Its cash flows over the line's life
 * **surge sales** when shortages activate its agreement: the extra surge output the agreement
   brings, from the disruption simulator (:mod:`beredt.sim`) on common random numbers — the
   year is simulated with today's preparedness, once without and once with the new reservation
-  on a line of its own, and the difference in surge DDD is what the line sells; the same
-  difference in criticality-weighted unmet DDD, valued at ``value_per_patient_day``, is the
-  loss the state avoids;
+  on a line of its own (decomposed, as the optimiser's option losses: substances do not
+  substitute for each other), and the difference in surge DDD is what the line sells; the same
+  difference in the substance's criticality-weighted unmet DDD, valued at
+  ``value_per_patient_day``, is the loss the state avoids;
 * the agreement's **annual fee**, for ``years`` of operation (default: the whole life).
 
 Futures: the simulator draws a pool of independent years under the background hazards and
@@ -505,21 +506,37 @@ def _seed(seed: int, name: str) -> int:
     return int.from_bytes(digest[:7], "big")
 
 
-def _policies(dataset: Dataset, specs: Sequence[LineSpec]) -> Policies:
-    """Option 0: today's preparedness and agreements; option k: the same plus spec k's
-    agreement on a line of its own."""
-    k_opts = 1 + len(specs)
+def _slots(dataset: Dataset, specs: Sequence[LineSpec]) -> tuple[np.ndarray, np.ndarray]:
+    """Each spec's agreement substance and its option slot: 1 for the first spec of a
+    substance, 2 for the second, … (substances are independent in decomposed mode, so specs of
+    different substances share a slot)."""
+    subs = np.array(
+        [dataset.substance_idx(s.agreement.atc_code) for s in specs if s.agreement is not None],
+        dtype=np.int64,
+    )
+    seen: dict[int, int] = {}
+    slots = np.zeros(len(subs), dtype=np.int64)
+    for i, sub in enumerate(subs.tolist()):
+        seen[sub] = seen.get(sub, 0) + 1
+        slots[i] = seen[sub]
+    return subs, slots
+
+
+def _policies(dataset: Dataset, specs: Sequence[LineSpec], slots: np.ndarray) -> Policies:
+    """Option 0: today's preparedness and agreements; option k ≥ 1: the same plus the
+    agreements of the specs in slot k, each on a line of its own."""
+    k_opts = 1 + (int(slots.max()) if len(slots) else 0)
     prep = dataset.stock_ddd_by_tier()["preparedness"].to_numpy(dtype=float)
     today = [agreements_from_dataset(dataset, option=k) for k in range(k_opts)]
     cidx = country_index(dataset)
     extra = []
-    for k, spec in enumerate(specs, 1):
+    for slot, spec in zip(slots.tolist(), specs, strict=True):
         agr = spec.agreement
         assert agr is not None
         made = {p.atc_code: p for p in spec.products}
         extra.append(
             {
-                "option": k,
+                "option": slot,
                 "substance_idx": dataset.substance_idx(agr.atc_code),
                 "line_idx": -1,
                 "reserved_ddd_per_day": agr.reserved_ddd_per_day,
@@ -534,7 +551,7 @@ def _policies(dataset: Dataset, specs: Sequence[LineSpec]) -> Policies:
             }
         )
     agreements = pd.concat([*today, pd.DataFrame(extra)], ignore_index=True)
-    labels = ("today", *(s.investment_id for s in specs))
+    labels = ("today", *(f"slot {k}" for k in range(1, k_opts)))
     return Policies(np.repeat(prep[None, :], k_opts, axis=0), agreements, labels)
 
 
@@ -549,15 +566,18 @@ def simulate_years(
     progress: Progress | None = None,
 ) -> YearPool:
     """Simulate `counts[j]` independent years under each scenario j with and without each
-    spec's agreement (joint mode, today's preparedness, stationary start, no open notices).
+    spec's agreement: today's preparedness, stationary start, no open notices.
 
-    Specs must all carry an agreement. Per year and spec: the agreement substance's surge DDD
-    with it minus without it, and the national criticality-weighted unmet DDD without it minus
-    with it (the loss avoided, in weighted DDD).
+    Decomposed mode, as the optimiser's option losses (docs/plan.md): every agreement has its
+    own capacity and substances do not substitute for each other, so each substance's outcome
+    depends on its own options only and the specs of different substances are simulated in one
+    option slot. Specs must all carry an agreement. Per year and spec: the agreement
+    substance's surge DDD with it minus without it, and its criticality-weighted unmet DDD
+    without it minus with it (the loss avoided, in weighted DDD).
     """
     started = time.perf_counter()
-    policies = _policies(dataset, specs)
-    subs = np.array([dataset.substance_idx(s.agreement.atc_code) for s in specs if s.agreement])
+    subs, slots = _slots(dataset, specs)
+    policies = _policies(dataset, specs, slots)
     k_opts = policies.n_options
     rows = max(BLOCK, CHUNK_CELLS // max(1, k_opts * 5 * dataset.n_substances) // BLOCK * BLOCK)
     total = int(sum(counts))
@@ -571,7 +591,8 @@ def simulate_years(
             model=replace(scenario.model, open_shortages=False),
             background=replace(scenario.background, stationary_start=True),
         )
-        model = compile_model(dataset, quiet, policies, 365, "joint", criticality_weights)
+        model = compile_model(dataset, quiet, policies, 365, "decomposed", criticality_weights)
+        weight = model.kernel.weight[subs]
         the_seed = _seed(seed, scenario.name)
         surge = np.zeros((n, len(specs)))
         avoided = np.zeros((n, len(specs)))
@@ -579,11 +600,9 @@ def simulate_years(
         while done < n:
             count = min(rows, n - done)
             out = run_scenarios(model, the_seed, done, count)
-            k = np.arange(1, k_opts)
-            surge[done : done + count] = (out.surge[k, :, subs] - out.surge[0][:, subs].T).T
-            avoided[done : done + count] = (
-                out.national[0, :, 0][None, :] - out.national[k, :, 0]
-            ).T
+            rows_ = slice(done, done + count)
+            surge[rows_] = (out.surge[slots, :, subs] - out.surge[0][:, subs].T).T
+            avoided[rows_] = ((out.unmet[0][:, subs].T - out.unmet[slots, :, subs]).T) * weight
             done += count
             done_all += count
             if progress:
