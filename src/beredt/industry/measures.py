@@ -638,7 +638,8 @@ def trend(series: Mapping[int, float], last_year: int, years: int) -> tuple[floa
         return None, len(points)
     x = np.array([p[0] for p in points], dtype=float)
     y = np.array([p[1] for p in points], dtype=float)
-    slope = float(np.polyfit(x, y, 1)[0])
+    dx = x - x.mean()  # centred: years near 2000 would cost precision in a plain fit
+    slope = float((dx * (y - y.mean())).sum() / (dx * dx).sum())
     return slope, len(points)
 
 
