@@ -108,7 +108,32 @@ def test_invest_refuses_a_bad_spec_with_the_reason(
     assert message in result.output
 
 
-def test_invest_without_investments_or_a_line_says_how(env: dict[str, str]) -> None:
+def test_invest_without_a_line_values_the_datasets_investments_by_id_or_offer(
+    env: dict[str, str],
+) -> None:
+    args = ["--scenarios", "64", "--paths", "200", "--json", "-"]
+    every = CliRunner().invoke(get_app(), ["invest", *args], env=env)
+    assert every.exit_code == 0, every.output
+    (row,) = _json(every.stdout)["table"]
+    assert (row["investment_id"], row["offer_id"], row["annual_fee"]) == ("INV-1", "OF-1", 1.5e6)
+    by_offer = CliRunner().invoke(get_app(), ["invest", "--line", "OF-1", *args], env=env)
+    assert _json(by_offer.stdout)["table"] == _json(every.stdout)["table"]
+
+
+def test_invest_without_investments_or_a_line_says_how(
+    tmp_path: Path, small_bundle_path: Path
+) -> None:
+    import shutil
+
+    from beredt.domain.bundle import canonical_csv
+    from beredt.domain.schema import spec_by_file
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(small_bundle_path, bundle)
+    for file in ("investments.csv", "investment_substances.csv"):
+        (bundle / file).write_text(canonical_csv(spec_by_file(file), []), encoding="utf-8")
+    env = {"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    assert CliRunner().invoke(get_app(), ["import", "bundle", str(bundle)], env=env).exit_code == 0
     result = CliRunner().invoke(get_app(), ["invest"], env=env)
     assert result.exit_code == 2
     assert "the dataset has no investments (investments.csv)" in result.output
@@ -191,7 +216,10 @@ def test_measures_prints_the_four_measures_and_writes_json_chart_and_workbook(
     text = CliRunner().invoke(get_app(), ["measures", "--scenarios", "0"], env=env)
     assert text.exit_code == 0
     assert "The four measures" in text.output
-    assert "the dataset has no clinical trials" in text.output
+    assert "the loss avoided per unit of agreement fee needs the optimiser" in text.output
+    # trials by year and sponsor type: one industry trial in 2024, one academic in 2025
+    assert "academic" in text.output
+    assert "│        0 │        1" in text.output
 
 
 def test_measures_refuses_a_bad_targets_file(env: dict[str, str], tmp_path: Path) -> None:

@@ -713,7 +713,7 @@ class InvestResult:
     cases: list[InvestmentCase]
     pool_years: dict[str, int]
     pool_weights: dict[str, float]
-    simulation_seconds: float
+    wall_seconds: float
     notes: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
@@ -1140,6 +1140,6 @@ def invest(
             if pool is not None
             else {}
         ),
-        simulation_seconds=pool.wall_seconds if pool is not None else 0.0,
+        wall_seconds=pool.wall_seconds if pool is not None else 0.0,
         notes=notes,
     )
