@@ -40,7 +40,7 @@ def test_migration_head_matches_the_table_declarations(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert store.current_revision() == store.head_revision() == "0005"
+    assert store.current_revision() == store.head_revision() == "0006"
 
 
 def test_a_store_with_data_upgrades_from_its_first_schema(

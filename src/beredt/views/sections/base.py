@@ -335,6 +335,10 @@ def methods_section(analyses: Analyses) -> Section:
     section.paragraphs.append(t("methods_lead"))
     models = ["method_dos", "method_risk", "method_sim", "method_plan", "method_respond"]
     models.append("method_industry")
+    if analyses.measures is not None:
+        models.append("method_measures")
+    if analyses.investments is not None:
+        models.append("method_invest")
     section.paragraphs.extend(t(key) for key in models)
     budget = analyses.budget
     if budget is not None and budget.source == "default" and budget.share is not None:
