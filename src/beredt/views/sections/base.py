@@ -108,7 +108,7 @@ def dataset_section(analyses: Analyses) -> Section:
     counts = [
         {
             "label": dict(zip(("nb", "en"), ENTITY_NAMES.get(stem, (stem, stem)), strict=True)),
-            "entity": f"{stem}.csv",
+            "file": f"{stem}.csv",
             "rows": n,
         }
         for stem, n in ds.bundle.counts().items()
@@ -119,7 +119,7 @@ def dataset_section(analyses: Analyses) -> Section:
             t("table_counts"),
             [
                 Column("label", "i18n", plain("Tabell", "Table")),
-                Column("entity", "text", plain("Fil", "File")),
+                Column("file", "text", plain("Fil", "File")),
                 Column("rows", "int"),
             ],
             counts,
