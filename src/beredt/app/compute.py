@@ -89,6 +89,90 @@ def simulate(
     return dict(to_jsonable(result.to_dict(0)))
 
 
+def plan_policy(path: Path | None = None, *, none: bool = False) -> Any:
+    """The preparedness policy: the shipped ``policy.toml``, another file, or none at all."""
+    from beredt.plan.policy import load_policy, no_policy
+
+    return no_policy() if none else load_policy(path)
+
+
+def plan_parameters(
+    *,
+    policy: Any,
+    weeks: Sequence[float] = (0, 2, 4, 8, 13, 26, 52),
+    value_per_patient_day: float = 500.0,
+    horizon_days: int = 365,
+    scenarios: int = 2000,
+    gap: float = 1e-3,
+    holding_rate: float = 0.10,
+    min_cover: Sequence[str] = (),
+    objective: str | None = None,
+) -> Any:
+    """The optimiser's parameters with the policy applied; :class:`InvalidInput` says what is wrong."""
+    from beredt.plan.parameters import OBJECTIVES, CostParameters, CoverRule, PlanParameters
+
+    if objective is not None and objective not in OBJECTIVES:
+        raise InvalidInput(f"objective: one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    try:
+        rules = [CoverRule.parse(c) for c in min_cover]
+        base = PlanParameters(
+            weeks_menu=list(weeks),
+            value_per_patient_day=value_per_patient_day,
+            horizon_days=horizon_days,
+            n_scenarios=scenarios,
+            mip_rel_gap=gap,
+            costs=CostParameters(holding_cost_rate_per_year=holding_rate),
+        )
+        return policy.apply(base, objective=objective, min_cover=rules)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def stress_scenarios(paths: Sequence[Path], dataset: Any, *, strict: bool = True) -> list[Scenario]:
+    """The stress scenarios among `paths` (files with ``probability_per_year``), each checked.
+
+    The background (no events, no probability) is skipped. With `strict`, a scenario with events
+    but no probability is an error (how often it happens is what weights it); otherwise skipped.
+    """
+    out = []
+    for path in paths:
+        scenario = fitting_scenario(path, dataset)
+        if not scenario.events and scenario.probability_per_year is None:
+            continue  # the background itself
+        if scenario.probability_per_year is None:
+            if strict:
+                raise InvalidInput(
+                    f"{path}: probability_per_year is missing (how often the scenario happens)"
+                )
+            continue
+        out.append(scenario)
+    return out
+
+
+def plan_model(
+    dataset: Any,
+    parameters: Any,
+    *,
+    policy: Any = None,
+    scenario: Scenario | None = None,
+    library: Sequence[Scenario] = (),
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Any:
+    """The options of every substance simulated and the optimiser built (``PlanModel``)."""
+    from beredt.plan.evaluate import prepare_plan
+
+    try:
+        return prepare_plan(
+            dataset, parameters, scenario=scenario, library=list(library), seed=seed,
+            progress=progress, policy=policy.to_dict() if policy is not None else None,
+        )  # fmt: skip
+    except ValueError as exc:
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(str(exc)) from None
+
+
 def plan(
     store: Store,
     budget: float,
@@ -109,45 +193,25 @@ def plan(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The best preparedness plan within `budget`: ``beredt plan --json``."""
-    from beredt.plan.evaluate import prepare_plan
-    from beredt.plan.parameters import OBJECTIVES, CostParameters, CoverRule, PlanParameters
-    from beredt.plan.policy import load_policy, no_policy
-
-    if objective is not None and objective not in OBJECTIVES:
-        raise InvalidInput(f"objective: one of {', '.join(OBJECTIVES)}, not {objective!r}")
     if policy not in ("default", "none"):
         raise InvalidInput(f"policy: default or none, not {policy!r}")
-    chosen = no_policy() if policy == "none" else load_policy()
-    try:
-        rules = [CoverRule.parse(c) for c in min_cover]
-        base = PlanParameters(
-            weeks_menu=list(weeks),
-            value_per_patient_day=value_per_patient_day,
-            horizon_days=horizon_days,
-            n_scenarios=scenarios,
-            mip_rel_gap=gap,
-            costs=CostParameters(holding_cost_rate_per_year=holding_rate),
-        )
-        parameters = chosen.apply(base, objective=objective, min_cover=rules)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    chosen = plan_policy(none=policy == "none")
+    parameters = plan_parameters(
+        policy=chosen, weeks=weeks, value_per_patient_day=value_per_patient_day,
+        horizon_days=horizon_days, scenarios=scenarios, gap=gap, holding_rate=holding_rate,
+        min_cover=min_cover, objective=objective,
+    )  # fmt: skip
     dataset = dataset_on(store, as_of)
-    library = []
-    if stress_library:
-        for path in scenario_library():
-            sc = fitting_scenario(path, dataset)
-            if sc.events and sc.probability_per_year is not None:
-                library.append(sc)
+    library = stress_scenarios(scenario_library(), dataset, strict=False) if stress_library else []
     total = scenarios * (1 + len(library)) + 3
 
     def options(done: int, _total: int) -> None:
         if progress:
             progress(min(done, total - 3), total, "simulating the options")
 
-    model = prepare_plan(
-        dataset, parameters, library=library, seed=seed, progress=options,
-        policy=chosen.to_dict(),
-    )  # fmt: skip
+    model = plan_model(
+        dataset, parameters, policy=chosen, library=library, seed=seed, progress=options
+    )
 
     def solving(done: int, steps: int) -> None:
         if progress:
@@ -155,6 +219,45 @@ def plan(
 
     result = model.plan(budget, reevaluate=reevaluate, progress=solving)
     return dict(to_jsonable(result))
+
+
+def backtest_forecasts(
+    dataset: Any,
+    *,
+    cuts: Sequence[dt.date] = (),
+    horizon_days: int = 365,
+    scenarios: int = 1000,
+    seed: int = 1,
+    priors: Any = None,
+    progress: Progress | None = None,
+) -> Any:
+    """The back-test of a dataset (cuts checked against its record), as a result object.
+
+    The command line prints and plots it; :func:`backtest` returns its document.
+    """
+    from beredt.calibrate.backtest import backtest as run_backtest
+
+    chosen = backtest_cuts(dataset, cuts)
+    return run_backtest(
+        dataset, chosen, horizon_days=horizon_days, n_scenarios=scenarios, seed=seed,
+        priors=priors, progress=progress,
+    )  # fmt: skip
+
+
+def backtest_cuts(dataset: Any, cuts: Sequence[dt.date] = ()) -> list[dt.date]:
+    """The cut dates to back-test (default: the record's own), each before the record's end."""
+    from beredt.calibrate.backtest import default_cuts
+
+    chosen = list(cuts) or default_cuts(dataset)
+    if not chosen:
+        raise InvalidInput("cuts: the record is too short for a back-test; give cut dates (--cut)")
+    late = [c for c in chosen if c >= dataset.as_of]
+    if late:
+        raise InvalidInput(
+            f"cuts: {late[0].isoformat()} is not before the record's end "
+            f"{dataset.as_of.isoformat()}: nothing happened after it yet"
+        )
+    return chosen
 
 
 def backtest(
@@ -168,31 +271,35 @@ def backtest(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Forecast after each cut against what then happened: ``beredt backtest --json``."""
-    from beredt.calibrate.backtest import backtest as run_backtest
-    from beredt.calibrate.backtest import default_cuts
-
-    dataset = dataset_on(store, as_of)
-    chosen = list(cuts) or default_cuts(dataset)
-    if not chosen:
-        raise InvalidInput("cuts: the record is too short for a back-test; give cut dates")
-    late = [c for c in chosen if c >= dataset.as_of]
-    if late:
-        raise InvalidInput(f"cuts: {late[0]} is not before the record's end {dataset.as_of}")
-    result = run_backtest(
-        dataset, chosen, horizon_days=horizon_days, n_scenarios=scenarios, seed=seed,
-        progress=progress,
+    result = backtest_forecasts(
+        dataset_on(store, as_of), cuts=cuts, horizon_days=horizon_days, scenarios=scenarios,
+        seed=seed, progress=progress,
     )  # fmt: skip
     return dict(to_jsonable(result.to_dict()))
+
+
+def calibration(dataset: Any, *, until: dt.date | None = None, priors: Any = None) -> Any:
+    """The hazards of a dataset fitted to its record (:class:`CalibrationError` when it cannot)."""
+    from beredt.calibrate import calibrate as run_calibration
+
+    return run_calibration(dataset, until=until, priors=priors)
 
 
 def calibrate(
     store: Store, *, until: dt.date | None = None, as_of: dt.date | None = None
 ) -> dict[str, Any]:
     """Hazards fitted to the shortage record: ``beredt calibrate --json``."""
-    from beredt.calibrate import calibrate as run_calibration
-
-    result = run_calibration(dataset_on(store, as_of), until=until)
+    result = calibration(dataset_on(store, as_of), until=until)
     return dict(to_jsonable(result.to_dict()))
+
+
+def apply_calibration(store: Store, dataset: Any, result: Any) -> None:
+    """Store the calibrated hazards in the dataset: one audited transaction with the provenance."""
+    from beredt.calibrate.fit import merged_tables
+
+    store.merge_tables(
+        merged_tables(dataset.bundle.tables, result.tables()), source=result.provenance
+    )
 
 
 def run(

@@ -95,27 +95,20 @@ def calibrate_command(
     json_target: JsonOption = None,
 ) -> None:
     """Estimate site, pack, substance and country hazards and outage durations from the record."""
-    from beredt.calibrate import CalibrationError, calibrate
+    from beredt.app import compute
 
     console = console_for(json_target)
     if apply:
         check_json_target(json_target)  # before the write: nothing may fail after the commit
     dataset = load_dataset(as_of, db)
-    try:
-        result = calibrate(dataset, until=as_date(until), priors=_priors(priors))
-    except CalibrationError as exc:
-        fail(str(exc), code=2)
+    result = compute.calibration(dataset, until=as_date(until), priors=_priors(priors))
     _print_calibration(console, result)
     if write is not None:
         _write_bundle(dataset, result, write)
         console.print(Text(f"bundle with calibrated hazards: {write}"))
     if apply:
-        from beredt.calibrate.fit import merged_tables
-
         # one transaction, audited with the provenance (and every changed field, old → new)
-        open_store(db).merge_tables(
-            merged_tables(dataset.bundle.tables, result.tables()), source=result.provenance
-        )
+        compute.apply_calibration(open_store(db), dataset, result)
         after_commit(console, Text(f"stored: {result.provenance}"), result.to_dict(), json_target)
         return
     emit_json(result.to_dict(), json_target)
@@ -245,33 +238,23 @@ def backtest_command(
     json_target: JsonOption = None,
 ) -> None:
     """Back-test the calibrated model: forecast after each cut vs what the record then shows."""
-    from beredt.calibrate import CalibrationError
-    from beredt.calibrate.backtest import backtest, default_cuts
+    from beredt.app import compute
 
     console = console_for(json_target)
     dataset = load_dataset(as_of, db)
-    cuts = [c.date() for c in cut] if cut else default_cuts(dataset)
-    if not cuts:
-        fail("the record is too short for a back-test: give --cut DATE", code=2)
-    late = [c for c in cuts if c >= dataset.as_of]
-    if late:
-        fail(
-            f"--cut {late[0].isoformat()} is not before the record's end "
-            f"{dataset.as_of.isoformat()}: nothing happened after it yet",
-            code=2,
-        )
+    cuts = compute.backtest_cuts(dataset, [c.date() for c in cut or ()])
     with progress_bar("back-testing", len(cuts) * scenarios) as progress:
         try:
-            result = backtest(
+            result = compute.backtest_forecasts(
                 dataset,
-                cuts,
+                cuts=cuts,
                 horizon_days=horizon_days,
-                n_scenarios=scenarios,
+                scenarios=scenarios,
                 seed=seed,
                 priors=_priors(priors),
                 progress=progress,
             )
-        except (CalibrationError, ValueError) as exc:
+        except ValueError as exc:
             fail(str(exc), code=2)
     _print_backtest(console, result)
     if plot is not None:

@@ -158,72 +158,33 @@ def _parameters(
     objective: str | None = None,
 ) -> tuple[Any, Any]:
     """Plan parameters with the policy applied, and the policy."""
-    from beredt.ingest.errors import ImportRejected
-    from beredt.plan.parameters import OBJECTIVES, CoverRule
-    from beredt.plan.policy import load_policy
-    from beredt.plan.policy import no_policy as none
-
-    if objective is not None and objective not in OBJECTIVES:
-        fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}", code=2)
-    try:
-        policy = none() if no_policy else load_policy(policy_file)
-    except ImportRejected as exc:
-        fail(f"{exc.summary()}\n{exc.report()}", code=2)
-    try:
-        rules = [CoverRule.parse(c) for c in cover or []]
-    except ValueError as exc:
-        fail(str(exc), code=2)
-    base = _base_parameters(weeks, value, horizon_days, scenarios, gap, holding_rate)
-    try:
-        return policy.apply(base, objective=objective, min_cover=rules), policy
-    except ValueError as exc:
-        fail(str(exc), code=2)
-
-
-def _base_parameters(
-    weeks: str, value: float, horizon_days: int, scenarios: int, gap: float, holding_rate: float
-) -> Any:
-    from beredt.plan.parameters import CostParameters, PlanParameters
+    from beredt.app import compute
 
     try:
         menu = [float(w) for w in weeks.split(",") if w.strip()]
     except ValueError:
         fail(f"--weeks {weeks!r}: expected numbers separated by commas, e.g. 0,2,4,8,13,26,52")
-    try:
-        return PlanParameters(
-            weeks_menu=menu,
-            value_per_patient_day=value,
-            horizon_days=horizon_days,
-            n_scenarios=scenarios,
-            mip_rel_gap=gap,
-            costs=CostParameters(holding_cost_rate_per_year=holding_rate),
-        )
-    except ValueError as exc:
-        fail(str(exc))
+    policy = compute.plan_policy(policy_file, none=no_policy)
+    parameters = compute.plan_parameters(
+        policy=policy, weeks=menu, value_per_patient_day=value, horizon_days=horizon_days,
+        scenarios=scenarios, gap=gap, holding_rate=holding_rate, min_cover=cover or [],
+        objective=objective,
+    )  # fmt: skip
+    return parameters, policy
 
 
 def _library(scenario_dir: Path | None, dataset: Any) -> list[Any]:
     """The stress scenarios of a folder (with a probability_per_year; the baseline skipped)."""
     if scenario_dir is None:
         return []
+    from beredt.app import compute
     from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
-    from beredt.sim import check_scenario, load_scenario
 
-    out = []
-    for path in sorted(scenario_dir.glob("*.toml")):
-        try:
-            sc = load_scenario(path)
-        except ImportRejected as exc:
-            fail(f"{exc.summary()}\n{exc.report()}", code=2)
-        if not sc.events and sc.probability_per_year is None:
-            continue  # the background itself
-        if sc.probability_per_year is None:
-            fail(f"{path}: probability_per_year is missing (how often the scenario happens)", 2)
-        problems = check_scenario(sc, dataset)
-        if problems:
-            fail(f"{path} does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
-        out.append(sc)
+    try:
+        out = compute.stress_scenarios(sorted(scenario_dir.glob("*.toml")), dataset)
+    except ImportRejected as exc:
+        fail(f"{exc.summary()}\n{scenario_problems(exc.problems, dataset)}", code=2)
     if not out:
         fail(f"--scenario-dir {scenario_dir}: no scenario file with probability_per_year", 2)
     return out
@@ -239,9 +200,9 @@ def _prepare(
     scenario_dir: Path | None = None,
     policy: Any = None,
 ) -> Any:
+    from beredt.app import compute
     from beredt.cli.simulate import scenario_problems
     from beredt.ingest.errors import ImportRejected
-    from beredt.plan.evaluate import prepare_plan
 
     scenario_obj = _load_scenario(scenario, dataset)
     library = _library(scenario_dir, dataset)
@@ -259,19 +220,17 @@ def _prepare(
                 now = f"stress {part}/{len(library)}: {name}" if part else first
                 progress(done, total, f"options: {now}")
 
-            model = prepare_plan(
+            model = compute.plan_model(
                 dataset,
                 parameters,
                 scenario=scenario_obj,
                 library=library,
                 seed=seed,
                 progress=step,
-                policy=policy.to_dict() if policy is not None else None,
+                policy=policy,
             )
     except ImportRejected as exc:  # the scenario names things the dataset does not have
         fail(f"{exc.summary()}\n{scenario_problems(exc.problems, dataset)}", code=2)
-    except ValueError as exc:
-        fail(str(exc))
     n_options = len(model.menu.options)
     library_text = (
         f"; background + {len(library)} stress scenarios weighted by probability a year"
