@@ -68,6 +68,14 @@ def test_notice_plan_activation_answers_eta_and_audit(client: TestClient, site: 
     replanned = client.get("/api/v1/shortages/N-9/plan", headers=auth).json()
     assert not _actions(replanned, "agreement")
     assert {"kind": "agreement", "what": "AG-1", "reason": "declined"} in replanned["exclusions"]
+    # the analyst's command line plans with the same answers (one use case for both)
+    cli = CliRunner().invoke(
+        get_app(), ["respond", "--notice", "N-9", "--db", site.url, "--json", "-"]
+    )
+    assert cli.exit_code == 0, cli.output
+    at_terminal = json.loads(cli.stdout)
+    assert not _actions(at_terminal, "agreement")
+    assert {"kind": "agreement", "what": "AG-1", "reason": "declined"} in at_terminal["exclusions"]
     # the authority asks for the producer's offer instead; it confirms early with a rate
     asked = client.post(
         "/api/v1/shortages/N-9/activations", headers=auth,

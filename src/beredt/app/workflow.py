@@ -76,18 +76,31 @@ def answers_for(store: Store, notice_id: str) -> dict[str, Any]:
     return answers
 
 
+def response_plan(store: Store, notice: Any, params: Any = None, *, dataset: Any = None) -> Any:
+    """The response plan of a notice (an id or a described ``ResponseNotice``) with the
+    producers' answers so far: what ``beredt respond`` prints and the server saves.
+
+    A notice's answers come from its activations; an ad-hoc notice has none yet.
+    """
+    from beredt.respond import ResponseParams, plan_response
+
+    dataset = dataset if dataset is not None else dataset_on(store)
+    notice_id = notice if isinstance(notice, str) else notice.notice_id
+    answers = answers_for(store, notice_id) if notice_id else {}
+    return plan_response(dataset, notice, params or ResponseParams(), answers=answers)
+
+
 def refresh_plan(store: Store, notice_id: str, *, who: str) -> dict[str, Any]:
     """Plan the response to a notice with the producers' answers so far and save it.
 
     Returns ``{"plan": document or None, "note": why there is none}``: a notice that has ended
     before the as-of date has nothing to plan.
     """
-    from beredt.respond import NoticeError, ResponseParams, plan_response
+    from beredt.respond import NoticeError, ResponseParams
 
-    dataset = dataset_on(store)
     params = dataclasses.replace(ResponseParams(), duration_samples=PLAN_SAMPLES)
     try:
-        plan = plan_response(dataset, notice_id, params, answers=answers_for(store, notice_id))
+        plan = response_plan(store, notice_id, params)
     except NoticeError as exc:
         return {"plan": None, "note": str(exc)}
     payload = to_jsonable(plan)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from beredt.app import workflow
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
@@ -36,7 +37,6 @@ from beredt.respond import (
     ResponseParams,
     ResponsePlan,
     days_of_supply_left,
-    plan_response,
 )
 from beredt.results import to_jsonable
 from beredt.store import StoreError
@@ -45,7 +45,7 @@ from beredt.views.respond_text import LANGS, action_title, date, number, percent
 from beredt.views.terminal import Col, data_table, show
 
 #: Kind of the store documents that hold saved response plans.
-DOCUMENT_KIND = "response_plan"
+DOCUMENT_KIND = workflow.PLAN_KIND
 
 DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
@@ -279,7 +279,8 @@ def respond(
         overrides["size_to_need"] = False
     try:
         params = dataclasses.replace(ResponseParams(), **overrides)
-        plan = plan_response(dataset, notice, params)
+        # the producers' answers to activations on the server count here too
+        plan = workflow.response_plan(open_store(db), notice, params, dataset=dataset)
     except (NoticeError, ValueError) as exc:
         fail(str(exc))
     _print_plan(console, plan, lang)
