@@ -107,6 +107,14 @@ def test_notice_plan_activation_answers_eta_and_audit(client: TestClient, site: 
     for step in [("authority", "merge shortages"), ("authority", "activate"),
                  ("producer", "activation declined"), ("producer", "activation confirmed")]:  # fmt: skip
         assert step in steps, steps
+    # pages of the trail: the total counts every matching event, not the page
+    first = client.get("/api/v1/audit?limit=2&search=activation", headers=auth).json()
+    second = client.get("/api/v1/audit?limit=2&offset=2&search=activation", headers=auth).json()
+    everything = client.get("/api/v1/audit?limit=500&search=activation", headers=auth).json()
+    assert first["total"] == second["total"] == len(everything["items"]) >= 3
+    assert [e["event_id"] for e in first["items"] + second["items"]] == [
+        e["event_id"] for e in everything["items"][:4]
+    ]
 
 
 def test_updating_a_notice_plans_again(client: TestClient, site: Site) -> None:

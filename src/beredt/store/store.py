@@ -457,23 +457,26 @@ class Store:
                 result[spec.stem] = int(conn.execute(query).scalar_one())
         return result
 
-    def audit(self, limit: int = 50, *, containing: str | None = None) -> list[dict[str, Any]]:
+    def audit(
+        self, limit: int = 50, *, containing: str | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """The newest audit events, newest first (only those whose detail mentions `containing`)."""
-        query = sa.select(audit_log).order_by(audit_log.c.event_id.desc()).limit(limit)
-        if containing:
-            # The detail is JSON text (ASCII-escaped): search for the text as JSON writes it.
-            needle = json.dumps(containing)[1:-1]
-            query = query.where(
-                sa.or_(
-                    audit_log.c.detail.contains(needle, autoescape=True),
-                    audit_log.c.action.contains(containing, autoescape=True),
-                )
-            )
+        query = (
+            _audit_matching(sa.select(audit_log).order_by(audit_log.c.event_id.desc()), containing)
+            .limit(limit)
+            .offset(offset)
+        )
         with self._snapshot() as conn:
             return [
                 {**dict(r), "detail": json.loads(r["detail"])}
                 for r in conn.execute(query).mappings()
             ]
+
+    def audit_count(self, *, containing: str | None = None) -> int:
+        """How many audit events there are (that mention `containing`)."""
+        query = _audit_matching(sa.select(sa.func.count()).select_from(audit_log), containing)
+        with self._snapshot() as conn:
+            return int(conn.execute(query).scalar_one())
 
     # --- writing ----------------------------------------------------------------------------
     def _audit(self, conn: sa.Connection, who: str, action: str, detail: Mapping[str, Any]) -> None:
@@ -1045,3 +1048,17 @@ def _make_engine(url: str, *, echo: bool) -> sa.Engine:
 
         return engine
     return sa.create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _audit_matching(query: Any, containing: str | None) -> Any:
+    """`query` limited to the audit events whose detail or action mentions `containing`."""
+    if not containing:
+        return query
+    # The detail is JSON text (ASCII-escaped): search for the text as JSON writes it.
+    needle = json.dumps(containing)[1:-1]
+    return query.where(
+        sa.or_(
+            audit_log.c.detail.contains(needle, autoescape=True),
+            audit_log.c.action.contains(containing, autoescape=True),
+        )
+    )

@@ -143,5 +143,8 @@ def audit(
     _: Account = Depends(require(*AUTHORITY)),
 ) -> Page:
     """The audit log, newest first: who wrote what, when (UTC); `search` finds a word in it."""
-    events = store_of(request).audit(limit + offset, containing=search)
-    return Page(items=events[offset:], total=len(events), limit=limit, offset=offset)
+    store = store_of(request)
+    events = store.audit(limit, containing=search, offset=offset)
+    return Page(
+        items=events, total=store.audit_count(containing=search), limit=limit, offset=offset
+    )
