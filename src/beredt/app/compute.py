@@ -230,6 +230,9 @@ def run(
     seed: int = 1,
     budget: float | None = None,
     hazards: str = "calibrated",
+    policy: str = "default",
+    objective: str | None = None,
+    min_cover: Sequence[str] = (),
     keep: bool = True,
     who: str = "beredt serve",
     progress: Progress | None = None,
@@ -246,9 +249,19 @@ def run(
     from beredt.app.context import require_dataset
     from beredt.app.pipeline import RunOptions, run_pipeline, stage_keys
     from beredt.ingest.bundle import write_bundle
+    from beredt.plan.parameters import OBJECTIVES, CoverRule
 
     if hazards not in ("calibrated", "data"):
         raise InvalidInput(f"hazards: calibrated or data, not {hazards!r}")
+    if policy not in ("default", "none"):
+        raise InvalidInput(f"policy: default or none, not {policy!r}")
+    if objective is not None and objective not in OBJECTIVES:
+        raise InvalidInput(f"objective: one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    for rule in min_cover:
+        try:
+            CoverRule.parse(rule)
+        except ValueError as exc:
+            raise InvalidInput(f"min_cover: {exc}") from None
     bundle = require_dataset(store)
     keys = list(stage_keys())
 
@@ -275,7 +288,13 @@ def run(
             db=f"sqlite:///{folder / 'run.db'}",
             keep=False,
             parameters=RunParameters(
-                seed=seed, scenarios=scenarios, budget=budget, hazards=hazards
+                seed=seed,
+                scenarios=scenarios,
+                budget=budget,
+                hazards=hazards,
+                policy=None if policy == "default" else "none",
+                objective=objective,
+                min_cover=tuple(min_cover),
             ),
         )
         result = run_pipeline(options, Reporter())

@@ -314,3 +314,36 @@ def decline(store: Store, activation_id: int, *, reason: str, who: str) -> dict[
     answered = ServerStore(store).answer_activation(activation_id, values, who=who)
     refresh_plan(store, row["notice_id"], who=who)
     return view(answered)
+
+
+def open_notices(dataset: Any) -> list[dict[str, Any]]:
+    """The open notices of a snapshot, most urgent first: each with its substance and the days
+    of supply left (None: the supply lasts the planner's horizon)."""
+    import math
+
+    from beredt.respond.planner import days_of_supply_left
+
+    frame = dataset.shortages
+    frame = frame[frame["is_open"]]
+    subs = dataset.substances.set_index("atc_code")
+    rows = []
+    for _, r in frame.iterrows():
+        left = days_of_supply_left(dataset, str(r["notice_id"]))
+        atc = str(r["atc_code"])
+        known = atc in subs.index
+        rows.append(
+            {
+                "notice_id": str(r["notice_id"]),
+                "atc_code": atc,
+                "name": str(subs.at[atc, "name"]) if known else "",
+                "criticality": str(subs.at[atc, "criticality"]) if known else None,
+                "status": str(r["status"]),
+                "cause": str(r["cause"]),
+                "start_date": r["start_date"],
+                "expected_end_date": r["expected_end_date"]
+                if isinstance(r["expected_end_date"], dt.date)
+                else None,
+                "days_left": None if math.isinf(left) else float(left),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["days_left"] is None, r["days_left"] or 0.0))
