@@ -48,13 +48,20 @@ class LatestRun:
         return self.report.section(key)
 
 
-def substance_outcomes(raw: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Per ATC code: each scenario's simulated outcome for the substance (today's plan)."""
+def substance_outcomes(
+    raw: Mapping[str, Any], names: Mapping[str, Any] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per ATC code: each scenario's simulated outcome for the substance (today's plan);
+    `names` gives each scenario key its name in both languages."""
     out: dict[str, list[dict[str, Any]]] = {}
     for scenario in raw.get("scenarios") or []:
         options = scenario["result"]["options"]
+        name = (names or {}).get(scenario["key"]) or {
+            "nb": scenario["name"],
+            "en": scenario["name"],
+        }
         for row in options[0]["substances"] if options else []:
-            entry = {"scenario": scenario["key"], "scenario_name": scenario["name"]}
+            entry = {"scenario": scenario["key"], "scenario_name": name}
             entry |= {f: row.get(f) for f in OUTCOME_FIELDS}
             out.setdefault(str(row["atc_code"]), []).append(entry)
     return out
@@ -64,9 +71,15 @@ def keep_run(store: Store, report: Report, raw: Mapping[str, Any], *, who: str) 
     """Keep a run's report (and each substance's simulated outcomes) as the latest run."""
     from beredt.views.model import report_to_dict
 
+    names: dict[str, Any] = {}
+    try:
+        for row in report.section("scenarios").table("outcomes").rows:
+            names[str(row["scenario"])] = row["name"]
+    except KeyError:
+        pass  # a run without the scenario library: the files' own names
     payload = {
         "report": report_to_dict(report),
-        "outcomes": to_jsonable(substance_outcomes(to_jsonable(raw))),
+        "outcomes": to_jsonable(substance_outcomes(to_jsonable(raw), names)),
         "kept_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     store.save_document(*DOCUMENT, payload, who=who)

@@ -20,7 +20,7 @@ from beredt.views.i18n import Text, plain, same
 from beredt.views.model import Column, Kpi, Table
 from beredt.views.respond import COLOURS as ACTION_COLOURS
 from beredt.views.respond_text import action_source, action_title
-from beredt.views.web_text import web_column
+from beredt.views.web_text import web_code, web_column
 
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 12}
 
@@ -40,6 +40,10 @@ def _layout(**extra: Any) -> dict[str, Any]:
 
 def _spec(data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
     return json.dumps({"data": data, "layout": layout}, ensure_ascii=False, allow_nan=False)
+
+
+#: Date ticks of time axes: numeric in bokmål (plotly.js names months in English only).
+DATE_TICKS = {"nb": "%d.%m.%Y", "en": "%d %b %Y"}
 
 
 def _separators(lang: str) -> str:
@@ -127,10 +131,13 @@ def stock_figure(history: Sequence[Mapping[str, Any]]) -> dict[str, str] | None:
             for tier in TIERS
             if any(r.get(tier) for r in history)
         ]
-        title = "DDD"
         out[lang] = _spec(
             data,
-            _layout(separators=_separators(lang), yaxis={"title": {"text": title}}),
+            _layout(
+                separators=_separators(lang),
+                yaxis={"title": {"text": "DDD"}, "tickformat": ",.0f"},
+                xaxis={"tickformat": DATE_TICKS[lang]},
+            ),
         )
     return out
 
@@ -302,7 +309,11 @@ def timeline_figure(plan: Mapping[str, Any]) -> dict[str, str] | None:
             data,
             _layout(
                 separators=_separators(lang),
-                yaxis={"title": {"text": "DDD/dag" if lang == "nb" else "DDD/day"}},
+                yaxis={
+                    "title": {"text": "DDD/dag" if lang == "nb" else "DDD/day"},
+                    "tickformat": ",.0f",
+                },
+                xaxis={"tickformat": DATE_TICKS[lang]},
             ),
         )
     return out
@@ -435,4 +446,6 @@ def cell(value: Any, kind: str, lang: str, currency: str = "NOK") -> str:
 
         date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
         return date_text(date, lang)
+    if kind == "code" and value is not None:
+        return web_code(value, lang)
     return format_value(value, kind, lang, currency)

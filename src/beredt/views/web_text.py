@@ -309,6 +309,7 @@ WEB_COLUMNS: dict[str, tuple[str, str]] = {
     "stage": ("Trinn", "Stage"),
     "market_share": ("Markedsandel", "Market share"),
     "overdue": ("På overtid", "Overdue"),
+    "end_date": ("Slutt", "End"),
     "days_left": ("Dager med lager igjen", "Days of supply left"),
     "account": ("Konto", "Account"),
     "last_report_date": ("Siste rapport", "Last report"),
@@ -331,6 +332,35 @@ WEB_COLUMNS: dict[str, tuple[str, str]] = {
     "factor": ("Faktor", "Factor"),
     "contribution": ("Bidrag (poeng)", "Contribution (points)"),
 }
+
+
+#: Codes of the server's records (activations, jobs) → (bokmål, English); the analyses' codes
+#: are in :data:`beredt.views.fmt.CODE_LABELS`.
+WEB_CODES: dict[str, tuple[str, str]] = {
+    "offer_request": ("forespørsel om tilbud", "offer request"),
+    "requested": ("venter på svar", "awaiting an answer"),
+    "confirmed": ("bekreftet", "confirmed"),
+    "declined": ("avslått", "declined"),
+    "queued": ("i kø", "queued"),
+    "running": ("kjører", "running"),
+    "succeeded": ("ferdig", "finished"),
+    "failed": ("feilet", "failed"),
+    "simulate": ("simulering", "simulation"),
+    "run": ("nasjonal analyse", "national analysis"),
+    "plan": ("plan", "plan"),
+    "backtest": ("etterprøving", "back-test"),
+    "calibrate": ("kalibrering", "calibration"),
+}
+
+
+def web_code(value: Any, lang: str) -> str:
+    """A code as a page names it: the server's own codes first, then the analyses'."""
+    from beredt.views.fmt import code_label
+
+    pair = WEB_CODES.get(str(value))
+    if pair is not None:
+        return pair[0] if lang == "nb" else pair[1]
+    return code_label(value, lang)
 
 
 def web_column(key: str, kind: str = "text") -> Any:

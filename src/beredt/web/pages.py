@@ -349,17 +349,36 @@ async def start_run(request: Request) -> Response:
 
 
 # --- substances -----------------------------------------------------------------------------
+def _risk(request: Request) -> Any:
+    from beredt.risk import score
+
+    return _cached(request, "risk", lambda: score(_dataset(request)))
+
+
 def _vulnerability(request: Request) -> Section:
     def make() -> Section:
         from beredt.app.analyses import Analyses, RunParameters
-        from beredt.risk import score
         from beredt.views.sections.vulnerability import vulnerability_section
 
         dataset = _dataset(request)
-        analyses = Analyses(dataset=dataset, parameters=RunParameters(), risk=score(dataset))
+        analyses = Analyses(dataset=dataset, parameters=RunParameters(), risk=_risk(request))
         return vulnerability_section(analyses)
 
     return _cached(request, "vulnerability", make)
+
+
+def _drivers(request: Request, atc: str) -> dict[str, str]:
+    """The substance's main risk drivers in words, in both languages."""
+    from beredt.views.phrases import both
+
+    table = _risk(request).substances
+    found = table[table["atc_code"] == atc]
+    phrases = []
+    if len(found):
+        row = found.iloc[0]
+        phrases = [str(row[c]) for c in ("driver_1", "driver_2", "driver_3") if row[c]]
+    texts = [both(p) for p in phrases]
+    return {lang: "; ".join(t[lang] for t in texts) or "–" for lang in LANGS}
 
 
 def _risk_rows(request: Request) -> dict[str, dict[str, Any]]:
@@ -501,7 +520,7 @@ def substance(atc: str, request: Request) -> Response:
         "outcomes",
         plain("Simulerte utfall per scenario", "Simulated outcomes by scenario"),
         [
-            web_column("scenario_name"), web_column("unmet_ddd_mean", "ddd"),
+            web_column("scenario_name", "i18n"), web_column("unmet_ddd_mean", "ddd"),
             web_column("unmet_ddd_p95", "ddd"), web_column("shortage_days_mean", "days"),
             web_column("shortage_prob", "pct"), web_column("stockout_prob", "pct"),
         ],
@@ -531,6 +550,7 @@ def substance(atc: str, request: Request) -> Response:
         supply_map=dv.supply_map_figure(bundle, atc),
         stock_chart=dv.stock_figure(history),
         risk=risk_row,
+        drivers=_drivers(request, atc),
         rank=rank,
         n_substances=len(all_risk),
         factors=factors,

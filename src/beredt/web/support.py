@@ -27,8 +27,8 @@ from beredt.api.auth import CSRF_HEADER, session_of
 from beredt.app import permissions
 from beredt.store.server import Account
 from beredt.views.dashboard import cell
-from beredt.views.fmt import LANGS, code_label
-from beredt.views.web_text import web_column, web_text
+from beredt.views.fmt import LANGS
+from beredt.views.web_text import web_code, web_column, web_text
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "beredt_lang"
@@ -202,7 +202,7 @@ def renderer(templates: Jinja2Templates) -> Callable[..., HTMLResponse]:
             return cell(value, kind, lang, currency)
 
         def code(value: Any) -> str:
-            return code_label(value, lang)
+            return web_code(value, lang)
 
         def web_col(key: str) -> str:
             return str(web_column(key).header[lang])
