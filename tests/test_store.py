@@ -40,7 +40,7 @@ def test_migration_head_matches_the_table_declarations(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert store.current_revision() == store.head_revision() == "0005"
+    assert store.current_revision() == store.head_revision() == "0006"
 
 
 def test_a_store_with_data_upgrades_from_its_first_schema(
@@ -58,10 +58,15 @@ def test_a_store_with_data_upgrades_from_its_first_schema(
         config.attributes["connection"] = conn
         command.downgrade(config, "0001")
     assert store.current_revision() == "0001"
+    first_tables = set(sa.inspect(store.engine).get_table_names())  # later tables were dropped
     store.dispose()
     reopened = Store(store.url)
     assert reopened.init() == reopened.head_revision()
-    assert reopened.counts() == before
+    after = reopened.counts()
+    ledgers = {"stock": "stock_ledger", "shortages": "shortage_ledger"}
+    kept = {k for k in before if ledgers.get(k, k) in first_tables}
+    assert {"substances", "products", "sites", "stock", "shortages"} <= kept
+    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
     assert reopened.load_dataset().n_substances == build_dataset(small_bundle).n_substances
     reopened.dispose()
 

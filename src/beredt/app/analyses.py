@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from beredt.calibrate.fit import Calibration
     from beredt.calibrate.outlook import Outlook
     from beredt.industry.indicators import IndustryIndicators
+    from beredt.industry.measures import Measures
+    from beredt.plan.invest import InvestResult
     from beredt.plan.optimise import FrontierResult, JointOutcome, PlanModel, PlanResult
     from beredt.respond.planner import ResponsePlan
     from beredt.risk.score import RiskTable
@@ -105,6 +107,8 @@ class Analyses:
     budget: Budget | None = None
     responses: list[ResponsePlan] | None = None
     industry: IndustryIndicators | None = None
+    measures: Measures | None = None
+    investments: InvestResult | None = None
     calibration: Calibration | None = None
     backtest: Backtest | None = None
     outlook: Outlook | None = None

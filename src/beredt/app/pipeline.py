@@ -15,7 +15,9 @@ Stages, in order (each timed; timings go to ``run.json``):
    under each of them (the optimiser's joint evaluator, common random numbers);
 7. ``respond`` — a response plan for every open shortage notice (:mod:`beredt.respond`);
 8. ``industry`` — industry indicators (:mod:`beredt.industry`);
-9. ``report`` — ``report.html``, ``report.xlsx``, ``results.json``, ``run.json``.
+9. ``measures`` — the export report's four measures against their targets and the investment
+   cases of the dataset's offers (:mod:`beredt.industry.measures`, :mod:`beredt.plan.invest`);
+10. ``report`` — ``report.html``, ``report.xlsx``, ``results.json``, ``run.json``.
 
 Each analysis is called through its public API; one that fails raises (errors are never
 hidden). One that needs another's result it lacks is recorded in ``absent`` and its section says
@@ -69,6 +71,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "scenarios": ("Scenariobibliotek", "Scenario library"),
     "respond": ("Responsplaner", "Shortage responses"),
     "industry": ("Industriindikatorer", "Industry indicators"),
+    "measures": ("Fire tiltak og investeringer", "Four measures and investment cases"),
     "report": ("Skrive rapporten", "Write the report"),
 }
 
@@ -270,6 +273,8 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         stages.run_responses(analyses, clock)
     with clock.stage("industry"):
         analyses.industry = industry_indicators(dataset)
+    with clock.stage("measures"):
+        stages.run_measures(analyses, clock, scenario_dir)
 
     out = options.out
     with clock.stage("report"):

@@ -370,3 +370,50 @@ def run_responses(analyses: Analyses, clock: Any) -> None:
     report(len(notices), len(notices))
     analyses.responses = plans
     clock.note = t("stage_notices", n=len(plans))
+
+
+def run_measures(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -> None:
+    """The export report's four measures against their targets, and the investment cases.
+
+    The state's loss avoided per unit of agreement fee comes from the optimiser's offer values
+    at today's plan (today's stock, today's agreements) when the plan ran. The investment cases
+    value every investment of the dataset over futures drawn from the background and the stress
+    library of `scenario_dir` (``probability_per_year``), as many simulated years as the run's
+    ``scenarios``, on a seed derived from the run's.
+    """
+    from beredt.app.pipeline import derive_seed
+    from beredt.industry.measures import measure_indicators
+    from beredt.plan.invest import InvestParameters, invest
+
+    params = analyses.parameters
+    dataset = analyses.dataset
+    offer_values = None
+    model = analyses.plan_model
+    if model is not None and analyses.budget is not None:
+        offer_values, _price = model.offer_values(analyses.budget.amount, model.menu.today)
+    analyses.measures = measure_indicators(dataset, offer_values=offer_values)
+    if dataset.investments.empty:
+        analyses.absent["investments"] = "the dataset has no investments (investments.csv)"
+        return
+    library = []
+    if scenario_dir is not None and scenario_dir.is_dir():
+        for path in sorted(scenario_dir.glob("*.toml")):
+            sc = load_scenario(path)
+            if sc.probability_per_year and not check_scenario(sc, dataset):
+                library.append(sc)
+    value = model.parameters.value_per_patient_day if model is not None else 500.0
+    weights = model.parameters.criticality_weights if model is not None else None
+    report = clock.progress()
+    analyses.investments = invest(
+        dataset,
+        None,
+        InvestParameters(
+            pool_years=max(params.scenarios, 2),
+            value_per_patient_day=value,
+            criticality_weights=weights,
+        ),
+        library=library,
+        seed=derive_seed(params.seed, "invest"),
+        progress=report,
+    )
+    clock.note = t("stage_investments", n=len(analyses.investments.cases))

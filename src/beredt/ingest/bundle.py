@@ -14,7 +14,7 @@ import re
 import stat
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -496,3 +496,68 @@ def _check_rules(
                 )
             if row["valid_from"] and row["valid_until"] and row["valid_until"] < row["valid_from"]:
                 problems.append(Problem(f"{stem}.csv", line, "valid_until", "is before valid_from"))
+    _check_investments(tables, each, problems)
+
+
+def _check_investments(
+    tables: dict[str, list[Row]],
+    each: Callable[[str], Iterator[tuple[Row, int]]],
+    problems: list[Problem],
+) -> None:
+    """An investment has substances whose normal sales fit its line; its offer is for one of
+    them (and on its line, where it names one)."""
+    load: dict[str, float] = defaultdict(float)
+    made: dict[str, set[str]] = defaultdict(set)
+    last_line: dict[str, int] = {}
+    for row, line in each("investment_substances"):
+        iid = row["investment_id"]
+        made[iid].add(row["atc_code"])
+        sales = row["domestic_ddd_per_day"] + row["export_ddd_per_day"]
+        load[iid] += sales / row["capacity_ddd_per_day"]
+        last_line[iid] = line
+    for iid, total in load.items():
+        if total > 1 + SHARE_TOLERANCE:
+            problems.append(
+                Problem(
+                    "investment_substances.csv",
+                    last_line[iid],
+                    "domestic_ddd_per_day",
+                    f"normal sales of investment {iid} load its line to {total:.3g} (> 1): "
+                    "Σ (domestic + export) / capacity must be at most 1",
+                )
+            )
+    offers = {row["offer_id"]: row for row in tables["offers"]}
+    for row, line in each("investments"):
+        iid = row["investment_id"]
+        if iid not in made:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "investment_id",
+                    f"{iid} has no substance in investment_substances.csv",
+                )
+            )
+        offer = offers.get(row["offer_id"]) if row["offer_id"] else None
+        if offer is None:
+            continue
+        if iid in made and offer["atc_code"] not in made[iid]:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "offer_id",
+                    f"offer {offer['offer_id']} is for {offer['atc_code']}, which investment "
+                    f"{iid} does not make (investment_substances.csv)",
+                )
+            )
+        if row["line_id"] and offer["line_id"] != row["line_id"]:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "offer_id",
+                    f"offer {offer['offer_id']} is on line {offer['line_id']}, "
+                    f"not on the investment's line {row['line_id']}",
+                )
+            )

@@ -134,6 +134,10 @@ _RULES = """
   notice about one product names a pack of the notice's substance.
 * An offer or agreement needs a capability of its line for its substance (`capabilities.csv`);
   `valid_until` is not before `valid_from`.
+* An investment has at least one substance (`investment_substances.csv`); its normal sales fit
+  its line: Σ (`domestic_ddd_per_day` + `export_ddd_per_day`) / `capacity_ddd_per_day` ≤ 1. An
+  investment's offer is for one of its substances and, where the investment names a line, on
+  that line.
 * `substances.csv` is required; every other file may be absent (an empty table).
 """
 

@@ -12,6 +12,7 @@ from beredt.views.sections.base import dataset_section, days_of_supply_section, 
 from beredt.views.sections.calibration import calibration_section
 from beredt.views.sections.headline import headline_section
 from beredt.views.sections.industry import industry_section
+from beredt.views.sections.measures import measures_section
 from beredt.views.sections.planning import (
     frontier_section,
     offers_section,
@@ -39,6 +40,7 @@ SECTION_ORDER: tuple[str, ...] = (
     "offers",
     "shortages",
     "industry",
+    "measures",
     "methods",
 )
 
@@ -55,6 +57,7 @@ _BUILDERS = {
     "offers": offers_section,
     "shortages": shortages_section,
     "industry": industry_section,
+    "measures": measures_section,
     "methods": methods_section,
 }
 
@@ -131,6 +134,8 @@ def raw_results(analyses: Analyses) -> dict[str, Any]:
         "budget": to_jsonable(analyses.budget),
         "responses": to_jsonable(analyses.responses),
         "industry": to_jsonable(analyses.industry),
+        "measures": to_jsonable(analyses.measures),
+        "investments": to_jsonable(analyses.investments),
         "calibration": analyses.calibration.to_dict() if analyses.calibration else None,
         "backtest": analyses.backtest.to_dict() if analyses.backtest else None,
         "outlook": analyses.outlook.to_dict() if analyses.outlook else None,

@@ -84,6 +84,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "offers": ("Verdien av innenlandske tilbud", "Value of domestic offers"),
     "shortages": ("Åpne mangelsituasjoner", "Open shortages"),
     "industry": ("Helseindustrien", "Health industry"),
+    "measures": (
+        "De fire tiltakene og investeringsregnestykket",
+        "The four measures and the investment case",
+    ),
     "methods": ("Metode og kilder", "Methods and sources"),
 }
 
@@ -101,6 +105,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "offers": ("Tilbud", "Offers"),
     "shortages": ("Mangler", "Shortages"),
     "industry": ("Helseindustri", "Industry"),
+    "measures": ("Tiltak og investering", "Measures and investment"),
     "methods": ("Metode", "Methods"),
 }
 
@@ -164,6 +169,10 @@ ENTITY_NAMES: dict[str, tuple[str, str]] = {
     "levers": ("Virkemidler", "Levers"),
     "trade": ("Handel", "Trade"),
     "industry": ("Industri", "Industry"),
+    "trials": ("Kliniske studier", "Clinical trials"),
+    "procurement": ("Offentlige anskaffelser", "Public procurement"),
+    "investments": ("Investeringer i linjer", "Line investments"),
+    "investment_substances": ("Investeringer per virkestoff", "Investments by substance"),
 }
 
 #: Column key → (bokmål, English) header.
@@ -335,7 +344,118 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "agreed_share": ("Andel under avtale", "Share under agreement"),
     "companies": ("Selskaper", "Companies"),
     "employees": ("Ansatte", "Employees"),
+    # the four measures
+    "measure": ("Tiltak", "Measure"),
+    "indicator": ("Indikator", "Indicator"),
+    "latest": ("Siste hele år", "Latest complete year"),
+    "trend": ("Trend per år", "Trend a year"),
+    "target": ("Mål", "Target"),
+    "standing": ("Status mot målet", "Against the target"),
+    "phase": ("Fase", "Phase"),
+    "sponsor_type": ("Sponsortype", "Sponsor type"),
+    "trials": ("Studier", "Trials"),
+    "sites_in_country": ("Studiesteder i Norge", "Sites in the country"),
+    "domestic_value": ("Vunnet av innenlandsk produksjon", "Won by domestic production"),
+    "domestic_share": ("Innenlandsk andel", "Domestic share"),
+    "awards": ("Kontrakter", "Contracts"),
+    "agreements": ("Avtaler", "Agreements"),
+    "annual_fees": ("Avgifter i året", "Fees in the year"),
+    "agreement_id": ("Avtale", "Agreement"),
+    "loss_avoided_per_fee": ("Unngått tap per krone", "Loss avoided per unit of fee"),
+    "kind_label": ("Type", "Kind"),
+    "name_label": ("Mål", "Target"),
+    "source_label": ("Kilde", "Source"),
+    # the investment case
+    "investment_id": ("Investering", "Investment"),
+    "producer": ("Produsent", "Producer"),
+    "capex": ("Investering (capex)", "Capital expenditure"),
+    "npv_market_mean": ("Nåverdi uten avtale, snitt", "NPV without agreement, mean"),
+    "p_npv_positive_market": ("P(nåverdi > 0) uten avtale", "P(NPV > 0) without agreement"),
+    "npv_agreement_mean": ("Nåverdi med avtale, snitt", "NPV with agreement, mean"),
+    "npv_agreement_p5": ("Nåverdi med avtale, 5 %", "NPV with agreement, 5 %"),
+    "npv_agreement_p95": ("Nåverdi med avtale, 95 %", "NPV with agreement, 95 %"),
+    "p_npv_positive_agreement": ("P(nåverdi > 0) med avtale", "P(NPV > 0) with agreement"),
+    "irr_agreement_p50": ("Internrente med avtale, median", "IRR with agreement, median"),
+    "break_even_fee": ("Likevektsavgift", "Break-even fee"),
+    "surge_ddd_per_year": ("Beredskapsleveranser DDD/år", "Surge sales DDD/year"),
+    "state_loss_avoided_pv": ("Statens unngåtte tap (nåverdi)", "State's loss avoided (PV)"),
+    "state_fees_pv": ("Statens avgifter (nåverdi)", "State's fees (PV)"),
+    "state_loss_avoided_per_fee": ("Unngått tap per krone avgift", "Loss avoided per unit of fee"),
+    "case": ("Tilfelle", "Case"),
+    "npv_mean": ("Nåverdi, snitt", "NPV, mean"),
+    "npv_p5": ("Nåverdi, 5 %", "NPV, 5 %"),
+    "npv_p50": ("Nåverdi, median", "NPV, median"),
+    "npv_p95": ("Nåverdi, 95 %", "NPV, 95 %"),
+    "p_npv_positive": ("P(nåverdi > 0)", "P(NPV > 0)"),
+    "irr_p50": ("Internrente, median", "IRR, median"),
 }
+
+#: The four measures of the export report → (bokmål, English) name.
+MEASURE_LABELS: dict[str, tuple[str, str]] = {
+    "trials": ("Kliniske studier", "Clinical trials"),
+    "home_market": ("Hjemmemarkedet", "Home market"),
+    "competence": ("Kompetanse", "Competence"),
+    "risk_relief": ("Risikoavlastning", "Risk relief"),
+}
+
+#: Indicators of the four measures (beredt.industry.measures) → (bokmål, English) name.
+INDICATOR_LABELS: dict[str, tuple[str, str]] = {
+    "trials_started": (
+        "Studier startet med norsk studiested",
+        "Trials started with a Norwegian site",
+    ),
+    "industry_trials_started": (
+        "Industrifinansierte studier startet",
+        "Industry-sponsored trials started",
+    ),
+    "industry_trial_share": ("Andel industrifinansierte studier", "Share sponsored by industry"),
+    "domestic_procurement_share": (
+        "Andel av offentlige innkjøp vunnet av innenlandsk produksjon",
+        "Share of public procurement won by domestic production",
+    ),
+    "procurement_value": ("Verdi av offentlige innkjøp", "Value of public procurement"),
+    "employees": ("Ansatte i industrien", "Employees of the industry"),
+    "higher_education_share": ("Andel ansatte med høyere utdanning", "Share with higher education"),
+    "agreement_fees": ("Årlige avgifter for avtaler", "Annual fees of agreements"),
+    "reserved_ddd_per_day": ("Reservert kapasitet (DDD/dag)", "Reserved capacity (DDD/day)"),
+    "agreement_loss_avoided_per_fee": (
+        "Statens unngåtte tap per krone avgift",
+        "State's loss avoided per unit of fee",
+    ),
+}
+
+#: Cases of an investment (beredt.plan.invest.CASES) → (bokmål, English) name.
+CASE_LABELS: dict[str, tuple[str, str]] = {
+    "market": ("uten avtale", "without agreement"),
+    "agreement_no_fee": ("med avtale, uten avgift", "with agreement, no fee"),
+    "agreement": ("med avtale og tilbudt avgift", "with agreement at the offered fee"),
+}
+
+#: Trial phases and sponsor types (beredt.domain.enums) → (bokmål, English) name.
+TRIAL_LABELS: dict[str, tuple[str, str]] = {
+    "phase1": ("fase 1", "phase 1"),
+    "phase1_2": ("fase 1/2", "phase 1/2"),
+    "phase2": ("fase 2", "phase 2"),
+    "phase2_3": ("fase 2/3", "phase 2/3"),
+    "phase3": ("fase 3", "phase 3"),
+    "phase4": ("fase 4", "phase 4"),
+    "not_applicable": ("ikke aktuelt", "not applicable"),
+    "unknown": ("ukjent", "unknown"),
+    "industry": ("industri", "industry"),
+    "academic": ("sykehus og universitet", "academic"),
+    "government": ("offentlig", "government"),
+    "mixed": ("industri og akademisk", "mixed"),
+    "other": ("annet", "other"),
+    "growth": ("vekst", "growth"),
+    "level": ("nivå", "level"),
+}
+
+
+def pair_text(table: Mapping[str, tuple[str, str]], key: Any) -> Text:
+    """The (bokmål, English) pair of `key` in `table` as a text (the key itself if absent)."""
+    pair = table.get(str(key))
+    return plain(*pair) if pair else same(str(key))
+
 
 #: Message key → (bokmål, English) template.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -815,6 +935,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # notes on the stages of `beredt run`
     "stage_absent": ("ikke tilgjengelig", "not available"),
     "stage_generation": ("generasjon {n}", "generation {n}"),
+    "stage_investments": ("investeringer: {n}", "investments: {n}"),
     "stage_scenarios": ("scenarioer: {n}", "scenarios: {n}"),
     "stage_skipped": ("hoppet over: {n}", "skipped: {n}"),
     "stage_budget": ("budsjett {budget}", "budget {budget}"),
@@ -920,6 +1041,89 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_installed": (
         "modulen {module} finnes ikke ennå",
         "the module {module} is not present yet",
+    ),
+    # the four measures and the investment case
+    "meas_lead": (
+        "Eksportrapporten ber myndighetene og industrien om fire tiltak: gjøre kliniske studier "
+        "mer attraktive, styrke hjemmemarkedet, bedre tilgangen på kompetanse og avlaste "
+        "risikoen ved å investere i produksjon. Her er indikatorene for hvert tiltak år for år, "
+        "med kilde, trend og mål der et mål er satt.",
+        "The export report asks the authorities and the industry for four measures: make "
+        "clinical trials more attractive, strengthen the home market, improve access to "
+        "competence and relieve the risk of investing in production. Here are the indicators "
+        "of each measure by year, with their source, trend and target where one is set.",
+    ),
+    "meas_trend": (
+        "Trenden er stigningstallet i en minste kvadraters linje gjennom de siste hele årene "
+        "(inntil {years}); et år som ikke er over, vises, men teller ikke.",
+        "The trend is the slope of a least-squares line through the latest complete years "
+        "(up to {years}); a year not yet over is shown but does not count.",
+    ),
+    "meas_no_target": ("ikke satt", "none set"),
+    "meas_on_track": ("i rute", "on track"),
+    "meas_off_track": ("ikke i rute", "not on track"),
+    "inv_lead": (
+        "Investeringsregnestykket: for hvert tilbud i datasettet vurderer produsenten en ny "
+        "eller utvidet linje. Nåverdi og internrente er regnet over {paths} simulerte framtider "
+        "av linjens levetid: salg i normale tider og eksport (med usikkert marked), "
+        "beredskapsleveranser når mangel utløser avtalen, og avtalens årlige avgift. "
+        "Likevektsavgiften er den laveste årlige avgiften som gir P(nåverdi > 0) = {level}: "
+        "risikoavlastningen rapporten etterlyser, i kroner per år.",
+        "The investment case: for each offer of the dataset the producer considers a new or "
+        "extended line. NPV and IRR are computed over {paths} simulated futures of the line's "
+        "life: sales in normal times and exports (with an uncertain market), surge sales when "
+        "shortages activate the agreement, and the agreement's annual fee. The break-even fee is "
+        "the least annual fee that gives P(NPV > 0) = {level}: the risk relief the report asks "
+        "for, in currency a year.",
+    ),
+    "inv_finance": (
+        "Forutsetninger: realrente {rate} etter skatt for produsenten og {state_rate} for "
+        "staten (R-109/2021), skatt {tax}, avskrivning {depreciation}, markedsusikkerhet "
+        "(variasjonskoeffisient) {cv}, verdi per pasientdøgn {value}.",
+        "Assumptions: a real after-tax discount rate of {rate} for the producer and {state_rate} "
+        "for the state (R-109/2021), tax {tax}, depreciation {depreciation}, market risk "
+        "(coefficient of variation) {cv}, value per patient-day {value}.",
+    ),
+    "inv_declining": ("saldo {rate} per år", "declining balance {rate} a year"),
+    "inv_straight": ("lineær over levetiden", "straight line over the life"),
+    "inv_summary": (
+        "For {below} av {n} tilbud er den tilbudte avgiften minst likevektsavgiften; for {above} "
+        "trenger produsenten mer. Samlet tilbudt avgift {offered} per år, samlet "
+        "likevektsavgift {needed} per år.",
+        "For {below} of {n} offers the offered fee is at least the break-even fee; for {above} "
+        "the producer needs more. Offered fees {offered} a year in total, break-even fees "
+        "{needed} a year.",
+    ),
+    "inv_state": (
+        "Staten ser den andre siden på de samme framtidene: avgiftene den betaler mot tapet den "
+        "unngår, begge neddiskontert med {state_rate}. Med dagens beredskapslager unngår de nye "
+        "avtalene i snitt {avoided} i forventet tap (nåverdi) mot {fees} i avgifter.",
+        "The state sees the other side on the same futures: the fees it pays against the loss "
+        "it avoids, both discounted at {state_rate}. With today's preparedness stock the new "
+        "agreements avoid {avoided} of expected loss on average (present value) against {fees} "
+        "in fees.",
+    ),
+    "method_measures": (
+        "De fire tiltakene: kliniske studier fra ClinicalTrials.gov og CTIS (en studie i "
+        "begge registre telles én gang), offentlige innkjøp vunnet av innenlandsk "
+        "produksjon, ansatte og utdanning fra industritallene, avgifter og reservert kapasitet "
+        "fra avtalene og unngått tap per krone fra optimeringen; mål fra targets.toml.",
+        "The four measures: clinical trials from ClinicalTrials.gov and CTIS (a trial in both "
+        "registers counted once), public procurement won by domestic production, employees "
+        "and education from the industry figures, fees and reserved capacity from the "
+        "agreements and loss avoided per unit of fee from the optimiser; targets from "
+        "targets.toml.",
+    ),
+    "method_invest": (
+        "Investeringsregnestykket: kontantstrøm etter skatt, nåverdi og internrente "
+        "(Brealey–Myers–Allen) over simulerte framtider; år trekkes fra bakgrunnen og "
+        "stress-scenarioene etter sannsynlighet per år; beredskapsleveransene og statens "
+        "unngåtte tap kommer fra simulatoren med og uten den nye reservasjonen på de samme "
+        "trekkene.",
+        "The investment case: after-tax cash flow, NPV and IRR (Brealey–Myers–Allen) over "
+        "simulated futures; years are drawn from the background and the stress scenarios by "
+        "their yearly probability; surge sales and the state's loss avoided come from the "
+        "simulator with and without the new reservation on the same draws.",
     ),
 }
 

@@ -236,6 +236,47 @@ _RULES: list[_Rule] = [
         r"(\d+) has monthly figures for (\d+) months only: left out of growth",
         lambda m: f"{m[1]} har månedstall for bare {m[2]} måneder: holdt utenfor veksten",
     ),
+    # the four measures and the investment case
+    _rule(
+        r"(\d+) trials have no start date and are counted in no year",
+        lambda m: f"{m[1]} studier har ingen startdato og telles ikke i noe år",
+    ),
+    _rule(
+        r"the dataset has no clinical trials: import them with `beredt import ctgov FILE` or "
+        r"`beredt import ctis FILE`",
+        lambda m: (
+            "datasettet har ingen kliniske studier: importer dem med `beredt import ctgov FIL` "
+            "eller `beredt import ctis FIL`"
+        ),
+    ),
+    _rule(
+        r"the dataset has no public procurement awards \(procurement\.csv\)",
+        lambda m: "datasettet har ingen offentlige innkjøp (procurement.csv)",
+    ),
+    _rule(
+        r"the loss avoided per unit of agreement fee needs the optimiser",
+        lambda m: "unngått tap per krone avtalegebyr krever optimeringen",
+    ),
+    _rule(
+        r"the trials, procurement and industry figures of this dataset are labelled "
+        r"illustrative: they are not official statistics",
+        lambda m: (
+            "studiene, innkjøpene og industritallene i dette datasettet er merket "
+            "illustrative: de er ikke offisiell statistikk"
+        ),
+    ),
+    _rule(
+        r"no stress scenario with a yearly probability: surge sales come from the background "
+        r"hazards only",
+        lambda m: (
+            "ingen stress-scenarioer med sannsynlighet per år: beredskapsleveransene kommer "
+            "bare fra bakgrunnsrisikoen"
+        ),
+    ),
+    _rule(
+        r"the market alone reaches the level: no fee is needed",
+        lambda m: "markedet alene når sikkerhetsnivået: ingen avgift trengs",
+    ),
     _rule(
         r"the record ends on (\S+): the window is cut to (\d+) days",
         lambda m: f"registeret slutter {m[1]}: vinduet er kortet ned til {m[2]} dager",

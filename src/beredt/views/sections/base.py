@@ -108,7 +108,7 @@ def dataset_section(analyses: Analyses) -> Section:
     counts = [
         {
             "label": dict(zip(("nb", "en"), ENTITY_NAMES.get(stem, (stem, stem)), strict=True)),
-            "entity": f"{stem}.csv",
+            "file": f"{stem}.csv",
             "rows": n,
         }
         for stem, n in ds.bundle.counts().items()
@@ -119,7 +119,7 @@ def dataset_section(analyses: Analyses) -> Section:
             t("table_counts"),
             [
                 Column("label", "i18n", plain("Tabell", "Table")),
-                Column("entity", "text", plain("Fil", "File")),
+                Column("file", "text", plain("Fil", "File")),
                 Column("rows", "int"),
             ],
             counts,
@@ -335,6 +335,10 @@ def methods_section(analyses: Analyses) -> Section:
     section.paragraphs.append(t("methods_lead"))
     models = ["method_dos", "method_risk", "method_sim", "method_plan", "method_respond"]
     models.append("method_industry")
+    if analyses.measures is not None:
+        models.append("method_measures")
+    if analyses.investments is not None:
+        models.append("method_invest")
     section.paragraphs.extend(t(key) for key in models)
     budget = analyses.budget
     if budget is not None and budget.source == "default" and budget.share is not None:
