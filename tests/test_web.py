@@ -343,3 +343,32 @@ def test_a_kept_run_round_trips_through_the_store() -> None:
     back = report_from_dict(report_to_dict(report))
     assert report_to_dict(back) == report_to_dict(report)
     assert back.section("headline").figures[0].png == {"nb": b"\x89PNG", "en": b"\x89PNG"}
+
+
+def test_the_industry_page_has_the_four_measures_now_and_from_the_latest_run(
+    app: TestClient, site: Site
+) -> None:
+    from beredt.app.dashboard import keep_run
+    from beredt.views.i18n import MEASURE_LABELS
+    from beredt.views.model import Kpi, Report, Section
+
+    client = _client(app, "analyst")
+    page = client.get("/industry")
+    assert page.status_code == 200
+    assert 'data-section="industry"' in page.text
+    assert 'data-section="measures"' in page.text
+    assert 'data-table="at_a_glance"' in page.text
+    for nb, _en in MEASURE_LABELS.values():  # trials, home market, competence, risk relief
+        assert nb in page.text
+    assert "Beregnet fra dataene nå" in page.text  # no run yet: computed from the data
+    # a run keeps its measures section (with the optimiser's values): the page shows that one
+    section = Section(
+        "measures", kpis=[Kpi("kept", {"nb": "Fra kjøringen", "en": "Kept"}, 7, "int")]
+    )
+    store = open_store(site.url)
+    keep_run(store, Report({"as_of": "2026-11-01", "currency": "NOK"}, [section]), {}, who="t")
+    store.dispose()
+    page = client.get("/industry")
+    assert 'data-kpi="kept"' in page.text
+    assert "Fra den nasjonale analysen" in page.text
+    assert "Beregnet fra dataene nå" not in page.text

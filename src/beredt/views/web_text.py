@@ -273,6 +273,12 @@ WEB: dict[str, tuple[str, str]] = {
     "choose_holder": ("Velg lagerholder", "Choose a holder"),
     # industry
     "industry_title": ("Helseindustrien", "The health industry"),
+    "measures_now": (
+        "Beregnet fra dataene nå. Statens unngåtte tap per krone avtaleavgift (målet for "
+        "risikoavlastning) og investeringsregnestykket kommer med den nasjonale analysen.",
+        "Computed from the data now. The state's loss avoided per unit of agreement fee (the "
+        "target of risk relief) and the investment case come with the national analysis.",
+    ),
 }
 
 

@@ -1377,7 +1377,9 @@ async def holder_report_csv(request: Request) -> Response:
 # --- industry -------------------------------------------------------------------------------
 @router.get("/industry", response_class=HTMLResponse)
 def industry(request: Request) -> Response:
-    """Exports against the doubling target, trade balance, self-sufficiency."""
+    """Exports against the doubling target, trade balance, self-sufficiency; the export
+    report's four measures (clinical trials, home market, competence, risk relief) against
+    their targets, with the investment cases when the latest run has them."""
     account, csrf = need(request, "national.read")
     page = _page(request, account, csrf, "industry")
 
@@ -1393,5 +1395,35 @@ def industry(request: Request) -> Response:
         return industry_section(analyses)
 
     section = _cached(request, "industry", make)
-    charts = any(f.kind == "plotly" for f in section.figures)
-    return _render(page, "industry.html", section=section, charts=charts)
+    run = _latest(request)
+    measures = _section(run, "measures")
+    if measures is not None:
+        measures_note = _run_note(run, page.lang)
+    else:
+        measures = _cached(request, "measures", lambda: _measures_now(request))
+        measures_note = web_text("measures_now", page.lang)
+    charts = any(f.kind == "plotly" for f in [*section.figures, *measures.figures])
+    return _render(
+        page,
+        "industry.html",
+        section=section,
+        measures=measures,
+        measures_note=measures_note,
+        industry_heading=section_title("industry"),
+        measures_heading=section_title("measures"),
+        charts=charts,
+    )
+
+
+def _measures_now(request: Request) -> Section:
+    """The four measures against their targets from the store's data, without the optimiser
+    (the latest run's section has the state's loss avoided per fee and the investment cases)."""
+    from beredt.app.analyses import Analyses, RunParameters
+    from beredt.industry.measures import measure_indicators
+    from beredt.views.sections.measures import measures_section
+
+    dataset = _dataset(request)
+    analyses = Analyses(
+        dataset=dataset, parameters=RunParameters(), measures=measure_indicators(dataset)
+    )
+    return measures_section(analyses)
