@@ -4,6 +4,7 @@ forms that refuse bad input and write nothing, a producer kept to its own compan
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -125,6 +126,26 @@ def test_a_write_without_the_csrf_token_is_refused_and_writes_nothing(
     )  # fmt: skip
     assert answer.status_code == 403
     assert dump_db(site.url) == before
+    # every form the pages post to refuses a missing or wrong token (the login form has its
+    # own double-submit token: test_wrong_password_and_missing_login_token_are_refused)
+    from beredt.app import workflow
+    from beredt.web.pages import router
+
+    store = open_store(site.url)
+    workflow.activate(store, "DMP-2026-0001", offer_id="OF-1", who="authority")  # activation 1
+    store.dispose()
+    admin = _client(app, "admin")
+    before = dump_db(site.url)
+    posts = [
+        r.path for r in router.routes if "POST" in getattr(r, "methods", ()) and r.path != "/login"
+    ]
+    assert len(posts) >= 10
+    for path in posts:
+        url = path.replace("{notice_id}", "DMP-2026-0001").replace("{activation_id}", "1")
+        for token in ({}, {"csrf_token": "not-the-token"}):
+            answer = admin.post(url, data={**token, "scenarios": "50"}, follow_redirects=False)
+            assert answer.status_code == 403, (url, answer.status_code)
+    assert dump_db(site.url) == before
 
 
 def test_sessions_expire_and_logout_ends_them(app: TestClient, site: Site) -> None:
@@ -158,6 +179,15 @@ def test_the_language_switch_changes_words_and_number_formats(app: TestClient) -
     assert "Supply map" in en.text
     # a thousands separator: a no-break space in bokmål, a comma in English
     assert "\u00a0" in nb.text.split("Forsyningskart")[0]
+    # dates: "20. okt. 2026" in bokmål, "20 Oct 2026" in English, no ISO date in the text
+    en_board = client.get("/shortages").text
+    client.get("/lang/nb?next=/")
+    nb_board = client.get("/shortages").text
+    assert "20. okt. 2026" in nb_board
+    assert "20 Oct 2026" in en_board
+    for board in (nb_board, en_board):
+        assert not re.search(r">[^<]*\b\d{4}-\d{2}-\d{2}\b[^<]*<", board)
+    client.get("/lang/en?next=/")
     assert (
         client.get("/lang/en?next=https://elsewhere.example", follow_redirects=False).headers[
             "location"
@@ -242,6 +272,8 @@ def test_a_producer_sees_only_its_own_and_another_companys_answer_is_nothing(
     portal = own.get("/producer")
     assert 'data-activation="1"' in portal.text
     assert "OF-1" in portal.text
+    assert "tablet, capsule" in portal.text  # a line's dosage forms as words, not a tuple
+    assert 'href="/substances/' not in portal.text  # no link to a page a producer may not open
     other = _client(app, "producer_b")  # fjordlab
     theirs = other.get("/producer?company=nordpharma")
     assert "data-activation" not in theirs.text

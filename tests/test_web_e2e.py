@@ -29,21 +29,37 @@ from tests.web_support import PASSWORD, with_passwords
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-#: Pages each role opens (the fixture's notice, substance, company and holder).
-ROLE_PAGES: dict[str, list[str]] = {
-    "authority": [
-        "/overview", "/substances", "/substances/J01CA04", "/shortages",
-        "/shortages/DMP-2026-0001", "/scenarios", "JOB", "/planner", "/industry",
-        "/holder?holder=Alfa%20Grossist",
-    ],
-    "analyst": [
-        "/overview", "/substances/J01CA04", "/shortages/DMP-2026-0001", "/scenarios",
-        "/industry",
-    ],
-    "admin": ["/producer?company=nordpharma"],
-    "holder": ["/holder"],
-    "producer": ["/producer"],
-}  # fmt: skip
+#: Every page of the dashboard with the fixture's ids, and the action of the rule table that
+#: opens it (``JOB``: the signed-in account's own finished job). A role opens every page its
+#: rules allow: :func:`pages_of`.
+PAGES: list[tuple[str, str]] = [
+    ("/overview", "national.read"),
+    ("/substances", "national.read"),
+    ("/substances/J01CA04", "national.read"),
+    ("/shortages", "plans.read"),
+    ("/shortages/DMP-2026-0001", "plans.read"),
+    ("/scenarios", "jobs.start"),
+    ("JOB", "jobs.read"),
+    ("/planner", "plans.optimise"),
+    ("/industry", "national.read"),
+    ("/producer", "activations.answer"),
+    ("/holder", "stock.report"),
+]
+#: One account per role (the producer is nordpharma, whose offer OF-1 is activated).
+ROLES = ("admin", "authority", "analyst", "holder", "producer")
+#: The company and holder a role that is neither producer nor holder picks on the portals.
+PICK = {"/producer": "/producer?company=nordpharma", "/holder": "/holder?holder=Alfa%20Grossist"}
+
+
+def pages_of(role: str) -> list[str]:
+    """The pages `role` may open, as it opens them."""
+    from beredt.app import permissions
+
+    out = []
+    for path, action in PAGES:
+        if permissions.allowed(role, action):
+            out.append(PICK[path] if path in PICK and role not in ("producer", "holder") else path)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +77,21 @@ def server(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> I
     workflow.refresh_plan(store, "DMP-2026-0001", who="test")
     workflow.activate(store, "DMP-2026-0001", offer_id="OF-1", who="authority")
     repo = ServerStore(store)
-    job_id = "0" * 31 + "1"
-    repo.add_job(job_id, "simulate", {"scenario": "background", "scenarios": 40}, who="authority")
-    result = compute.simulate(store, "background", scenarios=40, seed=3)
-    repo.update_job(
-        job_id, status="succeeded", result=dumps(result), progress_done=1, progress_total=1
-    )
+    result = dumps(compute.simulate(store, "background", scenarios=40, seed=3))
+    jobs = {}
+    for i, name in enumerate(("admin", "authority", "analyst"), start=1):
+        job_id = f"{i:032d}"
+        repo.add_job(job_id, "simulate", {"scenario": "background", "scenarios": 40}, who=name)
+        repo.update_job(
+            job_id, status="succeeded", result=result, progress_done=1, progress_total=1
+        )
+        jobs[name] = job_id
     store.dispose()
     from tests.api_support import Site
 
     with_passwords(Site(url))
     with running_server(url, job_workers=0) as base:
-        yield {"base": base, "url": url, "job": job_id}
+        yield {"base": base, "url": url, "jobs": jobs}
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +119,7 @@ class Visit:
         self.base = base
         self.blocked: list[str] = []
         self.problems: list[str] = []
+        self.charts = 0
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -138,16 +158,21 @@ class Visit:
         answer = self.page.goto(self.base + path, wait_until="load")
         assert answer is not None
         assert answer.status == 200, (path, answer.status)
+        assert self.page.locator("main h1").count() == 1, path
         n = self.page.locator(".chart[data-spec]").count()
         if n:
             self.page.wait_for_function(
                 f"document.querySelectorAll('.chart[data-rendered=\"true\"]').length === {n}",
                 timeout=30_000,
             )
-            for _i in range(n):
-                box = self.page.locator(".chart[data-spec] svg.main-svg").nth(0).bounding_box()
-                assert box is not None
+            for i in range(n):
+                chart = self.page.locator(".chart[data-spec]").nth(i)
+                box = chart.locator("svg.main-svg").first.bounding_box()
+                assert box is not None, path
                 assert box["width"] > 200, path
+                # something is drawn: a trace (bars, lines, markers) in the plot area
+                assert chart.locator("g.trace, g.sankey path.sankey-link").count(), path
+        self.charts += n
         return answer
 
     def close(self) -> None:
@@ -170,6 +195,24 @@ def _axe(page: Any) -> list[str]:
         for v in results.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+#: Every form control a person fills in has a label; nothing takes a positive tabindex or
+#: leaves the tab order (a link, button or control that the keyboard cannot reach).
+_LABELS_AND_KEYS = """() => {
+  const out = [];
+  for (const e of document.querySelectorAll('input, select, textarea')) {
+    if (e.type === 'hidden') continue;
+    const named = e.labels.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+    if (!named) out.push('no label: ' + (e.id || e.name || e.outerHTML.slice(0, 60)));
+  }
+  for (const e of document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')) {
+    if (e.type === 'hidden' || e.disabled || e.id === 'main') continue;
+    if (e.tabIndex < 0) out.push('not reachable by Tab: ' + e.outerHTML.slice(0, 80));
+    if (e.tabIndex > 0) out.push('positive tabindex: ' + e.outerHTML.slice(0, 80));
+  }
+  return out;
+}"""
 
 
 def _english_words() -> tuple[set[str], set[str]]:
@@ -213,31 +256,55 @@ _PROSE = (
 )
 
 
-def _path(path: str, server: dict) -> str:
-    return f"/jobs/{server['job']}" if path == "JOB" else path
+def _path(path: str, server: dict, name: str) -> str:
+    return f"/jobs/{server['jobs'][name]}" if path == "JOB" else path
+
+
+def _slug(name: str, path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", f"{name}{path}".lower()).strip("-")
+
+
+#: Page × role checks made by the test below (reported at the end of the module's run).
+CHECKED: list[str] = []
 
 
 def test_every_page_of_every_role_renders_draws_and_passes_axe(browser: Any, server: dict) -> None:
     artefacts = _artefacts()
     failures: list[str] = []
-    for name, paths in ROLE_PAGES.items():
+    # the visitor: the login form (and the first page, which sends it there)
+    visit = Visit(browser, server["base"])
+    visit.page.goto(server["base"] + "/")
+    assert visit.page.url.startswith(server["base"] + "/login")
+    assert visit.page.locator("form input#password").count() == 1
+    failures += [f"visitor /login: {v}" for v in _axe(visit.page)]
+    failures += [f"visitor /login: {v}" for v in visit.page.evaluate(_LABELS_AND_KEYS)]
+    assert visit.page.locator("nav.langswitch a[data-lang='en']").count() == 1
+    visit.page.screenshot(path=str(artefacts / "visitor-login-nb.png"), full_page=True)
+    failures += [f"visitor: {p}" for p in visit.problems]
+    visit.close()
+    for name in ROLES:
         visit = Visit(browser, server["base"])
         visit.sign_in(name)
-        for raw in paths:
-            path = _path(raw, server)
+        for raw in pages_of(name):
+            path = _path(raw, server, name)
             visit.open(path)
             page = visit.page
             assert page.locator("nav.langswitch a[data-lang='en']").count() == 1, path
+            assert page.evaluate("document.documentElement.lang") == "nb", path
             failures += [f"{name} {path}: {v}" for v in _axe(page)]
+            failures += [f"{name} {path}: {v}" for v in page.evaluate(_LABELS_AND_KEYS)]
             # bokmål: no English sentence a reader sees (names and ids from data aside)
             main = page.locator("main").evaluate(_PROSE)
             failures += [f"{name} {path}: English {line!r}" for line in _english_lines(main)]
-            slug = re.sub(r"[^a-z0-9]+", "-", f"{name}{path}".lower()).strip("-")
-            page.screenshot(path=str(artefacts / f"{slug}-nb.png"), full_page=True)
+            page.screenshot(path=str(artefacts / f"{_slug(name, path)}-nb.png"), full_page=True)
+            CHECKED.append(f"{name} {raw}")
         failures += [f"{name}: {p}" for p in visit.problems]
         assert visit.blocked == [], f"{name}: requests left the server: {visit.blocked}"
         visit.close()
     assert failures == [], "\n".join(failures)
+    # every page is opened by at least one role, and every role by its own rule table
+    assert {raw for raw, _a in PAGES} <= {c.split(" ", 1)[1].split("?")[0] for c in CHECKED}
+    assert len(CHECKED) == sum(len(pages_of(r)) for r in ROLES)
 
 
 def test_every_page_in_english_with_the_switch(browser: Any, server: dict) -> None:
@@ -249,13 +316,14 @@ def test_every_page_in_english_with_the_switch(browser: Any, server: dict) -> No
         visit.page.click("nav.langswitch a[data-lang='en']")
     assert visit.page.evaluate("document.documentElement.lang") == "en"
     failures: list[str] = []
-    for raw in ROLE_PAGES["authority"]:
-        path = _path(raw, server)
+    for raw in pages_of("authority"):
+        path = _path(raw, server, "authority")
         visit.open(path)
         assert visit.page.evaluate("document.documentElement.lang") == "en"
         failures += [f"{path}: {v}" for v in _axe(visit.page)]
-        slug = re.sub(r"[^a-z0-9]+", "-", f"authority{path}".lower()).strip("-")
-        visit.page.screenshot(path=str(artefacts / f"{slug}-en.png"), full_page=True)
+        visit.page.screenshot(
+            path=str(artefacts / f"{_slug('authority', path)}-en.png"), full_page=True
+        )
     # numbers in English format on English pages: the overview's days left use a decimal point
     visit.open("/overview")
     assert "Days of supply left" in visit.page.locator("main").inner_text()
@@ -282,7 +350,7 @@ def test_a_bad_form_in_the_browser_shows_the_message_and_keeps_the_input(
     page.select_option("#product_id", "100001")
     page.fill("#packs", "-40")  # a count cannot be negative
     with page.expect_navigation():
-        page.locator("form[data-form='stock'] button[type='submit']").click()
+        page.keyboard.press("Enter")  # sent by the keyboard from the last field filled
     assert page.locator("[data-problems]").is_visible()
     assert "packs" in page.locator("[data-problems]").inner_text()
     assert page.input_value("#packs") == "-40"
@@ -302,7 +370,7 @@ def test_a_producer_gets_nothing_of_another_company(browser: Any, server: dict) 
     answer = visit.page.goto(server["base"] + "/substances/J01CA04")
     assert answer is not None
     assert answer.status == 403
-    answer = visit.page.goto(server["base"] + "/jobs/" + server["job"])
+    answer = visit.page.goto(server["base"] + "/jobs/" + server["jobs"]["authority"])
     assert answer is not None
     assert answer.status == 403
     visit.close()

@@ -1120,6 +1120,9 @@ def _producer_page(request: Request, account: Account, csrf: str, **context: Any
         }
         for stem, columns in specs.items():
             rows = permissions.producer_rows(bundle, stem, scoped)
+            for row in rows:
+                if isinstance(row.get("dosage_forms"), (list, tuple)):
+                    row["dosage_forms"] = ", ".join(row["dosage_forms"])  # "tablet, capsule"
             tables.append(
                 Table(
                     stem, plain(*titles[stem]), [web_column(k, kind) for k, kind in columns], rows

@@ -207,6 +207,9 @@ def renderer(templates: Jinja2Templates) -> Callable[..., HTMLResponse]:
         def web_col(key: str) -> str:
             return str(web_column(key).header[lang])
 
+        def may(action: str) -> bool:
+            return page.account is not None and permissions.allowed(page.account.role, action)
+
         path = page.request.url.path
         switch = [
             (code, name_, f"/lang/{code}?next={quote(path, safe='/')}", code == lang)
@@ -223,6 +226,7 @@ def renderer(templates: Jinja2Templates) -> Callable[..., HTMLResponse]:
                 "num": num,
                 "code": code,
                 "web_col": web_col,
+                "may": may,
                 "switch": switch,
                 "csrf_field": CSRF_FIELD,
                 **context,
