@@ -27,6 +27,7 @@ from beredt.results import to_jsonable
 from beredt.store.server import ServerStore
 
 if TYPE_CHECKING:
+    from beredt.domain.bundle import Bundle
     from beredt.store import Store
 
 #: Store document kind of saved response plans (the same as ``beredt respond --save``).
@@ -42,14 +43,18 @@ _NOTICE_FIELDS = (
 )  # fmt: skip
 
 
-def notice_rows(store: Store) -> list[dict[str, Any]]:
-    """Every notice as recorded (the last change of each), by id."""
-    return sorted(require_dataset(store).rows("shortages"), key=lambda r: r["notice_id"])
+def notice_rows(store: Store, bundle: Bundle | None = None) -> list[dict[str, Any]]:
+    """Every notice as recorded (the last change of each), by id. `bundle`: the store's
+    dataset already read (a server's cache), else it is read now."""
+    bundle = bundle if bundle is not None else require_dataset(store)
+    return sorted(bundle.rows("shortages"), key=lambda r: r["notice_id"])
 
 
-def notice(store: Store, notice_id: str) -> dict[str, Any]:
-    """One notice; :class:`NotFound` when no notice has that id."""
-    for row in require_dataset(store).rows("shortages"):
+def notice(store: Store, notice_id: str, bundle: Bundle | None = None) -> dict[str, Any]:
+    """One notice; :class:`NotFound` when no notice has that id (`bundle` as for
+    :func:`notice_rows`)."""
+    bundle = bundle if bundle is not None else require_dataset(store)
+    for row in bundle.rows("shortages"):
         if row["notice_id"] == notice_id:
             return dict(row)
     raise NotFound(f"no shortage notice {notice_id!r}")

@@ -572,7 +572,7 @@ _CAUSES = (
 
 def _board(request: Request, account: Account, csrf: str, **context: Any) -> HTMLResponse:
     page = _page(request, account, csrf, "shortages")
-    notices = workflow.notice_rows(_store(request))
+    notices = workflow.notice_rows(_store(request), _bundle(request))
     by_status = {s: [n for n in notices if str(n["status"]) == s] for s in _STATUSES}
     substances = sorted(
         ((r["atc_code"], r["name"]) for r in _bundle(request).rows("substances")),
@@ -657,7 +657,7 @@ def _notice_page(
     page = _page(request, account, csrf, "shortages")
     store = _store(request)
     try:
-        notice = workflow.notice(store, notice_id)
+        notice = workflow.notice(store, notice_id, _bundle(request))
     except BeredtError:
         raise PageError(
             404, web_text("not_found_title", page.lang), web_text("not_found", page.lang)
