@@ -35,8 +35,10 @@ def create_app(
     *,
     cors_origins: Sequence[str] = (),
     job_workers: int = 1,
+    web: bool = True,
 ) -> FastAPI:
-    """The API on the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``)."""
+    """The API on the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``),
+    with the web dashboard (:mod:`beredt.web`) at ``/`` unless not `web`."""
     store = open_store(url)
     runner = JobRunner(store, job_workers)
 
@@ -98,4 +100,8 @@ def create_app(
 
     for module in (system, catalogue, stock, shortages, jobs):
         app.include_router(module.router, prefix=API_PREFIX)
+    if web:
+        from beredt import web as dashboard
+
+        dashboard.install(app)
     return app

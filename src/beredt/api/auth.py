@@ -12,12 +12,21 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 
 from beredt.app import accounts
+from beredt.app.permissions import ANYONE, AUTHORITY, READERS, roles_for
 from beredt.errors import Forbidden, Unauthenticated
 from beredt.store.server import Account
+
+__all__ = ["ANYONE", "AUTHORITY", "READERS", "allow", "current_account", "require"]
 
 SESSION_COOKIE = "beredt_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def session_of(request: Request) -> tuple[Account, str] | None:
+    """(account, CSRF token) of the request's live session cookie, or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return accounts.session_account(request.app.state.store, cookie) if cookie else None
 
 
 def current_account(request: Request) -> Account:
@@ -30,8 +39,7 @@ def current_account(request: Request) -> Account:
             raise Unauthenticated("Authorization: give 'Bearer TOKEN'")
         account = accounts.account_for_token(store, token.strip())
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        found = accounts.session_account(store, cookie) if cookie else None
+        found = session_of(request)
         if found is None:
             raise Unauthenticated(
                 "sign in: send 'Authorization: Bearer TOKEN' (beredt user add prints one) or "
@@ -55,9 +63,6 @@ def require(*roles: str) -> Callable[..., Account]:
     return dependency
 
 
-#: Everybody signed in.
-ANYONE = ("admin", "authority", "analyst", "holder", "producer")
-#: Who sees the national picture.
-READERS = ("admin", "authority", "analyst")
-#: Who decides: notices, activations, plans.
-AUTHORITY = ("admin", "authority")
+def allow(action: str) -> Callable[..., Account]:
+    """A dependency: the calling account, whose role the rule table lets do `action`."""
+    return require(*roles_for(action))

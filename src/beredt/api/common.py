@@ -95,16 +95,6 @@ def page(items: Sequence[dict[str, Any]], limit: int, offset: int) -> Page:
     )
 
 
-def redact(row: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-    """`row` with `fields` set to None and listed under ``redacted`` (an analyst's view)."""
-    out = dict(row)
-    hidden = [f for f in fields if f in out]
-    for f in hidden:
-        out[f] = None
-    out["redacted"] = hidden
-    return out
-
-
 def prefix_match(value: Any, prefix: str | None) -> bool:
     """Whether `value` starts with `prefix` (no prefix: always)."""
     return prefix is None or str(value or "").upper().startswith(prefix.upper())

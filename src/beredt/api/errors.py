@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from beredt.errors import BeredtError, RateLimited
@@ -50,12 +50,21 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _page(request: Request, status: int, exc: Exception | None) -> Response | None:
+    """The error as a page when the path is the dashboard's (``beredt.web``), else None."""
+    hook = getattr(request.app.state, "html_error", None)
+    return hook(request, status, exc) if hook is not None else None
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on `app`."""
+    """Register the handlers on `app` (errors under a dashboard page answer as pages)."""
 
     @app.exception_handler(BeredtError)
-    async def beredt_error(request: Request, exc: BeredtError) -> JSONResponse:
+    async def beredt_error(request: Request, exc: BeredtError) -> Response:
         status = STATUS.get(exc.kind, 400)
+        page = _page(request, status, exc)
+        if page is not None:
+            return page
         headers = {}
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
@@ -75,7 +84,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        page = _page(request, exc.status_code, exc)
+        if page is not None:
+            return page
         kind = _KIND_OF_STATUS.get(exc.status_code) or {
             404: "not_found", 401: "unauthenticated", 403: "forbidden"
         }.get(exc.status_code, "error")  # fmt: skip
@@ -83,8 +95,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("request %s failed", getattr(request.state, "request_id", "?"))
+        page = _page(request, 500, exc)
+        if page is not None:
+            return page
         body = error_body(
             request, "internal", "internal error: the server log has the details (request id)"
         )

@@ -52,6 +52,10 @@ class RunParameters:
     outlook_months: tuple[int, ...] = (3, 6, 12)
     #: preparedness policy file (docs/plan.md); None: the shipped policy.toml; "none": no policy
     policy: str | None = None
+    #: the optimiser's objective instead of the policy's (``loss``, ``vital-days``, ``loss-capped``)
+    objective: str | None = None
+    #: floors instead of the policy's for a criticality, as ``CRITICALITY:WEEKS`` (``vital:8``)
+    min_cover: tuple[str, ...] = ()
 
 
 @dataclass

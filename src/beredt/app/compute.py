@@ -48,13 +48,36 @@ def library_scenario(name: str) -> Path:
 
 def fitting_scenario(path: Path, dataset: Any) -> Scenario:
     """The scenario file, checked against the dataset (problems say what does not fit)."""
-    from beredt.ingest.errors import ImportRejected
-    from beredt.sim import check_scenario, load_scenario
+    from beredt.sim import load_scenario
 
-    scenario = load_scenario(path)
+    return _fitting(load_scenario(path), dataset, path.stem)
+
+
+#: Largest scenario file accepted as text (bytes): a scenario is a few events.
+MAX_SCENARIO_BYTES = 100_000
+
+
+def uploaded_scenario(text: str, dataset: Any, name: str = "uploaded") -> Scenario:
+    """A scenario given as TOML text (an upload), checked against the dataset; every problem
+    with line, field and reason."""
+    from beredt.ingest.errors import ImportRejected, Problem
+    from beredt.sim.scenario import parse_scenario
+
+    if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise ImportRejected(
+            [Problem(name, None, "file", f"larger than {MAX_SCENARIO_BYTES:,} bytes")],
+            what="scenario",
+        )
+    return _fitting(parse_scenario(text, source=name), dataset, name)
+
+
+def _fitting(scenario: Scenario, dataset: Any, name: str) -> Scenario:
+    from beredt.ingest.errors import ImportRejected
+    from beredt.sim import check_scenario
+
     problems = check_scenario(scenario, dataset)
     if problems:
-        raise ImportRejected(problems, what=f"scenario {path.stem}")
+        raise ImportRejected(problems, what=f"scenario {name}")
     return scenario
 
 
@@ -67,16 +90,21 @@ def simulate(
     seed: int | None = None,
     mode: str = "joint",
     as_of: dt.date | None = None,
+    scenario_toml: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Simulate a library scenario: ``beredt simulate NAME --json``."""
+    """Simulate a library scenario: ``beredt simulate NAME --json``; with `scenario_toml`, the
+    scenario file given as text (an upload, named `scenario`) instead."""
     from beredt.sim import simulate as run_simulation
     from beredt.sim.engine import DEFAULT_N_SCENARIOS
 
     if mode not in ("joint", "decomposed"):
         raise InvalidInput(f"mode: joint or decomposed, not {mode!r}")
     dataset = dataset_on(store, as_of)
-    parsed = fitting_scenario(library_scenario(scenario), dataset)
+    if scenario_toml is not None:
+        parsed = uploaded_scenario(scenario_toml, dataset, scenario)
+    else:
+        parsed = fitting_scenario(library_scenario(scenario), dataset)
     result = run_simulation(
         dataset,
         parsed,
@@ -309,12 +337,18 @@ def run(
     seed: int = 1,
     budget: float | None = None,
     hazards: str = "calibrated",
+    policy: str = "default",
+    objective: str | None = None,
+    min_cover: Sequence[str] = (),
+    keep: bool = True,
+    who: str = "beredt serve",
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The whole run on the store's dataset: the document of ``beredt run``'s results.json.
 
     The pipeline imports a bundle into a store of its own: here the store's dataset is written
-    as a bundle into a scratch folder and run there, so the live store is never replaced.
+    as a bundle into a scratch folder and run there, so the live store is never replaced; the
+    report is kept in the live store as the dashboard's latest run (unless not `keep`).
     """
     import json
 
@@ -322,9 +356,19 @@ def run(
     from beredt.app.context import require_dataset
     from beredt.app.pipeline import RunOptions, run_pipeline, stage_keys
     from beredt.ingest.bundle import write_bundle
+    from beredt.plan.parameters import OBJECTIVES, CoverRule
 
     if hazards not in ("calibrated", "data"):
         raise InvalidInput(f"hazards: calibrated or data, not {hazards!r}")
+    if policy not in ("default", "none"):
+        raise InvalidInput(f"policy: default or none, not {policy!r}")
+    if objective is not None and objective not in OBJECTIVES:
+        raise InvalidInput(f"objective: one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    for rule in min_cover:
+        try:
+            CoverRule.parse(rule)
+        except ValueError as exc:
+            raise InvalidInput(f"min_cover: {exc}") from None
     bundle = require_dataset(store)
     keys = list(stage_keys())
 
@@ -349,9 +393,20 @@ def run(
             bundle=folder / "bundle",
             out=folder / "out",
             db=f"sqlite:///{folder / 'run.db'}",
+            keep=False,
             parameters=RunParameters(
-                seed=seed, scenarios=scenarios, budget=budget, hazards=hazards
+                seed=seed,
+                scenarios=scenarios,
+                budget=budget,
+                hazards=hazards,
+                policy=None if policy == "default" else "none",
+                objective=objective,
+                min_cover=tuple(min_cover),
             ),
         )
         result = run_pipeline(options, Reporter())
+        if keep and result.report is not None and result.raw is not None:
+            from beredt.app.dashboard import keep_run
+
+            keep_run(store, result.report, result.raw, who=who)
         return dict(json.loads(result.results_json.read_text(encoding="utf-8")))

@@ -63,7 +63,10 @@ class JobRunner:
         job_id = uuid.uuid4().hex
         self.repo.add_job(job_id, kind, parameters, who=who)
         if self.pool is not None:
-            self.pool.submit(self._run, job_id, kind, dict(parameters))
+            given = dict(parameters)
+            if kind == "run":
+                given["who"] = who  # the run keeps its report in the store under its account
+            self.pool.submit(self._run, job_id, kind, given)
         return job_id
 
     def _run(self, job_id: str, kind: str, parameters: dict[str, Any]) -> None:

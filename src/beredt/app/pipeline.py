@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import beredt
 from beredt.app import stages
@@ -51,6 +51,7 @@ from beredt.report.xlsx import write_workbook
 from beredt.risk import score
 from beredt.views.build import build_report, raw_results
 from beredt.views.i18n import t
+from beredt.views.model import Report
 
 #: Default Monte-Carlo draws per scenario file (chosen so the sample run fits in 3 minutes).
 DEFAULT_SCENARIOS = 1000
@@ -138,6 +139,8 @@ class RunOptions:
     db: str | None = None
     scenario_dir: Path | None = None
     parameters: RunParameters = field(default_factory=RunParameters)
+    #: keep the report in the run's store for the dashboard (``beredt.app.dashboard``)
+    keep: bool = True
 
 
 @dataclass
@@ -173,6 +176,8 @@ class RunResult:
     timings: list[StageTiming]
     analyses: Analyses
     absent: dict[str, str]
+    report: Report | None = None
+    raw: dict[str, Any] | None = None
 
     @property
     def total_seconds(self) -> float:
@@ -213,6 +218,18 @@ def load_into_store(bundle: Bundle, url: str | None) -> tuple[Dataset, str, int]
         generation = store.import_bundle(bundle, replace=not store.is_empty(), who="beredt run")
         dataset = store.load_dataset(bundle.meta.as_of)
         return dataset, store.display_url, generation
+    finally:
+        store.dispose()
+
+
+def keep_in_store(report: Report, raw: Mapping[str, Any], url: str | None) -> None:
+    """Keep the run's report in its store as the dashboard's latest run."""
+    from beredt.app.dashboard import keep_run
+    from beredt.store import Store
+
+    store = Store(url)
+    try:
+        keep_run(store, report, raw, who="beredt run")
     finally:
         store.dispose()
 
@@ -266,10 +283,13 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         html_path = out / "report.html"
         html_path.write_text(render_report(report, options.lang), encoding="utf-8")
         xlsx_path = write_workbook(report, out / "report.xlsx", options.lang)
-        document, timings_inside = results_document(report, raw_results(analyses))
+        raw = raw_results(analyses)
+        document, timings_inside = results_document(report, raw)
         results_path = out / "results.json"
         text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         results_path.write_text(text, encoding="utf-8")
+        if options.keep:
+            keep_in_store(report, raw, options.db)
     run_path = out / "run.json"
     run_doc = {
         "software_version": beredt.__version__,
@@ -299,6 +319,8 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         timings=clock.timings,
         analyses=analyses,
         absent=absent,
+        report=report,
+        raw=raw,
     )
 
 

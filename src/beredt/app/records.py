@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from beredt.domain.schema import ENTITIES
 from beredt.ingest.errors import ImportRejected, Problem
 
 if TYPE_CHECKING:
+    from beredt.domain.bundle import Bundle
     from beredt.domain.dataset import Dataset
     from beredt.store import StockReceipt, StockReport, Store
 
@@ -219,3 +221,74 @@ def status(store: Store, as_of: dt.date | None = None) -> Status:
         "substances": rows,
     }
     return Status(document, dataset)
+
+
+#: A holder that has not reported for this many days is listed as not reporting.
+DEFAULT_REPORTING_DAYS = 7
+
+
+def reporting(
+    store: Store, bundle: Bundle, dataset: Dataset, since: dt.date | None = None
+) -> dict[str, Any]:
+    """Who has reported stock since `since` (default: a week before the as-of date) and who has
+    not: every holder with an account or in the ledger, with the date of its newest entry."""
+    from beredt.store.server import ServerStore
+
+    since = since or dataset.as_of - dt.timedelta(days=DEFAULT_REPORTING_DAYS)
+    latest: dict[str, dt.date] = {}
+    for row in bundle.rows("stock"):
+        date = row["date"]
+        if row["holder"] not in latest or date > latest[row["holder"]]:
+            latest[row["holder"]] = date
+    accounts = {
+        a.holder: a.name
+        for a in ServerStore(store).list_accounts()
+        if a.role == "holder" and a.holder
+    }
+    holders = sorted(set(latest) | set(accounts))
+    found = [
+        {
+            "holder": h,
+            "account": accounts.get(h),
+            "last_report_date": latest.get(h),
+            "reported": h in latest and latest[h] >= since,
+        }
+        for h in holders
+    ]
+    return {
+        "since": since,
+        "as_of": dataset.as_of,
+        "holders": found,
+        "not_reported": [r["holder"] for r in found if not r["reported"]],
+    }
+
+
+def stock_history(bundle: Bundle, atc_code: str) -> list[dict[str, Any]]:
+    """Stock of a substance by tier on every date the ledger has an entry for it (DDD): each
+    position (product, holder, tier) carried from its last count plus later movements."""
+    from beredt.domain.enums import StockEntryKind
+
+    ddd_per_pack = {
+        r["product_id"]: float(r["ddd_per_pack"])
+        for r in bundle.rows("products")
+        if r["atc_code"] == atc_code
+    }
+    entries = sorted(
+        (r for r in bundle.rows("stock") if r["product_id"] in ddd_per_pack),
+        key=lambda r: r["date"],
+    )
+    level: dict[tuple[str, str, str], float] = {}
+    out: list[dict[str, Any]] = []
+    for date, rows_of_day in itertools.groupby(entries, key=lambda r: r["date"]):
+        for row in rows_of_day:
+            key = (row["product_id"], row["holder"], str(row["tier"]))
+            ddd = float(row["packs"]) * ddd_per_pack[row["product_id"]]
+            if row["kind"] == StockEntryKind.MOVEMENT:
+                level[key] = level.get(key, 0.0) + ddd
+            else:
+                level[key] = ddd
+        by_tier = dict.fromkeys(TIERS, 0.0)
+        for (_p, _h, tier), ddd in level.items():
+            by_tier[tier] = by_tier.get(tier, 0.0) + ddd
+        out.append({"date": date, **by_tier})
+    return out

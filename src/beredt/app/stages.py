@@ -21,6 +21,7 @@ from beredt.plan import PlanParameters, joint_evaluator, prepare_plan
 from beredt.plan.evaluate import plan_policies
 from beredt.plan.milp import PlanInfeasible
 from beredt.plan.optimise import JointOutcome
+from beredt.plan.parameters import CoverRule
 from beredt.plan.policy import load_policy, no_policy
 from beredt.respond import ResponseParams, plan_response
 from beredt.sim import Scenario, check_scenario, load_scenario, simulate
@@ -238,7 +239,9 @@ def run_plan(analyses: Analyses, clock: Any, scenario_dir: Path | None = None) -
         PlanParameters(
             n_scenarios=params.scenarios,
             horizon_days=params.horizon_days or PLAN_HORIZON_DAYS,
-        )
+        ),
+        objective=params.objective,
+        min_cover=[CoverRule.parse(c) for c in params.min_cover],
     )
     library = []
     if scenario_dir is not None and scenario_dir.is_dir():

@@ -27,6 +27,7 @@ from beredt.results import to_jsonable
 from beredt.store.server import ServerStore
 
 if TYPE_CHECKING:
+    from beredt.domain.bundle import Bundle
     from beredt.store import Store
 
 #: Store document kind of saved response plans (the same as ``beredt respond --save``).
@@ -42,14 +43,18 @@ _NOTICE_FIELDS = (
 )  # fmt: skip
 
 
-def notice_rows(store: Store) -> list[dict[str, Any]]:
-    """Every notice as recorded (the last change of each), by id."""
-    return sorted(require_dataset(store).rows("shortages"), key=lambda r: r["notice_id"])
+def notice_rows(store: Store, bundle: Bundle | None = None) -> list[dict[str, Any]]:
+    """Every notice as recorded (the last change of each), by id. `bundle`: the store's
+    dataset already read (a server's cache), else it is read now."""
+    bundle = bundle if bundle is not None else require_dataset(store)
+    return sorted(bundle.rows("shortages"), key=lambda r: r["notice_id"])
 
 
-def notice(store: Store, notice_id: str) -> dict[str, Any]:
-    """One notice; :class:`NotFound` when no notice has that id."""
-    for row in require_dataset(store).rows("shortages"):
+def notice(store: Store, notice_id: str, bundle: Bundle | None = None) -> dict[str, Any]:
+    """One notice; :class:`NotFound` when no notice has that id (`bundle` as for
+    :func:`notice_rows`)."""
+    bundle = bundle if bundle is not None else require_dataset(store)
+    for row in bundle.rows("shortages"):
         if row["notice_id"] == notice_id:
             return dict(row)
     raise NotFound(f"no shortage notice {notice_id!r}")
@@ -327,3 +332,36 @@ def decline(store: Store, activation_id: int, *, reason: str, who: str) -> dict[
     answered = ServerStore(store).answer_activation(activation_id, values, who=who)
     refresh_plan(store, row["notice_id"], who=who)
     return view(answered)
+
+
+def open_notices(dataset: Any) -> list[dict[str, Any]]:
+    """The open notices of a snapshot, most urgent first: each with its substance and the days
+    of supply left (None: the supply lasts the planner's horizon)."""
+    import math
+
+    from beredt.respond.planner import days_of_supply_left
+
+    frame = dataset.shortages
+    frame = frame[frame["is_open"]]
+    subs = dataset.substances.set_index("atc_code")
+    rows = []
+    for _, r in frame.iterrows():
+        left = days_of_supply_left(dataset, str(r["notice_id"]))
+        atc = str(r["atc_code"])
+        known = atc in subs.index
+        rows.append(
+            {
+                "notice_id": str(r["notice_id"]),
+                "atc_code": atc,
+                "name": str(subs.at[atc, "name"]) if known else "",
+                "criticality": str(subs.at[atc, "criticality"]) if known else None,
+                "status": str(r["status"]),
+                "cause": str(r["cause"]),
+                "start_date": r["start_date"],
+                "expected_end_date": r["expected_end_date"]
+                if isinstance(r["expected_end_date"], dt.date)
+                else None,
+                "days_left": None if math.isinf(left) else float(left),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["days_left"] is None, r["days_left"] or 0.0))

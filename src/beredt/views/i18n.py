@@ -144,6 +144,7 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "loss_mode": ("Tapsberegning", "Loss computation"),
     "mip_rel_gap": ("Toleranse for optimum (relativ)", "Optimality tolerance (relative)"),
     "objective": ("Mål", "Objective"),
+    "min_cover": ("Minste dekning", "Minimum cover"),
     "scenario": ("Scenario", "Scenario"),
     "value_per_patient_day": ("Verdi per pasientdøgn", "Value per patient-day"),
     "vital_risk_cap": ("Tak på vital risiko (× dagens)", "Cap on vital risk (× today's)"),

@@ -199,3 +199,99 @@ class Report:
 def records(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows as plain dicts (for building tables from generators)."""
     return [dict(r) for r in rows]
+
+
+# --- a report kept in the store (the dashboard shows the latest run's sections) ----------------
+def _text(value: Any) -> Text | None:
+    return None if value is None else {str(k): str(v) for k, v in value.items()}
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON (texts, key figures, tables, figures: PNGs in base64), so that
+    :func:`report_from_dict` gives back the same report."""
+    import base64
+
+    from beredt.results import to_jsonable
+
+    def figure(f: Figure) -> dict[str, Any]:
+        png = {k: base64.b64encode(v).decode("ascii") for k, v in f.png.items()} if f.png else None
+        return {"key": f.key, "caption": dict(f.caption), "png": png, "plotly": f.plotly}
+
+    return {
+        "meta": to_jsonable(report.meta),
+        "sections": [
+            {
+                "key": s.key,
+                "available": s.available,
+                "reason": s.reason,
+                "paragraphs": [dict(p) for p in s.paragraphs],
+                "kpis": [
+                    {
+                        "key": k.key,
+                        "label": dict(k.label),
+                        "value": to_jsonable(k.value),
+                        "kind": k.kind,
+                        "detail": _text(k.detail),
+                    }
+                    for k in s.kpis
+                ],
+                "tables": [
+                    {
+                        "key": tab.key,
+                        "title": dict(tab.title),
+                        "columns": [
+                            {"key": c.key, "kind": c.kind, "label": _text(c.label)}
+                            for c in tab.columns
+                        ],
+                        "rows": to_jsonable(tab.rows),
+                        "note": _text(tab.note),
+                    }
+                    for tab in s.tables
+                ],
+                "figures": [figure(f) for f in s.figures],
+                "data": to_jsonable(s.data),
+            }
+            for s in report.sections
+        ],
+    }
+
+
+def report_from_dict(document: Mapping[str, Any]) -> Report:
+    """The report that :func:`report_to_dict` wrote."""
+    import base64
+
+    sections = []
+    for s in document["sections"]:
+        tables = []
+        for tab in s["tables"]:
+            columns = [Column(c["key"], c["kind"], _text(c["label"])) for c in tab["columns"]]
+            table = Table(tab["key"], _text(tab["title"]) or {}, columns, [], _text(tab["note"]))
+            table.rows = [dict(r) for r in tab["rows"]]  # already clean: kept as written
+            tables.append(table)
+        figures = [
+            Figure(
+                f["key"],
+                _text(f["caption"]) or {},
+                png={k: base64.b64decode(v) for k, v in f["png"].items()} if f["png"] else None,
+                plotly=f["plotly"],
+            )
+            for f in s["figures"]
+        ]
+        sections.append(
+            Section(
+                key=s["key"],
+                available=s["available"],
+                reason=s["reason"],
+                paragraphs=[_text(p) or {} for p in s["paragraphs"]],
+                kpis=[
+                    Kpi(
+                        k["key"], _text(k["label"]) or {}, k["value"], k["kind"], _text(k["detail"])
+                    )
+                    for k in s["kpis"]
+                ],
+                tables=tables,
+                figures=figures,
+                data=dict(s["data"]),
+            )
+        )
+    return Report(meta=dict(document["meta"]), sections=sections)

@@ -13,9 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from beredt.api.auth import ANYONE, READERS, require
-from beredt.api.common import Limit, Offset, Page, cache, page, prefix_match, redact, rows
+from beredt.api.auth import allow
+from beredt.api.common import Limit, Offset, Page, cache, page, prefix_match, rows
 from beredt.api.schemas import Id
+from beredt.app import permissions
 from beredt.errors import NotFound
 from beredt.store.server import Account
 
@@ -26,12 +27,7 @@ Prefix = Annotated[
 CompanyFilter = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 #: Fields an analyst does not see: producers' prices and capacities.
-CONFIDENTIAL = {
-    "lines": (),
-    "capabilities": ("capacity_ddd_per_day", "unit_cost_per_ddd", "api_on_hand_ddd"),
-    "offers": ("reserved_ddd_per_day", "annual_fee"),
-    "agreements": ("reserved_ddd_per_day", "annual_fee"),
-}
+CONFIDENTIAL = permissions.CONFIDENTIAL
 _SINGULAR = {
     "lines": "line",
     "offers": "offer",
@@ -56,7 +52,7 @@ def _reference(stem: str) -> Callable[..., Page]:
         limit: Limit = 100,
         offset: Offset = 0,
         atc: Prefix = None,
-        _: Account = Depends(require(*ANYONE)),
+        _: Account = Depends(allow("catalogue.read")),
     ) -> Page:
         found = rows(cache(request).bundle().rows(stem))
         if atc and stem in ("substances", "products"):
@@ -69,7 +65,9 @@ def _reference(stem: str) -> Callable[..., Page]:
 
 
 def _reference_one(stem: str) -> Callable[..., dict[str, Any]]:
-    def one(key: Id, request: Request, _: Account = Depends(require(*ANYONE))) -> dict[str, Any]:
+    def one(
+        key: Id, request: Request, _: Account = Depends(allow("catalogue.read"))
+    ) -> dict[str, Any]:
         for row in rows(cache(request).bundle().rows(stem)):
             if row[_KEYS[stem]] == key:
                 return row
@@ -92,18 +90,7 @@ for _stem in ("substances", "products", "companies"):
 def producer_rows(request: Request, stem: str, account: Account) -> list[dict[str, Any]]:
     """The rows of a producers' table the account may see, each with its ``company_id``."""
     bundle = cache(request).bundle()
-    company_of_line = {r["line_id"]: r["company_id"] for r in bundle.rows("lines")}
-    found = rows(bundle.rows(stem))
-    for row in found:
-        row.setdefault("company_id", company_of_line.get(row["line_id"]))
-    if account.role == "producer":
-        return [r for r in found if r["company_id"] == account.company_id]
-    if account.role == "analyst":
-        return [redact(r, CONFIDENTIAL[stem]) for r in found]
-    return found
-
-
-_PRODUCER_READERS = (*READERS, "producer")
+    return permissions.producer_rows(bundle, stem, account, rows(bundle.rows(stem)))
 
 
 def _producers(stem: str) -> Callable[..., Page]:
@@ -113,7 +100,7 @@ def _producers(stem: str) -> Callable[..., Page]:
         offset: Offset = 0,
         atc: Prefix = None,
         company_id: CompanyFilter = None,
-        account: Account = Depends(require(*_PRODUCER_READERS)),
+        account: Account = Depends(allow("producers.read")),
     ) -> Page:
         found = producer_rows(request, stem, account)
         if atc and stem != "lines":
@@ -132,7 +119,7 @@ def _producers(stem: str) -> Callable[..., Page]:
 
 def _producers_one(stem: str) -> Callable[..., dict[str, Any]]:
     def one(
-        key: Id, request: Request, account: Account = Depends(require(*_PRODUCER_READERS))
+        key: Id, request: Request, account: Account = Depends(allow("producers.read"))
     ) -> dict[str, Any]:
         for row in producer_rows(request, stem, account):
             if row[_KEYS[stem]] == key:

@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 
-from beredt.api.auth import AUTHORITY, READERS, require
+from beredt.api.auth import allow
 from beredt.api.common import Limit, Offset, Page, page, store_of
 from beredt.api.schemas import JobIn, body
 from beredt.app.jobs import job_view, result_of
+from beredt.app.permissions import ANALYST_JOBS, AUTHORITY, may_start_job
 from beredt.errors import Conflict, Forbidden, NotFound
 from beredt.store.server import Account, ServerStore
 
 router = APIRouter(tags=["jobs"])
 JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
 #: Kinds an analyst may start (a plan and a run show producers' prices and capacities).
-ANALYST_KINDS = ("simulate", "backtest", "calibrate")
+ANALYST_KINDS = ANALYST_JOBS
 
 
 def _visible(
@@ -32,13 +33,13 @@ def _visible(
 def start_job(
     job: Annotated[JobIn, Body()],
     request: Request,
-    account: Account = Depends(require(*READERS)),
+    account: Account = Depends(allow("jobs.start")),
 ) -> dict[str, Any]:
     """Start a long analysis (simulate, plan, backtest, calibrate, run) in the background;
     follow it at ``/jobs/{job_id}``, fetch its result (the command's ``--json``) at
     ``/jobs/{job_id}/result``."""
-    if account.role == "analyst" and job.kind not in ANALYST_KINDS:
-        raise Forbidden(f"the analyst role may start {', '.join(ANALYST_KINDS)} jobs")
+    if not may_start_job(account.role, job.kind):
+        raise Forbidden(f"the analyst role may start {', '.join(ANALYST_JOBS)} jobs")
     parameters = body(job.parameters, exclude_unset=True)
     runner = request.app.state.jobs
     job_id = runner.submit(job.kind, parameters, who=account.name)
@@ -50,7 +51,7 @@ def start_job(
 @router.get("/jobs", response_model=Page)
 def list_jobs(
     request: Request, limit: Limit = 100, offset: Offset = 0,
-    account: Account = Depends(require(*READERS)),
+    account: Account = Depends(allow("jobs.read")),
 ) -> Page:  # fmt: skip
     """Jobs, newest first (an analyst: its own)."""
     mine = None if account.role in AUTHORITY else account.name
@@ -60,7 +61,7 @@ def list_jobs(
 
 @router.get("/jobs/{job_id}")
 def get_job(
-    job_id: JobId, request: Request, account: Account = Depends(require(*READERS))
+    job_id: JobId, request: Request, account: Account = Depends(allow("jobs.read"))
 ) -> dict[str, Any]:
     """A job's status and progress (done of total, what runs now)."""
     return job_view(_visible(request, job_id, account))
@@ -68,7 +69,7 @@ def get_job(
 
 @router.get("/jobs/{job_id}/result")
 def job_result(
-    job_id: JobId, request: Request, account: Account = Depends(require(*READERS))
+    job_id: JobId, request: Request, account: Account = Depends(allow("jobs.read"))
 ) -> Any:
     """A finished job's result: the same JSON as the command's ``--json``."""
     job = _visible(request, job_id, account, with_result=True)

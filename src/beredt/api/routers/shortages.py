@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from beredt.api.auth import ANYONE, AUTHORITY, READERS, require
+from beredt.api.auth import allow
 from beredt.api.common import Limit, Offset, Page, cache, page, prefix_match, rows, store_of
 from beredt.api.schemas import ActivationIn, ConfirmIn, DeclineIn, Id, NoticeIn, NoticePatch, body
-from beredt.app import workflow
+from beredt.app import permissions, workflow
 from beredt.domain.enums import ShortageStatus
 from beredt.errors import NotFound
 from beredt.store.server import Account
@@ -27,7 +27,7 @@ def list_notices(
     offset: Offset = 0,
     status: Annotated[str | None, Query(pattern="^(open|[a-z]{1,16})$")] = None,
     atc: Annotated[str | None, Query(max_length=7, pattern="^[A-Za-z0-9]+$")] = None,
-    _: Account = Depends(require(*ANYONE)),
+    _: Account = Depends(allow("notices.read")),
 ) -> Page:
     """Shortage notices as recorded (the last change of each), by id; `status` is one status
     or ``open``."""
@@ -44,7 +44,7 @@ def list_notices(
 
 @router.post("/shortages", tags=["shortages"], status_code=201)
 def create_notice(
-    notice: NoticeIn, request: Request, account: Account = Depends(require(*AUTHORITY))
+    notice: NoticeIn, request: Request, account: Account = Depends(allow("notices.write"))
 ) -> dict[str, Any]:
     """Record a new notice; its response plan is made at once (``plan``; ``note`` says why
     there is none)."""
@@ -53,7 +53,7 @@ def create_notice(
 
 @router.get("/shortages/{notice_id}", tags=["shortages"])
 def get_notice(
-    notice_id: Id, request: Request, _: Account = Depends(require(*ANYONE))
+    notice_id: Id, request: Request, _: Account = Depends(allow("notices.read"))
 ) -> dict[str, Any]:
     """One notice."""
     for row in cache(request).bundle().rows("shortages"):
@@ -67,7 +67,7 @@ def update_notice(
     notice_id: Id,
     changes: NoticePatch,
     request: Request,
-    account: Account = Depends(require(*AUTHORITY)),
+    account: Account = Depends(allow("notices.write")),
 ) -> dict[str, Any]:
     """Change a notice (only the fields given); the plan is made again."""
     values = body(changes, exclude_unset=True)
@@ -93,7 +93,7 @@ def _redacted_plan(plan: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/shortages/{notice_id}/plan", tags=["shortages"])
 def get_plan(
-    notice_id: Id, request: Request, account: Account = Depends(require(*READERS))
+    notice_id: Id, request: Request, account: Account = Depends(allow("plans.read"))
 ) -> dict[str, Any]:
     """The notice's current response plan (``beredt respond --json``), with producers' answers
     so far."""
@@ -106,7 +106,7 @@ def activate(
     notice_id: Id,
     activation: ActivationIn,
     request: Request,
-    account: Account = Depends(require(*AUTHORITY)),
+    account: Account = Depends(allow("activations.write")),
 ) -> dict[str, Any]:
     """Activate an agreement (``agreement_id``) or ask for an offer (``offer_id`` or a
     qualified ``line_id``) for this notice; the producer is to answer by ``confirm_by``."""
@@ -115,7 +115,7 @@ def activate(
 
 def _visible(request: Request, activation_id: int, account: Account) -> dict[str, Any]:
     found = workflow.activation(store_of(request), activation_id)
-    if account.role == "producer" and found["company_id"] != account.company_id:
+    if not permissions.visible_activation(found, account):
         raise NotFound(f"no activation {activation_id}")  # not even its existence
     return found
 
@@ -127,7 +127,7 @@ def list_activations(
     offset: Offset = 0,
     notice_id: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
     status: Annotated[str | None, Query(pattern="^(requested|confirmed|declined|overdue)$")] = None,
-    account: Account = Depends(require(*READERS, "producer")),
+    account: Account = Depends(allow("activations.read")),
 ) -> Page:
     """Activations with their tracking (expected first output, ETA, overdue, days late); a
     producer sees its own company's. `status` ``overdue``: unanswered past ``confirm_by``."""
@@ -144,7 +144,7 @@ def list_activations(
 def get_activation(
     activation_id: ActivationId,
     request: Request,
-    account: Account = Depends(require(*READERS, "producer")),
+    account: Account = Depends(allow("activations.read")),
 ) -> dict[str, Any]:
     """One activation (another producer's: 404)."""
     return _visible(request, activation_id, account)
@@ -155,7 +155,7 @@ def confirm(
     activation_id: ActivationId,
     answer: ConfirmIn,
     request: Request,
-    account: Account = Depends(require("admin", "producer")),
+    account: Account = Depends(allow("activations.answer")),
 ) -> dict[str, Any]:
     """The producer confirms: first output on ``start_date`` at ``ddd_per_day``; the plan is
     made again with it."""
@@ -168,7 +168,7 @@ def decline(
     activation_id: ActivationId,
     answer: DeclineIn,
     request: Request,
-    account: Account = Depends(require("admin", "producer")),
+    account: Account = Depends(allow("activations.answer")),
 ) -> dict[str, Any]:
     """The producer declines, with the reason; the plan is made again without it."""
     _visible(request, activation_id, account)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from beredt.api.auth import READERS, require
+from beredt.api.auth import allow
 from beredt.api.common import Limit, Offset, Page, cache, page, rows, store_of
 from beredt.api.schemas import Date, StockReportIn
 from beredt.app import records
 from beredt.domain.enums import StockTier
 from beredt.errors import InvalidInput
-from beredt.store.server import Account, ServerStore
+from beredt.store.server import Account
 
 router = APIRouter(tags=["stock"])
-#: A holder that has not reported for this many days is listed as not reporting.
-DEFAULT_REPORTING_DAYS = 7
+DEFAULT_REPORTING_DAYS = records.DEFAULT_REPORTING_DAYS
 #: Largest CSV report accepted (bytes).
 MAX_CSV_BYTES = 20_000_000
 
@@ -43,7 +41,7 @@ def stock(
     holder: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
     product_id: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
     tier: StockTier | None = None,
-    account: Account = Depends(require(*READERS, "holder")),
+    account: Account = Depends(allow("stock.read")),
 ) -> Page:
     """Stock positions (the ledger folded: last count plus later movements), by date, product,
     holder and tier; a holder sees its own."""
@@ -74,7 +72,7 @@ def report_stock(
         StockReportIn, Body(openapi_examples={"weekly count": {"value": _REPORT_EXAMPLE}})
     ],
     request: Request,
-    account: Account = Depends(require("admin", "authority", "holder")),
+    account: Account = Depends(allow("stock.report")),
 ) -> dict[str, Any]:
     """Report stock as JSON, all or nothing (problems name the row, field and reason); a retried
     `idempotency_key` writes nothing again. A holder reports its own stock (rows without a
@@ -111,7 +109,7 @@ def report_stock(
     },
 )
 async def report_stock_csv(
-    request: Request, account: Account = Depends(require("admin", "authority", "holder"))
+    request: Request, account: Account = Depends(allow("stock.report"))
 ) -> dict[str, Any]:
     """Report stock as CSV (``Content-Type: text/csv``; the columns of stock.csv, holder
     optional for a holder), all or nothing: problems name the line, field and reason. An
@@ -151,7 +149,7 @@ def national(
     as_of: Annotated[Date | None, Query()] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-    _: Account = Depends(require(*READERS)),
+    _: Account = Depends(allow("national.read")),
 ) -> dict[str, Any]:
     """The national picture: days of supply per substance by tier, lowest first (``beredt
     status --json``), paged by substance."""
@@ -167,36 +165,10 @@ def reporting(
     since: Annotated[
         Date | None, Query(description="Default: 7 days before the as-of date")
     ] = None,
-    _: Account = Depends(require(*READERS)),
+    _: Account = Depends(allow("national.read")),
 ) -> dict[str, Any]:
     """Who has reported stock since a date and who has not: every holder with an account or
     in the ledger, with the date of its newest stock entry."""
-    bundle = cache(request).bundle()
-    dataset = cache(request).dataset()
-    since = since or dataset.as_of - dt.timedelta(days=DEFAULT_REPORTING_DAYS)
-    latest: dict[str, dt.date] = {}
-    for row in bundle.rows("stock"):
-        date = row["date"]
-        if row["holder"] not in latest or date > latest[row["holder"]]:
-            latest[row["holder"]] = date
-    accounts = {
-        a.holder: a.name
-        for a in ServerStore(store_of(request)).list_accounts()
-        if a.role == "holder" and a.holder
-    }
-    holders = sorted(set(latest) | set(accounts))
-    found = [
-        {
-            "holder": h,
-            "account": accounts.get(h),
-            "last_report_date": latest.get(h),
-            "reported": h in latest and latest[h] >= since,
-        }
-        for h in holders
-    ]
-    return {
-        "since": since,
-        "as_of": dataset.as_of,
-        "holders": found,
-        "not_reported": [r["holder"] for r in found if not r["reported"]],
-    }
+    return records.reporting(
+        store_of(request), cache(request).bundle(), cache(request).dataset(), since
+    )

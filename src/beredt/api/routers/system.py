@@ -8,13 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import StringConstraints
 
 import beredt
-from beredt.api.auth import (
-    ANYONE,
-    AUTHORITY,
-    SESSION_COOKIE,
-    current_account,
-    require,
-)
+from beredt.api.auth import SESSION_COOKIE, allow, current_account
 from beredt.api.common import Limit, Offset, Page, page, store_of
 from beredt.api.schemas import AccountIn, LoginIn, Name, PasswordIn
 from beredt.app import accounts
@@ -73,7 +67,7 @@ def logout(
 
 
 @router.get("/auth/me", tags=["auth"])
-def me(account: Account = Depends(require(*ANYONE))) -> dict[str, Any]:
+def me(account: Account = Depends(allow("account.self"))) -> dict[str, Any]:
     """The signed-in account."""
     return account.public()
 
@@ -97,7 +91,7 @@ def list_accounts(
     limit: Limit = 100,
     offset: Offset = 0,
     role: Annotated[str | None, Query(pattern="^[a-z]{1,16}$")] = None,
-    _: Account = Depends(require("admin")),
+    _: Account = Depends(allow("accounts.manage")),
 ) -> Page:
     """Every account (admin)."""
     found = [a.public() for a in ServerStore(store_of(request)).list_accounts()]
@@ -106,7 +100,7 @@ def list_accounts(
 
 @router.post("/accounts", tags=["accounts"], status_code=201)
 def add_account(
-    body: AccountIn, request: Request, admin: Account = Depends(require("admin"))
+    body: AccountIn, request: Request, admin: Account = Depends(allow("accounts.manage"))
 ) -> dict[str, Any]:
     """Create an account (admin); the answer holds its API token, shown this once."""
     made = accounts.add_account(
@@ -123,7 +117,7 @@ def add_account(
 
 @router.post("/accounts/{name}/tokens", tags=["accounts"], status_code=201)
 def add_token(
-    name: Name, request: Request, admin: Account = Depends(require("admin"))
+    name: Name, request: Request, admin: Account = Depends(allow("accounts.manage"))
 ) -> dict[str, Any]:
     """Another API token for an account (admin), shown this once."""
     store = store_of(request)
@@ -140,7 +134,7 @@ def audit(
     search: Annotated[
         str | None, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"), Query()
     ] = None,
-    _: Account = Depends(require(*AUTHORITY)),
+    _: Account = Depends(allow("audit.read")),
 ) -> Page:
     """The audit log, newest first: who wrote what, when (UTC); `search` finds a word in it."""
     store = store_of(request)
