@@ -290,3 +290,17 @@ def _spec(stem: str) -> Any:
     from beredt.domain.schema import ENTITIES
 
     return next(s for s in ENTITIES if s.stem == stem)
+
+
+def test_a_single_year_is_drawn_on_a_year_axis_not_two_centuries(small_dataset: Dataset) -> None:
+    from beredt.views.charts.invest import measures_figure
+
+    one_year = small_dataset.replace(
+        industry=[{"year": 2025, "employees": 3000, "higher_education_share": 0.6}]
+    )
+    fig = measures_figure(measure_indicators(one_year))
+    competence = fig.axes[2]
+    first, last = competence.get_xlim()
+    assert first <= 2025 <= last
+    assert last - first <= 4
+    assert all(float(t).is_integer() for t in competence.get_xticks())

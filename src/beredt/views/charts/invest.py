@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from beredt.industry.measures import Indicator, Measures
 from beredt.plan.invest import InvestmentCase, InvestResult
@@ -68,7 +68,12 @@ def _t(lang: str) -> dict[str, str]:
 
 
 def _years(ax: Any) -> None:
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}" if v == int(v) else ""))
+    first, last = ax.dataLim.intervalx
+    if np.isfinite(first) and np.isfinite(last) and last - first < 2:
+        # one or two years: matplotlib would widen the axis by a tenth of the year (±200)
+        ax.set_xlim(first - 1, last + 1)
 
 
 def _line(ax: Any, ind: Indicator, colour: str, label: str, scale: float = 1.0) -> None:
