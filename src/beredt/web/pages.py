@@ -1173,8 +1173,8 @@ def _own_activation(request: Request, account: Account, activation_id: str) -> d
 async def confirm(activation_id: str, request: Request) -> Response:
     """Confirm an activation: first output on a date at a rate."""
     account, csrf = need(request, "activations.answer")
+    form = await form_of(request, csrf)  # the token first, as on every form
     found = _own_activation(request, account, activation_id)
-    form = await form_of(request, csrf)
     lang = lang_of(request)
     values = {"start_date": _text(form, "start_date"), "ddd_per_day": _text(form, "ddd_per_day")}
     rate = _number(values["ddd_per_day"])
@@ -1198,8 +1198,8 @@ async def confirm(activation_id: str, request: Request) -> Response:
 async def decline(activation_id: str, request: Request) -> Response:
     """Decline an activation, with the reason."""
     account, csrf = need(request, "activations.answer")
+    form = await form_of(request, csrf)  # the token first, as on every form
     found = _own_activation(request, account, activation_id)
-    form = await form_of(request, csrf)
     lang = lang_of(request)
     reason = _text(form, "reason")[:2000]
     try:
