@@ -1212,6 +1212,10 @@ def _run_option(
     halt = np.full(n_subs, horizon, dtype=np.int64)
     refill_base = headroom + 1.0 - 1.0  # the end-of-day rebuild rate without a surge
     noise_bases = np.zeros(n_subs, dtype=np.uint64)
+    # down, up and spare-ready products of the substance being fast-forwarded
+    dl = np.empty(n_prod, dtype=np.int64)
+    ul = np.empty(n_prod, dtype=np.int64)
+    rl = np.empty(n_prod, dtype=np.int64)
     # the state of a component's members on its last quiet day (see below)
     snap_stock = np.empty(n_prod, dtype=np.float64)
     snap_ppos = np.empty(n_prod, dtype=np.int64)
@@ -1330,6 +1334,7 @@ def _run_option(
                     # function call costs more than a day's work); the synchronised loop further
                     # down repeats it for several substances at once.
                     covered_to = -1  # days before this are covered by the down products' own stock
+                    dry_to = -1  # days before this run dry (see below)
                     t = lo
                     while t < hi:
                         if t < covered_to:
@@ -1337,32 +1342,141 @@ def _run_option(
                             # products' own stock changes while it covers their share of demand, the
                             # set of down products stays the same and demand is not surging.
                             ff_end = min(hi, covered_to)
-                            while t < ff_end:
+                            t_ff = t
+                            nd = 0
+                            for p in range(p0, p1):
+                                if down[p]:
+                                    dl[nd] = p
+                                    nd += 1
+                            if nd == 1:
+                                p = dl[0]
+                                sh = prod_par[PP_SHARE, p]
+                                v = stock[p]
+                                while t < ff_end:
+                                    d = rate[s, t] * 1.0
+                                    if noise_on:
+                                        h = hash_from_base(noise_base, t)
+                                        d *= noise_mult[
+                                            s, np.int64(h & np.uint64(NOISE_LEVELS - 1))
+                                        ]
+                                    need = sh * d
+                                    if v < need:
+                                        break
+                                    v -= need
+                                    t += 1
+                                stock[p] = v
+                            else:
+                                while t < ff_end:
+                                    d = rate[s, t] * 1.0
+                                    if noise_on:
+                                        h = hash_from_base(noise_base, t)
+                                        d *= noise_mult[
+                                            s, np.int64(h & np.uint64(NOISE_LEVELS - 1))
+                                        ]
+                                    enough = True
+                                    for i in range(nd):
+                                        if stock[dl[i]] < prod_par[PP_SHARE, dl[i]] * d:
+                                            enough = False
+                                    if not enough:
+                                        break
+                                    for i in range(nd):
+                                        stock[dl[i]] -= prod_par[PP_SHARE, dl[i]] * d
+                                    t += 1
+                            if t > t_ff and refill_base > 0.0:
+                                # the products that are up rebuild over [t_ff, t) in one step
+                                add = refill_base * (cumrate[s, t] - cumrate[s, t_ff])
+                                for p in range(p0, p1):
+                                    target = prod_par[PP_STOCK0, p]
+                                    v = stock[p]
+                                    if not down[p] and v < target:
+                                        v += prod_par[PP_SHARE, p] * add
+                                        if v >= target:
+                                            v = target
+                                        stock[p] = v
+                            covered_to = -1
+                            si[LAST, s] = t
+                            if t >= hi:
+                                break
+                        if t < dry_to:
+                            # Every down product is out of its own stock and nothing else changes
+                            # before dry_to (down set, readiness of spare capacity and imports, no
+                            # agreements, surges or stock events): the full day below with what
+                            # cannot happen left out, same arithmetic in the same order.
+                            dry_end = min(hi, dry_to)
+                            nd = 0
+                            nu = 0
+                            nr = 0
+                            gap_day = si[GAP, s]
+                            for p in range(p0, p1):
+                                if down[p]:
+                                    dl[nd] = p
+                                    nd += 1
+                                else:
+                                    ul[nu] = p
+                                    nu += 1
+                                    if t >= gap_day + lead[p]:
+                                        rl[nr] = p
+                                        nr += 1
+                            imp_on = imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s])
+                            while t < dry_end:
                                 rt = rate[s, t]
                                 d = rt * 1.0
                                 if noise_on:
                                     h = hash_from_base(noise_base, t)
                                     d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
-                                enough = True
-                                for p in range(p0, p1):
-                                    if down[p] and stock[p] < prod_par[PP_SHARE, p] * d:
-                                        enough = False
-                                        break
-                                if not enough:
-                                    break
-                                for p in range(p0, p1):
-                                    if down[p]:
-                                        stock[p] -= prod_par[PP_SHARE, p] * d
-                                    else:
+                                r = 0.0
+                                for i in range(nd):
+                                    r += prod_par[PP_SHARE, dl[i]] * d
+                                if r > 0.0:
+                                    avail = 0.0
+                                    for i in range(nr):
+                                        avail += prod_par[PP_SPARE, rl[i]] * rt
+                                    r -= min(r, avail)
+                                    if r > 0.0:
+                                        tot = 0.0
+                                        for p in range(p0, p1):
+                                            tot += stock[p]
+                                        if tot > 0.0:
+                                            if tot <= r:
+                                                for p in range(p0, p1):
+                                                    stock[p] = 0.0
+                                                r -= tot
+                                            else:
+                                                f = r / tot
+                                                for p in range(p0, p1):
+                                                    stock[p] -= stock[p] * f
+                                                r = 0.0
+                                    if r > 0.0 and prep[s] > 0.0:
+                                        take = min(r, prep[s])
+                                        prep[s] -= take
+                                        fo[O_PREP, s] += take
+                                        r -= take
+                                    if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                                        io[O_FSO, s] = t
+                                if r > 0.0 and imp_on:
+                                    w = imp_share[s] * rt
+                                    if w > r:
+                                        w = r
+                                    r -= w
+                                    fo[O_IMP, s] += w
+                                if r > 0.0:
+                                    fo[O_UNMET, s] += r
+                                    if r > SHORT_RTOL * d + 1e-9:
+                                        io[O_SDAYS, s] += 1
+                                        if io[O_FSHORT, s] < 0:
+                                            io[O_FSHORT, s] = t
+                                if refill_base > 0.0:
+                                    for i in range(nu):
+                                        p = ul[i]
                                         target = prod_par[PP_STOCK0, p]
                                         v = stock[p]
-                                        if v < target and refill_base > 0.0:
+                                        if v < target:
                                             v += prod_par[PP_SHARE, p] * rt * refill_base
                                             if v >= target:
                                                 v = target
                                             stock[p] = v
                                 t += 1
-                            covered_to = -1
+                            dry_to = -1
                             si[LAST, s] = t
                             if t >= hi:
                                 break
@@ -1558,6 +1672,36 @@ def _run_option(
                                     if edge < nxt:
                                         nxt = edge
                             covered_to = nxt
+                        elif (
+                            not all_up
+                            and not has_surge
+                            and not has_loss
+                            and not has_agr
+                            and not (halt_alt and alt_ptr[s + 1] > alt_ptr[s])
+                            and si[GAP, s] != NONE_DAY
+                        ):
+                            dry = True
+                            for p in range(p0, p1):
+                                if down[p] and stock[p] != 0.0:
+                                    dry = False
+                            if dry:
+                                # until a product changes state, spare capacity or an import
+                                # becomes ready, or the interval ends
+                                nxt = hi
+                                gap_day = si[GAP, s]
+                                for p in range(p0, p1):
+                                    pos = ppos[p]
+                                    if pos < pptr[p + 1]:
+                                        edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                        if edge < nxt:
+                                            nxt = edge
+                                    if not down[p] and t < gap_day + lead[p] < nxt:
+                                        nxt = gap_day + lead[p]
+                                if imp_share[s] > 0.0:
+                                    ready = gap_day + np.int64(imp_lead[s])
+                                    if t < ready < nxt:
+                                        nxt = ready
+                                dry_to = nxt
                         t += 1
             if t_sync >= horizon:
                 break
