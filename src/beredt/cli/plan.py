@@ -18,6 +18,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     console_for,
     emit_json,
     fail,
@@ -315,6 +316,7 @@ def plan_command(
     save: Annotated[
         str | None, typer.Option("--save", help="Save the plan in the store under this key.")
     ] = None,
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     json_target: JsonOption = None,
     xlsx: XlsxOption = None,
@@ -324,6 +326,7 @@ def plan_command(
     """Choose stockpile weeks and capacity agreements per substance to minimise expected loss."""
     from beredt.plan.milp import PlanInfeasible
     from beredt.results import to_jsonable
+    from beredt.sim.distributed import session
 
     console = console_for(json_target)
     amount = parse_amount(budget)
@@ -331,10 +334,11 @@ def plan_command(
         weeks, value_per_patient_day, horizon_days, scenarios, min_cover, gap, holding_rate
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(dataset, parameters, scenario, seed, console)
     try:
-        with progress_bar("Optimising", 3) as progress:
-            result = model.plan(amount, reevaluate=reevaluate, progress=progress)
+        with session(scheduler):
+            model = _prepare(dataset, parameters, scenario, seed, console)
+            with progress_bar("Optimising", 3) as progress:
+                result = model.plan(amount, reevaluate=reevaluate, progress=progress)
     except PlanInfeasible as exc:
         fail(f"{exc}; the cheapest allowed plan costs more than {_money(amount, dataset.currency)}")
     _print_plan(result, console)
@@ -389,18 +393,22 @@ def frontier_command(
     xlsx: XlsxOption = None,
     png: PngOption = None,
     html: HtmlOption = None,
+    scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
     """Sweep budgets: budget → expected loss and → P(any vital shortage), today's plan marked."""
+    from beredt.sim.distributed import session
+
     console = console_for(json_target)
     amounts = parse_budgets(budgets)
     parameters = _parameters(
         weeks, value_per_patient_day, horizon_days, scenarios, min_cover, gap, holding_rate
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(dataset, parameters, scenario, seed, console)
-    with progress_bar("Solving budgets", len(amounts)) as progress:
-        result = model.frontier(amounts, progress=progress)
+    with session(scheduler):
+        model = _prepare(dataset, parameters, scenario, seed, console)
+        with progress_bar("Solving budgets", len(amounts)) as progress:
+            result = model.frontier(amounts, progress=progress)
     cur = result.currency
     table = Table(title="Budget frontier")
     for col in ("budget/yr", "cost/yr", "expected loss/yr", "± s.e.", "P(any vital)", "gap"):

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from beredt.cli.common import DatabaseOption, fail
+from beredt.cli.common import DatabaseOption, SchedulerOption, fail
 
 
 class RichStages:
@@ -124,6 +124,7 @@ def run(
     lang: Annotated[
         str, typer.Option("--lang", help="Language shown first: nb (bokmål) or en.")
     ] = "nb",
+    scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
     """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
@@ -137,6 +138,7 @@ def run(
         run_pipeline,
         stage_label,
     )
+    from beredt.sim.distributed import session
 
     if lang not in ("nb", "en"):
         fail(f"--lang must be nb or en, not {lang!r}")
@@ -160,7 +162,7 @@ def run(
     )
     console = Console(stderr=True, highlight=False)
     try:
-        with RichStages(console, lang) as stages:
+        with session(scheduler), RichStages(console, lang) as stages:
             result = run_pipeline(options, stages)
     except MissingBundle as exc:
         fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
