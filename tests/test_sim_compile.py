@@ -28,7 +28,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 from beredt.domain.dataset import build_dataset
 from beredt.ingest.bundle import read_bundle
-import beredt.sim.durations, beredt.sim.kernel, beredt.sim.rng
+import beredt.sim.durations, beredt.sim.kernel, beredt.sim.reduce, beredt.sim.rng
 from beredt.sim import Event, Fixed, ModelParameters, Policies, Scenario, simulate
 from sim_worlds import one_substance, world
 
@@ -88,7 +88,7 @@ for dataset, scenario in runs:
     rec, count, *_ = draw_scenario(m, 1, 0)
     product_intervals(m, rec, count)
 counts = {}
-for module in (beredt.sim.kernel, beredt.sim.rng, beredt.sim.durations):
+for module in (beredt.sim.kernel, beredt.sim.rng, beredt.sim.durations, beredt.sim.reduce):
     for name, obj in vars(module).items():
         if isinstance(obj, CPUDispatcher) and obj.__module__ == module.__name__:
             counts[f"{module.__name__}.{name}"] = len(obj.signatures)

@@ -158,6 +158,23 @@ def chunk_rows(n: int, rows: int, threads: int) -> int:
     return int(-(-out // REDUCTION_BLOCK) * REDUCTION_BLOCK)
 
 
+def _local_chunks(
+    model: CompiledModel, seed: int, n: int, rows: int
+) -> Iterator[tuple[int, ChunkOutput]]:
+    """Chunks simulated here, the next one while the caller reduces the last (a thread ahead)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = list(range(0, n, rows))
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        job = ahead.submit(run_scenarios, model, seed, 0, min(rows, n))
+        for i, first in enumerate(starts):
+            out = job.result()
+            if i + 1 < len(starts):
+                nxt = starts[i + 1]
+                job = ahead.submit(run_scenarios, model, seed, nxt, min(rows, n - nxt))
+            yield first, out
+
+
 def scenario_chunks(
     model: CompiledModel,
     seed: int,
@@ -168,12 +185,12 @@ def scenario_chunks(
     """(first scenario, outputs) of scenarios 0 … n − 1 in chunks of at most `rows`, in order.
 
     On `client` (default: the active one) the chunks run on its workers, a bounded number at a
-    time so that finished outputs do not pile up; without one they run here, on threads.
+    time so that finished outputs do not pile up; without one they run here, on threads, one
+    chunk ahead of the caller.
     """
     client = client if client is not None else active_client()
     if client is None:
-        for first in range(0, n, rows):
-            yield first, run_scenarios(model, seed, first, min(rows, n - first))
+        yield from _local_chunks(model, seed, n, rows)
         return
     threads = max(1, sum(client.nthreads().values()))
     step = chunk_rows(n, rows, threads)

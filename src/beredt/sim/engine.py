@@ -22,6 +22,7 @@ from beredt.domain.dataset import Dataset
 from beredt.results import Provenance, provenance
 from beredt.sim.kernel import run_rows
 from beredt.sim.model import CompiledModel, Policies, compile_model
+from beredt.sim.reduce import percentiles
 from beredt.sim.scenario import Scenario, load_scenario
 
 #: Statistics are reduced over blocks of this many scenarios, in order.
@@ -467,12 +468,7 @@ def simulate(
         mean, se = w.result(conditional)
         if kept is None:
             return Stat(mean, se, count=w.n.astype(np.int64) if conditional else None)
-        if conditional:
-            data = np.where(kept >= 0, kept.astype(float), np.nan)
-            with np.errstate(all="ignore"), _Quiet():
-                p = np.nanpercentile(data, PERCENTILES, axis=1)
-        else:
-            p = np.percentile(kept, PERCENTILES, axis=1)
+        p = percentiles(kept, PERCENTILES, conditional=conditional, threads=worker_threads())
         return Stat(mean, se, p[0], p[1], p[2], w.n.astype(np.int64) if conditional else None)
 
     result = SimResult(
@@ -525,17 +521,3 @@ def simulate(
             {"scenario": scen.name, "n_scenarios": n, "seed": the_seed, "weights": result.weights},
         )
     return result
-
-
-class _Quiet:
-    """Silence NumPy's 'All-NaN slice' warnings for substances that never run out."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: Any) -> None:
-        self._ctx.__exit__(*exc)
