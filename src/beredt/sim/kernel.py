@@ -119,6 +119,9 @@ class KernelModel(NamedTuple):
     prod_grp_ptr: np.ndarray
     grp_site_ptr: np.ndarray
     grp_site: np.ndarray
+    # the products each site makes (CSR by site)
+    site_prod_ptr: np.ndarray
+    site_prod: np.ndarray
     # sites and countries
     site_country: np.ndarray
     site_stage_bit: np.ndarray
@@ -127,11 +130,14 @@ class KernelModel(NamedTuple):
     site_a: np.ndarray
     site_b: np.ndarray
     site_mean: np.ndarray
+    # a uniform below this makes a site's first up spell outlast the horizon (see quiet_below)
+    site_quiet: np.ndarray
     country_alpha: np.ndarray
     country_code: np.ndarray
     country_a: np.ndarray
     country_b: np.ndarray
     country_mean: np.ndarray
+    country_quiet: np.ndarray
     # forced events
     ev_kind: np.ndarray
     ev_prob: np.ndarray
@@ -212,7 +218,7 @@ _DTYPES: dict[str, np.dtype] = {
             "country_alpha", "country_a", "country_b", "country_mean", "ev_prob", "ev_a", "ev_b",
             "ev_ulo", "tab_values", "tab_cdf", "tab_rcdf", "ev_tgt_amount", "ev_mult",
             "ev_sub_value", "prep0", "agr_reserved", "agr_api0", "agr_cap", "par", "prod_par",
-            "agr_f", "sub_imp",
+            "agr_f", "sub_imp", "site_quiet", "country_quiet",
         ),
         _F8,
     ),
@@ -223,6 +229,7 @@ _DTYPES: dict[str, np.dtype] = {
             "site_country", "site_stage_bit", "site_code", "country_code", "ev_kind", "ev_start",
             "ev_has_duration", "ev_code", "ev_tab_ptr", "ev_tgt_ptr", "ev_tgt", "ev_sub_ptr",
             "ev_sub", "ev_stage_mask", "ev_scoped", "agr_ptr", "sub_agr_ptr", "agr_sub",
+            "site_prod_ptr", "site_prod",
             "agr_line", "agr_response", "agr_ramp", "agr_api_country", "agr_i", "comp_of_sub",
             "comp_ptr", "comp_sub",
         ),
@@ -333,6 +340,34 @@ def _spells(
     return rec, count
 
 
+def quiet_below(alpha: np.ndarray, horizon: int) -> np.ndarray:
+    """Per process, a uniform below which its first up spell surely lasts the whole horizon.
+
+    :func:`geometric_from_uniform` gives k = 1 + ⌊ln u / ln(1 − α)⌋, which is ≥ horizon exactly
+    when u ≤ (1 − α)^(horizon − 1); the relative margin of 10⁻⁹ keeps the shortcut on the safe
+    side of rounding, and a draw near the threshold takes the full path (:func:`_quiet`).
+    """
+    a = np.asarray(alpha, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.exp((horizon - 1) * np.log1p(-a)) * (1.0 - 1e-9)
+    out[(a <= 0.0) | (a >= 1.0) | ~np.isfinite(out)] = 0.0
+    return out
+
+
+@njit(cache=True)
+def _quiet(seed, scen, stream, uid, alpha, mean_down, quiet, stationary):
+    """Whether a process stays up all horizon: the draws of :func:`_spells` before its first
+    outage, without its logarithms (most sites and countries never fail within a year)."""
+    base = key_base(seed, scen, stream, uid)
+    k = 0
+    if stationary:
+        p_down = mean_down / (1.0 / alpha + mean_down)
+        if uniform_from_base(base, 0) < p_down:
+            return False
+        k = 1
+    return uniform_from_base(base, k) < quiet
+
+
 @njit(cache=True)
 def _product_down(
     rec,
@@ -423,6 +458,11 @@ def draw_scenario(m: KernelModel, seed: int, scen: int):
     if m.bg_sites:
         for u in range(n_sites):
             if m.site_alpha[u] > 0.0:
+                if _quiet(
+                    seed, scen, STREAM_SITE, u, m.site_alpha[u], m.site_mean[u], m.site_quiet[u],
+                    m.stationary,
+                ):  # fmt: skip
+                    continue
                 rec, count = _spells(
                     rec,
                     count,
@@ -445,6 +485,11 @@ def draw_scenario(m: KernelModel, seed: int, scen: int):
     if m.bg_countries:
         for c in range(n_countries):
             if m.country_alpha[c] > 0.0:
+                if _quiet(
+                    seed, scen, STREAM_COUNTRY, c, m.country_alpha[c], m.country_mean[c],
+                    m.country_quiet[c], m.stationary,
+                ):  # fmt: skip
+                    continue
                 rec, count = _spells(
                     rec,
                     count,
@@ -644,15 +689,36 @@ def product_intervals(m: KernelModel, rec, count):
         if rec[i, 0] == REC_COUNTRY and rec[i, 2] >= 0:
             scoped[rec[i, 1]] = True
     eff_ptr, eff = _site_effective(rec, key_ptr, key_rec, n_sites, m.site_country)
+    # only products with a site that is ever down, or records of their own, can be down
+    touched = np.zeros(n_prod, dtype=np.bool_)
+    any_scoped = False
+    for c in range(n_countries):
+        if scoped[c]:
+            any_scoped = True
+    if any_scoped:
+        touched[:] = True
+    else:
+        for u in range(n_sites):
+            if eff_ptr[u + 1] > eff_ptr[u]:
+                for q in range(m.site_prod_ptr[u], m.site_prod_ptr[u + 1]):
+                    touched[m.site_prod[q]] = True
+        for i in range(count):
+            if rec[i, 0] == REC_PRODUCT:
+                touched[rec[i, 1]] = True
     buf = np.empty((16, 2), dtype=np.int64)
     tmp = np.empty((16, 2), dtype=np.int64)
     tmp2 = np.empty((16, 2), dtype=np.int64)
     for p in range(n_prod):
+        if not touched[p]:
+            ptr[p + 1] = n_iv
+            continue
         kp = n_sites + n_countries + p
         fast = key_ptr[kp + 1] == key_ptr[kp]
         if fast:
-            # most products have a stage none of whose sites is ever down: no intervals at all
-            maybe_down = False
+            # most products have no stage all of whose sites are ever down: no intervals at all;
+            # many have one such stage with a single site: its intervals are the product's
+            n_cand = 0
+            only = -1
             for g in range(m.prod_grp_ptr[p], m.prod_grp_ptr[p + 1]):
                 stage_down = True
                 for gs in range(m.grp_site_ptr[g], m.grp_site_ptr[g + 1]):
@@ -662,8 +728,20 @@ def product_intervals(m: KernelModel, rec, count):
                     if eff_ptr[u + 1] == eff_ptr[u]:
                         stage_down = False
                 if stage_down:
-                    maybe_down = True
-            if fast and not maybe_down:
+                    n_cand += 1
+                    only = g
+            if fast and n_cand == 0:
+                ptr[p + 1] = n_iv
+                continue
+            if fast and n_cand == 1 and m.grp_site_ptr[only + 1] - m.grp_site_ptr[only] == 1:
+                u = m.grp_site[m.grp_site_ptr[only]]
+                k = eff_ptr[u + 1] - eff_ptr[u]
+                if iv.shape[0] < n_iv + k:
+                    iv = _grow(iv, n_iv + k)
+                for i in range(k):
+                    iv[n_iv + i, 0] = eff[eff_ptr[u] + i, 0]
+                    iv[n_iv + i, 1] = eff[eff_ptr[u] + i, 1]
+                n_iv += k
                 ptr[p + 1] = n_iv
                 continue
         if fast:

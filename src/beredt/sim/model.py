@@ -32,6 +32,7 @@ from beredt.sim.kernel import (
     NOISE_LEVELS,
     KernelModel,
     canonical,
+    quiet_below,
 )
 from beredt.sim.scenario import (
     Event,
@@ -748,6 +749,13 @@ def compile_model(
                 prod_groups.append(len(groups))
         sub_prod_ptr[s + 1] = len(prod_sub)
     grp_site_ptr, grp_site = _csr(groups)
+    made_at: list[list[int]] = [[] for _ in range(n_real_sites + len(own_sites))]
+    for p in range(len(prod_sub)):
+        for g in range(prod_groups[p], prod_groups[p + 1]):
+            for site in groups[g]:
+                if not made_at[site] or made_at[site][-1] != p:
+                    made_at[site].append(p)
+    site_prod_ptr, site_prod = _csr(made_at)
 
     # sites and countries with their background processes
     cidx = country_index(dataset)
@@ -911,6 +919,8 @@ def compile_model(
             prod_grp_ptr=np.array(prod_groups, dtype=np.int64),
             grp_site_ptr=grp_site_ptr,
             grp_site=grp_site,
+            site_prod_ptr=site_prod_ptr,
+            site_prod=site_prod,
             site_country=np.array(site_country, dtype=np.int64),
             site_stage_bit=np.array(site_bits, dtype=np.int64),
             site_alpha=s_alpha.astype(float),
@@ -918,11 +928,13 @@ def compile_model(
             site_a=np.array([f[1] for f in s_fam], dtype=float),
             site_b=np.array([f[2] for f in s_fam], dtype=float),
             site_mean=np.array([f[3] for f in s_fam], dtype=float),
+            site_quiet=quiet_below(s_alpha, horizon),
             country_alpha=c_alpha.astype(float),
             country_code=np.array([f[0] for f in c_fam], dtype=np.int64),
             country_a=np.array([f[1] for f in c_fam], dtype=float),
             country_b=np.array([f[2] for f in c_fam], dtype=float),
             country_mean=np.array([f[3] for f in c_fam], dtype=float),
+            country_quiet=quiet_below(c_alpha, horizon),
             ev_kind=np.array(ev.kind, dtype=np.int64),
             ev_prob=np.array(ev.prob, dtype=float),
             ev_start=np.array(ev.start, dtype=np.int64),
