@@ -111,12 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.substances, args.states, args.scenarios = 400, 3, 64
     states = [c for c, _ in STATES][: args.states]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     t0 = time.perf_counter()
     market = eu_market(args.substances)
     print(
         f"EU market: {market.n_substances} substances, {len(market.sites)} shared sites in "
-        f"{len(market.countries)} countries (built in {time.perf_counter() - t0:.1f} s)"
+        f"{len(market.countries)} countries (built in {time.perf_counter() - t0:.1f} s)",
+        flush=True,
     )
     t0 = time.perf_counter()
     datasets = {s: member_dataset(market, s) for s in states}
@@ -132,13 +133,15 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(states)} member states: {sum(subs.values()):,} state-substances "
         f"({min(subs.values())}–{max(subs.values())} per state), "
         f"{sum(len(d.products) for d in datasets.values()):,} packs; datasets built in "
-        f"{build:.1f} s, models compiled in {compile_s:.1f} s"
+        f"{build:.1f} s, models compiled in {compile_s:.1f} s",
+        flush=True,
     )
     ssd = sum(subs.values()) * args.scenarios * args.horizon_days
     n_tasks = len(states) * -(-args.scenarios // args.chunk)
     print(
         f"sweep: {args.scenarios} scenarios per state in tasks of {args.chunk} "
-        f"({n_tasks} tasks, {ssd / 1e9:.2f} G substance-scenario-days)"
+        f"({n_tasks} tasks, {ssd / 1e9:.2f} G substance-scenario-days)",
+        flush=True,
     )
     runs: dict[str, tuple[float, float, list[dict[str, Any]], dict[str, float]]] = {}
     for label, workers, env in (
@@ -152,17 +155,22 @@ def main(argv: list[str] | None = None) -> None:
             f"{label:>47}: {wall:6.2f} s wall ({n_tasks / wall:5.1f} tasks/s, "
             f"{ssd / wall / 1e6:6.1f} M substance-scenario-days/s; models to workers "
             f"{scatter:.1f} s), CPU in tasks {sum(cpu.values()):.1f} s, "
-            f"load {os.getloadavg()[0]:.1f}"
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
         )
     one, two, trim = runs["1 worker"], runs["2 workers"], runs[next(iter(list(runs)[2:]))]
     same = np.array_equal(
         eu_loss(one[2], states, args.scenarios), eu_loss(two[2], states, args.scenarios)
     )
-    print(f"speed-up 1 → 2 workers: {one[0] / two[0]:.2f}×; EU loss per scenario identical: {same}")
+    print(
+        f"speed-up 1 → 2 workers: {one[0] / two[0]:.2f}×; EU loss per scenario identical: {same}",
+        flush=True,
+    )
     print(
         f"MALLOC_TRIM_THRESHOLD_=65536 (Dask's default) vs unset (ours), 2 workers: "
         f"{trim[0]:.2f} s vs {two[0]:.2f} s wall ({(trim[0] / two[0] - 1) * 100:+.0f} %), "
-        f"CPU in tasks {sum(trim[3].values()):.1f} s vs {sum(two[3].values()):.1f} s"
+        f"CPU in tasks {sum(trim[3].values()):.1f} s vs {sum(two[3].values()):.1f} s",
+        flush=True,
     )
     # projection from the CPU time per scenario of each state (measured on 1 worker)
     per_scen = {s: one[3][s] / args.scenarios for s in states}
@@ -176,15 +184,18 @@ def main(argv: list[str] | None = None) -> None:
         f"{full_cpu / 3600:.2f} core-hours of kernel; on {w} workers at the measured parallel "
         f"efficiency {efficiency:.0%}: {wall_h * 60 + setup / 60:.1f} min wall "
         f"(+ setup {setup:.0f} s), cost {w * wall_h * args.price_per_core_hour:.2f} USD "
-        f"at {args.price_per_core_hour:.3f} USD per core-hour"
+        f"at {args.price_per_core_hour:.3f} USD per core-hour",
+        flush=True,
     )
     de = per_scen[states[0]] * args.project_scenarios
     print(
         f"largest state ({states[0]}, {subs[states[0]]} substances) × "
-        f"{args.project_scenarios:,} scenarios: {de:.0f} core-s, {de / w:.1f} s on {w} workers"
+        f"{args.project_scenarios:,} scenarios: {de:.0f} core-s, {de / w:.1f} s on {w} workers",
+        flush=True,
     )
     print(
-        f"peak RSS of the client: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"peak RSS of the client: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        flush=True,
     )
 
 

@@ -1496,6 +1496,8 @@ def _run_option(
                                         rl[nr] = p
                                         nr += 1
                             imp_on = imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s])
+                            dry_alt = halt_alt and alt_ptr[s + 1] > alt_ptr[s]
+                            halted = False
                             while t < dry_end:
                                 rt = rate[s, t]
                                 d = rt * 1.0
@@ -1537,6 +1539,12 @@ def _run_option(
                                         w = r
                                     r -= w
                                     fo[O_IMP, s] += w
+                                if r > 0.0 and dry_alt:
+                                    # would draw on an alternative: synchronise from this day
+                                    if pass_ == 1:
+                                        raise RuntimeError("kernel: coupling while replaying")
+                                    halted = True
+                                    break
                                 if r > 0.0:
                                     fo[O_UNMET, s] += r
                                     if r > SHORT_RTOL * d + 1e-9:
@@ -1556,6 +1564,11 @@ def _run_option(
                                 t += 1
                             dry_to = -1
                             si[LAST, s] = t
+                            if halted:
+                                halt[s] = t
+                                if t < t_sync:
+                                    t_sync = t
+                                break
                             if t >= hi:
                                 break
                         if has_loss:
@@ -1755,7 +1768,6 @@ def _run_option(
                             and not has_surge
                             and not has_loss
                             and not has_agr
-                            and not (halt_alt and alt_ptr[s + 1] > alt_ptr[s])
                             and si[GAP, s] != NONE_DAY
                         ):
                             dry = True
