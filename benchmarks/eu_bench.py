@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{build:.1f} s, models compiled in {compile_s:.1f} s",
         flush=True,
     )
+    del datasets  # the models are all the sweep needs
     ssd = sum(subs.values()) * args.scenarios * args.horizon_days
     n_tasks = len(states) * -(-args.scenarios // args.chunk)
     print(

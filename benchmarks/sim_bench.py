@@ -257,6 +257,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference-scenarios", type=int, default=32)
     parser.add_argument("--simpy-runs", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each mode")
+    parser.add_argument(
+        "--parquet", type=Path, default=None, help="also write the joint run's values here"
+    )
     parser.add_argument("--quick", action="store_true", help="small run for a smoke test")
     args = parser.parse_args(argv)
     if args.quick:
@@ -319,7 +322,53 @@ def main(argv: list[str] | None = None) -> None:
         f"day): {sp / 1e6:.4f} M/s → engine {rates['joint'] / sp:,.0f}× faster (joint), "
         f"{rates['decomposed'] / sp:,.0f}× (decomposed)"
     )
+    if args.parquet is not None:
+        parquet_figures(dataset, args, rates["joint"])
     print(f"peak RSS of the whole benchmark: {peak_rss_mb():.0f} MB")
+
+
+def parquet_figures(dataset: Dataset, args: argparse.Namespace, joint_rate: float) -> None:
+    """The joint run again with every per-scenario value written as Parquet; DuckDB queries."""
+    import duckdb
+
+    ssd = dataset.n_substances * args.scenarios * args.horizon_days
+    t0 = time.perf_counter()
+    result = simulate(
+        dataset,
+        Scenario(),
+        n_scenarios=args.scenarios,
+        horizon_days=args.horizon_days,
+        seed=1,
+        parquet=args.parquet,
+    )
+    wall = time.perf_counter() - t0
+    files = list(args.parquet.rglob("*.parquet"))
+    size = sum(f.stat().st_size for f in files)
+    print(
+        f"Parquet: {args.scenarios * dataset.n_substances:,} scenario × substance rows in "
+        f"{len(files)} files, {size / 1e6:.0f} MB; joint run with Parquet {wall:.2f} s wall "
+        f"(without {ssd / joint_rate:.2f} s, median above)"
+    )
+    rows = f"read_parquet('{args.parquet}/substances/*.parquet')"
+    con = duckdb.connect()
+    for label, sql in (
+        (
+            "worst 10 substances (mean, p95 of unmet DDD)",
+            f"SELECT atc_code, avg(unmet_ddd) AS mean, quantile_cont(unmet_ddd, 0.95) AS p95 "
+            f"FROM {rows} WHERE option = 0 GROUP BY atc_code ORDER BY mean DESC LIMIT 10",
+        ),
+        (
+            "national loss per scenario, 5/50/95 %",
+            f"SELECT quantile_cont(national_loss, [0.05, 0.5, 0.95]) FROM "
+            f"read_parquet('{args.parquet}/national/*.parquet')",
+        ),
+    ):
+        t0 = time.perf_counter()
+        answer = con.execute(sql).fetchall()
+        print(f"DuckDB, {label}: {time.perf_counter() - t0:.2f} s ({len(answer)} rows)")
+    total = con.execute(f"SELECT sum(unmet_ddd) FROM {rows}").fetchone()
+    expected = float(result.unmet_ddd.mean[0].sum() * args.scenarios)
+    print(f"DuckDB total unmet DDD {total[0] if total else 0:.6g} vs in memory {expected:.6g}")
 
 
 if __name__ == "__main__":
