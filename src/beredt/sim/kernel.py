@@ -1290,6 +1290,9 @@ def _run_option(
     halt = np.full(n_subs, horizon, dtype=np.int64)
     refill_base = headroom + 1.0 - 1.0  # the end-of-day rebuild rate without a surge
     noise_bases = np.zeros(n_subs, dtype=np.uint64)
+    # dry days of synchronised members (see there) and their spare-ready products
+    sdry = np.full(n_subs, -1, dtype=np.int64)
+    spare_ready = np.zeros(n_prod, dtype=np.bool_)
     # down, up and spare-ready products of the substance being fast-forwarded
     dl = np.empty(n_prod, dtype=np.int64)
     ul = np.empty(n_prod, dtype=np.int64)
@@ -1828,6 +1831,7 @@ def _run_option(
                             active[n_act] = s
                             n_act += 1
                             noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
+                            sdry[s] = -1
                         cur_end[s] = siv[order[q], 1]
                     q += 1
                 # own stock, other products, preparedness (as in the loop above)
@@ -1835,6 +1839,48 @@ def _run_option(
                     s = active[ai]
                     p0 = sub_prod_ptr[s]
                     p1 = sub_prod_ptr[s + 1]
+                    if t < sdry[s]:
+                        # a dry day of s (see the dry-day loop above): nothing but demand changes
+                        rt = rate[s, t]
+                        d = rt * 1.0
+                        if noise_on:
+                            h = hash_from_base(noise_bases[s], t)
+                            d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                        r = 0.0
+                        for p in range(p0, p1):
+                            if down[p]:
+                                r += prod_par[PP_SHARE, p] * d
+                        if r > 0.0:
+                            avail = 0.0
+                            for p in range(p0, p1):
+                                if spare_ready[p]:
+                                    avail += prod_par[PP_SPARE, p] * rt
+                            r -= min(r, avail)
+                            if r > 0.0:
+                                tot = 0.0
+                                for p in range(p0, p1):
+                                    tot += stock[p]
+                                if tot > 0.0:
+                                    if tot <= r:
+                                        for p in range(p0, p1):
+                                            stock[p] = 0.0
+                                        r -= tot
+                                    else:
+                                        f = r / tot
+                                        for p in range(p0, p1):
+                                            stock[p] -= stock[p] * f
+                                        r = 0.0
+                            if r > 0.0 and prep[s] > 0.0:
+                                take = min(r, prep[s])
+                                prep[s] -= take
+                                fo[O_PREP, s] += take
+                                r -= take
+                            if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                                io[O_FSO, s] = t
+                        rem[s] = r
+                        dem[s] = d
+                        mult[s] = 1.0
+                        continue
                     if si[LAST, s] < t:
                         _catch_up(
                             s, t, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode
@@ -2093,6 +2139,33 @@ def _run_option(
                         si[GAP, s] = NONE_DAY
                         si[ACT, s] = NONE_DAY
                     si[LAST, s] = t + 1
+                    if (
+                        sdry[s] <= t + 1
+                        and not all_up
+                        and si[GAP, s] != NONE_DAY
+                        and sub_surge_ptr[s + 1] == sub_surge_ptr[s]
+                        and sub_loss_ptr[s + 1] == sub_loss_ptr[s]
+                        and sub_agr[s + 1] == sub_agr[s]
+                    ):
+                        # dry from tomorrow until a product or its spare capacity changes (the
+                        # import step below needs no help)
+                        gap_day = si[GAP, s]
+                        nxt = cur_end[s]
+                        for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+                            if down[p] and stock[p] != 0.0:
+                                nxt = -1
+                                break
+                            pos = ppos[p]
+                            while pos < pptr[p + 1] and piv[pos, 1] <= t:
+                                pos += 1
+                            if pos < pptr[p + 1]:
+                                edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                if edge < nxt:
+                                    nxt = edge
+                            spare_ready[p] = not down[p] and t + 1 >= gap_day + lead[p]
+                            if not down[p] and t + 1 < gap_day + lead[p] < nxt:
+                                nxt = gap_day + lead[p]
+                        sdry[s] = nxt
                     if cur_end[s] <= t + 1:
                         is_active[s] = False
                         n_act -= 1
