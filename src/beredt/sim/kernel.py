@@ -1328,6 +1328,10 @@ def _run_option(
         # alone from there.
         halt_alt = couple and m1 - m0 > 1
         halt_line = comp_sync[c]
+        comp_agr = False  # whether a member has an agreement in this option
+        for qm in range(m0, m1):
+            if sub_agr[comp_sub[qm] + 1] > sub_agr[comp_sub[qm]]:
+                comp_agr = True
         qs = q0  # intervals before qs end by t_start
         t_start = 0
         saved = False  # whether a snapshot exists (else t_start = 0 and the initial state)
@@ -1988,61 +1992,63 @@ def _run_option(
                     dem[s] = d
                     mult[s] = mt
                 # surge production; agreements on a line share it pro rata to what they ask
-                for ai in range(n_act):
-                    s = active[ai]
-                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
-                        continue
-                    left = rem[s]
-                    for ia in range(sub_agr[s], sub_agr[s + 1]):
-                        w = _agreement_want(
-                            ia,
-                            ia - a0,
-                            s,
-                            t,
-                            left,
-                            si[ACT, s],
-                            agr_f,
-                            agr_i,
-                            api_left,
-                            limited,
-                            rec,
-                            key_ptr,
-                            key_rec,
-                            n_sites,
-                            ev_stage_mask,
-                            ev_scoped,
-                            ev_scope_sub,
-                        )
-                        want[ia - a0] = w
-                        left -= w
-                        if joint and w > 0.0:
-                            line_load[agr_i[AI_LINE, ia]] += w / agr_f[AF_CAP, ia]
-                        if halt_line and t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
-                            coupled = True
-                for ai in range(n_act):
-                    s = active[ai]
-                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
-                        continue
-                    for ia in range(sub_agr[s], sub_agr[s + 1]):
-                        a = ia - a0
-                        w = want[a]
-                        if w <= 0.0:
-                            continue
-                        if joint:
-                            load = line_load[agr_i[AI_LINE, ia]]
-                            if load > 1.0:
-                                w = w / load
-                        rem[s] = max(rem[s] - w, 0.0)
-                        fo[O_SURGE, s] += w
-                        if limited[a]:
-                            api_left[a] = max(api_left[a] - w, 0.0)
-                        want[a] = 0.0
-                if joint:
+                if comp_agr:
                     for ai in range(n_act):
                         s = active[ai]
+                        if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
+                            continue
+                        left = rem[s]
                         for ia in range(sub_agr[s], sub_agr[s + 1]):
-                            line_load[agr_i[AI_LINE, ia]] = 0.0
-                # exemption import, from its lead time after each gap began
+                            w = _agreement_want(
+                                ia,
+                                ia - a0,
+                                s,
+                                t,
+                                left,
+                                si[ACT, s],
+                                agr_f,
+                                agr_i,
+                                api_left,
+                                limited,
+                                rec,
+                                key_ptr,
+                                key_rec,
+                                n_sites,
+                                ev_stage_mask,
+                                ev_scoped,
+                                ev_scope_sub,
+                            )
+                            want[ia - a0] = w
+                            left -= w
+                            if joint and w > 0.0:
+                                line_load[agr_i[AI_LINE, ia]] += w / agr_f[AF_CAP, ia]
+                            if halt_line and t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
+                                coupled = True
+                    for ai in range(n_act):
+                        s = active[ai]
+                        if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
+                            continue
+                        for ia in range(sub_agr[s], sub_agr[s + 1]):
+                            a = ia - a0
+                            w = want[a]
+                            if w <= 0.0:
+                                continue
+                            if joint:
+                                load = line_load[agr_i[AI_LINE, ia]]
+                                if load > 1.0:
+                                    w = w / load
+                            rem[s] = max(rem[s] - w, 0.0)
+                            fo[O_SURGE, s] += w
+                            if limited[a]:
+                                api_left[a] = max(api_left[a] - w, 0.0)
+                            want[a] = 0.0
+                    if joint:
+                        for ai in range(n_act):
+                            s = active[ai]
+                            for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                line_load[agr_i[AI_LINE, ia]] = 0.0
+                # exemption import, from its lead time after each gap began; who is still short
+                n_short = 0
                 for ai in range(n_act):
                     s = active[ai]
                     if rem[s] > 0.0 and imp_share[s] > 0.0:
@@ -2053,14 +2059,11 @@ def _run_option(
                                 w = rem[s]
                             rem[s] -= w
                             fo[O_IMP, s] += w
+                    if couple and rem[s] > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
+                        short_list[n_short] = s
+                        n_short += 1
                 # therapeutic alternatives, in substance order, from their own stock
                 if couple:
-                    n_short = 0
-                    for ai in range(n_act):
-                        s = active[ai]
-                        if rem[s] > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
-                            short_list[n_short] = s
-                            n_short += 1
                     if n_short > 0:
                         coupled = True
                     if n_short > 1:
@@ -2074,23 +2077,27 @@ def _run_option(
                         for qa in range(alt_ptr[s], alt_ptr[s + 1]):
                             j = alt_idx[qa]
                             last_j = si[LAST, j]
+                            if last_j < t and in_episode[j]:
+                                # _catch_up(j, t) written out, summing the stock as it goes: this
+                                # runs every short day
+                                add_rate = headroom * (cumrate[j, t] - cumrate[j, last_j])
+                                full = True
+                                for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
+                                    target = prod_par[PP_STOCK0, p]
+                                    v = stock[p] + prod_par[PP_SHARE, p] * add_rate
+                                    if v >= target:
+                                        v = target
+                                    stock[p] = v
+                                    tot += v
+                                    if v < target - TARGET_RTOL * (target + 1.0):
+                                        full = False
+                                if full:
+                                    in_episode[j] = False
+                                    si[GAP, j] = NONE_DAY
+                                    si[ACT, j] = NONE_DAY
+                                si[LAST, j] = t
+                                continue
                             if last_j < t:
-                                # _catch_up(j, t), written out: this runs every short day
-                                if in_episode[j]:
-                                    add_rate = headroom * (cumrate[j, t] - cumrate[j, last_j])
-                                    full = True
-                                    for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
-                                        target = prod_par[PP_STOCK0, p]
-                                        v = stock[p] + prod_par[PP_SHARE, p] * add_rate
-                                        if v >= target:
-                                            v = target
-                                        stock[p] = v
-                                        if v < target - TARGET_RTOL * (target + 1.0):
-                                            full = False
-                                    if full:
-                                        in_episode[j] = False
-                                        si[GAP, j] = NONE_DAY
-                                        si[ACT, j] = NONE_DAY
                                 si[LAST, j] = t
                             for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
                                 tot += stock[p]
