@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench format clean
+.PHONY: demo test lint bench format clean serve
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 	$(BIN)/beredt run --bundle data/sample-no --out out
 	$(BIN)/beredt status --limit 10
 	@echo "report: $(CURDIR)/out/report.html (also out/report.xlsx, out/results.json)"
+
+# The API on the sample (./beredt.db, or BEREDT_DATABASE_URL): loads the sample when the store is
+# empty, then serves on http://127.0.0.1:8000/api/v1 (docs/server.md; accounts: beredt user add).
+serve: $(STAMP)
+	@$(BIN)/beredt status --limit 1 > /dev/null 2>&1 || $(BIN)/beredt import bundle data/sample-no
+	$(BIN)/beredt serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

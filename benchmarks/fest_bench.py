@@ -5,7 +5,7 @@ notices in proportions like the real catalogue) in a temporary folder, then meas
 subprocesses, so that each peak RSS is its own:
 
 * ``beredt``: :func:`beredt.ingest.fest.scan_fest` + :func:`~beredt.ingest.fest.map_catalogue`
-  (lxml ``iterparse``, entries cleared as read), mapping every pack to a product;
+  (lxml pull parser, entries cleared as read), mapping every pack to a product;
 * reference 1: the standard library's ``xml.etree.ElementTree.iterparse`` extracting the same pack
   fields with the same clearing (a plain streaming implementation);
 * reference 2: a non-streaming ``lxml.etree.parse`` of a smaller file (``--tree-mb``), whose memory
@@ -269,7 +269,7 @@ def main() -> None:
     cpu_rate = {name: big_mb / r["cpu_seconds"] for name, r in (("ours", ours), ("stdlib", stdlib))}
     print(f"interpreter + beredt.ingest.fest imported: {base:.0f} MB RSS")
     print(
-        f"beredt (lxml iterparse, streaming) {big_mb:.0f} MB: {ours['seconds']:.1f} s wall = "
+        f"beredt (lxml pull parser, streaming) {big_mb:.0f} MB: {ours['seconds']:.1f} s wall = "
         f"{rate['ours']:.1f} MB/s, {ours['cpu_seconds']:.1f} s CPU = {cpu_rate['ours']:.1f} MB/s "
         f"(scan {ours['scan_seconds']:.1f} s, map {ours['map_seconds']:.1f} s wall), "
         f"peak RSS {ours['peak_rss_mb']:.0f} MB, {ours['products']:.0f} products, "

@@ -2192,6 +2192,299 @@ def build_trade(world: World) -> None:
                 "employees": employees,
                 "exports_value": exports,
                 "source": source,
+                # illustrative: about half the employees with higher education, slowly rising
+                "higher_education_share": round(
+                    0.52 + 0.007 * (year - 2015) + float(rng.normal(0, 0.004)), 3
+                ),
+            }
+        )
+
+
+# --- the four measures: trials, procurement, investments ------------------------------------------
+TRIAL_YEARS = tuple(range(2016, 2027))
+#: Industry-sponsored trials started a year. 2019 and 2020 are the figures Inven2 reported for
+#: the trials industry applied to start (73 and 72, via HealthTalk 2021); the other years are
+#: illustrative, flat as Inven2 reported the level to be since (HealthTalk 2025). 2026 runs to
+#: the as-of date (ten months).
+INDUSTRY_TRIALS: dict[int, int] = {
+    2016: 79, 2017: 77, 2018: 75, 2019: 73, 2020: 72, 2021: 70,
+    2022: 73, 2023: 75, 2024: 74, 2025: 76, 2026: 63,
+}  # fmt: skip
+#: Academic (hospital and university) trials started a year: illustrative, rising slowly after
+#: the national action plan for clinical trials (2021).
+ACADEMIC_TRIALS: dict[int, int] = {
+    2016: 112, 2017: 115, 2018: 117, 2019: 119, 2020: 120, 2021: 124,
+    2022: 131, 2023: 137, 2024: 143, 2025: 150, 2026: 128,
+}  # fmt: skip
+TRIAL_PHASES = {
+    "industry": (
+        ("phase1", 0.10), ("phase1_2", 0.05), ("phase2", 0.25), ("phase2_3", 0.05),
+        ("phase3", 0.50), ("phase4", 0.05),
+    ),
+    "academic": (
+        ("phase1", 0.05), ("phase2", 0.20), ("phase3", 0.15), ("phase4", 0.20),
+        ("not_applicable", 0.30), ("unknown", 0.10),
+    ),
+}  # fmt: skip
+TRIAL_SOURCE = "illustrative (shaped like ClinicalTrials.gov and CTIS records)"
+#: The EU's clinical trials regulation: new drug trials are registered in CTIS from 2023.
+CTIS_FROM = 2023
+
+
+def build_trials(world: World) -> None:
+    """trials.csv: illustrative trials with a Norwegian site (:data:`INDUSTRY_TRIALS`).
+
+    Industry trials from 2023 are in CTIS, and two in five of them also in ClinicalTrials.gov
+    with the EU CT number (counted once); academic drug trials from 2023 in CTIS, the others
+    (and everything before 2023) in ClinicalTrials.gov. A few government- and other-sponsored
+    trials a year.
+    """
+    sponsors = sorted(c.name for c in FOREIGN if c.kind in ("originator", "biosimilar", "generic"))
+    serial = 0
+    for year in TRIAL_YEARS:
+        last_day = (AS_OF - dt.timedelta(days=1)) if year == AS_OF.year else dt.date(year, 12, 31)
+        span = (last_day - dt.date(year, 1, 1)).days + 1
+        kinds = [
+            ("industry", INDUSTRY_TRIALS[year]),
+            ("academic", ACADEMIC_TRIALS[year]),
+            ("government", 5),
+            ("other", 3),
+        ]
+        for kind, count in kinds:
+            rng = _rng("trials", year, kind)
+            phases = TRIAL_PHASES.get(kind, TRIAL_PHASES["academic"])
+            names = [p for p, _ in phases]
+            weights = np.array([w for _, w in phases])
+            for _ in range(count):
+                serial += 1
+                phase = str(rng.choice(names, p=weights / weights.sum()))
+                start = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
+                sponsor = (
+                    str(rng.choice(sponsors))
+                    if kind == "industry"
+                    else {
+                        "academic": f"University hospital {'ABCDE'[int(rng.integers(0, 5))]}",
+                        "government": "Public health agency",
+                        "other": "Patient organisation",
+                    }[kind]
+                )
+                drug = phase != "not_applicable"
+                in_ctis = year >= CTIS_FROM and drug and kind in ("industry", "academic")
+                ct_number = f"{year}-9{serial:05d}-{int(rng.integers(10, 99))}-00"
+                row = {
+                    "title": f"Illustrative {phase.replace('_', '/')} trial ({kind})",
+                    "phase": phase,
+                    "sponsor": sponsor,
+                    "sponsor_type": kind,
+                    "start_date": start,
+                    "sites_in_country": int(rng.integers(1, 5 if kind == "industry" else 7)),
+                    "status": "illustrative",
+                    "enrollment": int(
+                        rng.integers(50, 800) if kind == "industry" else rng.integers(20, 500)
+                    ),
+                    "source": TRIAL_SOURCE,
+                }
+                if in_ctis:
+                    world.tables["trials"].append(
+                        {**row, "registry": "ctis", "trial_id": ct_number}
+                    )
+                if not in_ctis or (kind == "industry" and rng.random() < 0.4):
+                    world.tables["trials"].append(
+                        {
+                            **row,
+                            "registry": "ctgov",
+                            "trial_id": f"NCT9{serial:07d}",
+                            "eu_ct_number": ct_number if in_ctis else None,
+                        }
+                    )
+
+
+PROCUREMENT_YEARS = tuple(range(2019, 2027))
+#: Share of a group's market value bought in public (hospital) tenders: assumption, high for the
+#: groups used mostly in hospitals.
+HOSPITAL_GROUPS = ("B01", "B02", "B05", "J01", "J02", "J05", "J06", "J07", "L01", "L02", "L04",
+                   "M03", "N01", "V03", "V08")  # fmt: skip
+PROCUREMENT_SOURCE = "illustrative (shaped like Sykehusinnkjøp's LIS tender results)"
+
+
+def build_procurement(world: World) -> None:
+    """procurement.csv: per year and ATC level-2 group, the public contract value won by
+    domestic production and by the others (two awards), illustrative.
+
+    Value = the group's market value (demand × 365 × price per DDD) × 80 % for the hospital
+    groups (:data:`HOSPITAL_GROUPS`), 20 % for the others. Domestic production can win at most
+    the demand its qualified lines cover; it wins a share of that rising from 40 % in 2019 by
+    2 points a year (illustrative).
+    """
+    producers = {p.company.company_id for p in PRODUCERS}
+    line_owner = {r["line_id"]: r["company_id"] for r in world.tables["lines"]}
+    domestic_cap: dict[str, dict[str, float]] = {}
+    for cap in world.tables["capabilities"]:
+        if cap["qualified"] and line_owner[cap["line_id"]] in producers:
+            by_company = domestic_cap.setdefault(cap["atc_code"], {})
+            owner = line_owner[cap["line_id"]]
+            by_company[owner] = by_company.get(owner, 0.0) + cap["capacity_ddd_per_day"]
+    price: dict[str, float] = {}
+    share_sum: dict[str, float] = {}
+    holder_value: dict[str, dict[str, float]] = {}
+    for prod in world.tables["products"]:
+        atc = prod["atc_code"]
+        per_ddd = prod["price_per_pack"] / prod["ddd_per_pack"]
+        price[atc] = price.get(atc, 0.0) + per_ddd * prod["market_share"]
+        share_sum[atc] = share_sum.get(atc, 0.0) + prod["market_share"]
+        if prod["ma_holder_id"] not in producers:
+            group = holder_value.setdefault(atc[:3], {})
+            group[prod["ma_holder_id"]] = (
+                group.get(prod["ma_holder_id"], 0.0) + prod["market_share"] * per_ddd
+            )
+    groups: dict[str, dict[str, float]] = {}
+    for d in world.tables["demand"]:
+        atc = d["atc_code"]
+        if share_sum.get(atc, 0) <= 0:
+            continue
+        per_ddd = price[atc] / share_sum[atc]
+        value = d["ddd_per_day"] * 365 * per_ddd
+        caps = domestic_cap.get(atc, {})
+        coverable = min(sum(caps.values()), d["ddd_per_day"]) / max(d["ddd_per_day"], 1e-9)
+        g = groups.setdefault(atc[:3], {"value": 0.0, "domestic": 0.0})
+        g["value"] += value
+        g["domestic"] += value * coverable
+        for owner, capacity in caps.items():
+            g[f"cap:{owner}"] = g.get(f"cap:{owner}", 0.0) + capacity
+    for year in PROCUREMENT_YEARS:
+        uptake = 0.40 + 0.02 * (year - 2019)
+        for group, g in sorted(groups.items()):
+            rng = _rng("procurement", year, group)
+            public = 0.8 if group in HOSPITAL_GROUPS else 0.2
+            total = g["value"] * public * float(rng.lognormal(0.0, 0.05))
+            won = g["domestic"] * public * uptake * float(rng.lognormal(0.0, 0.1))
+            won = min(won, total)
+            owners = sorted((k[4:], v) for k, v in g.items() if k.startswith("cap:"))
+            if won >= 1e5 and owners:
+                winner = max(owners, key=lambda kv: (kv[1], kv[0]))[0]
+                world.tables["procurement"].append(
+                    {
+                        "award_id": f"LIS-{year}-{group}-D",
+                        "year": year,
+                        "atc_code": group,
+                        "value": round(won, -3),
+                        "company_id": winner,
+                        "buyer": "Sykehusinnkjøp HF (LIS)",
+                        "tender": f"LIS {group} {year}",
+                        "source": PROCUREMENT_SOURCE,
+                    }
+                )
+            else:
+                won = 0.0
+            rest = total - won
+            holders = holder_value.get(group, {})
+            if rest >= 1e5:
+                supplier = (
+                    max(sorted(holders.items()), key=lambda kv: kv[1])[0] if holders else None
+                )
+                world.tables["procurement"].append(
+                    {
+                        "award_id": f"LIS-{year}-{group}-F",
+                        "year": year,
+                        "atc_code": group,
+                        "value": round(rest, -3),
+                        "company_id": supplier,
+                        "buyer": "Sykehusinnkjøp HF (LIS)",
+                        "tender": f"LIS {group} {year}",
+                        "source": PROCUREMENT_SOURCE,
+                    }
+                )
+
+
+#: The producer's price as a share of the pharmacy purchase price (AIP) per DDD: wholesaler
+#: margins and tender discounts (assumption).
+PRODUCER_PRICE_SHARE = (0.55, 0.75)
+#: Real cost of capital and tax of the investment case's defaults (beredt.plan.cashflow), used
+#: to size the illustrative capital expenditure around the market-only break-even.
+_SIZING_RATE, _SIZING_TAX = 0.07, 0.22
+INVESTMENT_SOURCE = "illustrative (sized around break-even without an agreement)"
+
+
+def build_investments(world: World) -> None:
+    """investments.csv and investment_substances.csv: for every valid offer not yet agreed, the
+    line a producer would build or extend to honour it (illustrative figures).
+
+    Capacity 1.6-2.4 × the reserved capacity; normal domestic sales 15-35 % and exports
+    10-40 % of it; the producer's price 55-75 % of the pharmacy purchase price per DDD (exports
+    80-100 % of that); unit cost from the line's capability. Fixed cost a quarter of the
+    yearly margin; life 12-15 years; building 1-2 years (+ 120 days where the line is not
+    yet qualified). The capital expenditure is the present value (7 % real, 22 % tax) of the
+    after-tax margin times 0.8-1.3 plus that of the offered fee times 0.2-1.1: some lines pay
+    without an agreement, most need part of the fee, some more than is offered.
+    """
+    caps = {(c["line_id"], c["atc_code"]): c for c in world.tables["capabilities"]}
+    lines = {r["line_id"]: r for r in world.tables["lines"]}
+    agreed = {a["offer_id"] for a in world.tables["agreements"] if a["offer_id"]}
+    price: dict[str, float] = {}
+    shares: dict[str, float] = {}
+    for prod in world.tables["products"]:
+        atc = prod["atc_code"]
+        price[atc] = (
+            price.get(atc, 0.0)
+            + prod["price_per_pack"] / prod["ddd_per_pack"] * prod["market_share"]
+        )
+        shares[atc] = shares.get(atc, 0.0) + prod["market_share"]
+    for offer in world.tables["offers"]:
+        if offer["offer_id"] in agreed or not offer["valid_from"] <= AS_OF <= offer["valid_until"]:
+            continue
+        rng = _rng("investment", offer["offer_id"])
+        cap = caps[(offer["line_id"], offer["atc_code"])]
+        line = lines[offer["line_id"]]
+        atc = offer["atc_code"]
+        aip = price[atc] / shares[atc] if shares.get(atc) else 10.0
+        capacity = _sig2(offer["reserved_ddd_per_day"] * float(rng.uniform(1.6, 2.4)))
+        domestic = _sig2(capacity * float(rng.uniform(0.15, 0.35)))
+        export = _sig2(capacity * float(rng.uniform(0.10, 0.40)))
+        unit_cost = float(cap["unit_cost_per_ddd"])
+        producer_price = _sig2(
+            max(aip * float(rng.uniform(*PRODUCER_PRICE_SHARE)), unit_cost * 1.3)
+        )
+        export_price = _sig2(producer_price * float(rng.uniform(0.8, 1.0)))
+        margin = 365 * (
+            domestic * (producer_price - unit_cost) + export * (export_price - unit_cost)
+        )
+        fixed = round(0.25 * margin, -4)
+        life = int(rng.integers(12, 16))
+        build = int(rng.integers(365, 731)) + (0 if cap["qualified"] else 120)
+        years = np.arange(1, life + 1) + build / 365
+        annuity = float(((1 + _SIZING_RATE) ** -years).sum())
+        capex = round(
+            (margin - fixed) * (1 - _SIZING_TAX) * annuity * rng.uniform(0.8, 1.3)
+            + offer["annual_fee"] * (1 - _SIZING_TAX) * annuity * rng.uniform(0.2, 1.1),
+            -5,
+        )
+        iid = f"INV-{offer['offer_id'].removeprefix('OF-')}"
+        world.tables["investments"].append(
+            {
+                "investment_id": iid,
+                "company_id": line["company_id"],
+                "name": f"Extension of {line['name'].lower()} for {world.by_atc[atc].name}",
+                "capex": max(capex, 2e6),
+                "build_days": build,
+                "life_years": life,
+                "fixed_cost_per_year": fixed,
+                "line_id": offer["line_id"],
+                "offer_id": offer["offer_id"],
+                "ramp_days": line["ramp_days"],
+                "salvage_value": 0.0,
+                "source": INVESTMENT_SOURCE,
+            }
+        )
+        world.tables["investment_substances"].append(
+            {
+                "investment_id": iid,
+                "atc_code": atc,
+                "capacity_ddd_per_day": capacity,
+                "unit_cost_per_ddd": unit_cost,
+                "domestic_ddd_per_day": domestic,
+                "export_ddd_per_day": export,
+                "price_per_ddd": producer_price,
+                "export_price_per_ddd": export_price,
             }
         )
 
@@ -2202,6 +2495,7 @@ SOURCES: tuple[Source, ...] = (
         "WHO Collaborating Centre for Drug Statistics Methodology, ATC/DDD Index 2025",
         "https://atcddd.fhi.no/atc_ddd_index/",
         "ATC codes and DDDs of the substances (a cited excerpt; assumed DDDs marked).",
+        "ATC-koder og DDD for virkestoffene (et sitert utdrag; antatte DDD er merket).",
     ),
     Source(
         "WHO Model List of Essential Medicines, 23rd list (2023)",
@@ -2213,38 +2507,46 @@ SOURCES: tuple[Source, ...] = (
         "Prescription Database (Reseptregisteret)",
         "https://www.fhi.no/he/legemiddelbruk/",
         "DDD per 1,000 inhabitants per day by substance and ATC group, rounded.",
+        "DDD per 1 000 innbyggere per dag etter virkestoff og ATC-gruppe, avrundet.",
     ),
     Source(
         "NORM/NORM-VET 2022: Usage of antimicrobial agents and occurrence of antimicrobial "
         "resistance in Norway",
         "https://www.fhi.no/publ/2023/norm-og-norm-vet-rapporten/",
         "Antibacterial sales in DDD per 1,000 inhabitants per day, rounded.",
+        "Salg av antibakterielle midler i DDD per 1 000 innbyggere per dag, avrundet.",
     ),
     Source(
         "Legemiddelverket (Norwegian Medical Products Agency): Legemiddelmangel - årsaker og tiltak",
         "https://www.legemiddelverket.no/legemiddelmangel",
         "1,579 shortage notices in 2022; reported causes.",
+        "1 579 mangelmeldinger i 2022; oppgitte årsaker.",
     ),
     Source(
         "Forskrift om grossistvirksomhet med legemidler (grossistforskriften) § 5",
         "https://lovdata.no/forskrift/1993-12-21-1219",
         "Wholesalers' preparedness stock: two months of ordinary turnover for listed products.",
+        "Grossistenes beredskapslager: to måneders ordinær omsetning for listede produkter.",
     ),
     Source(
         "Pro Generika / MundiCare (2020): Where do our active ingredients come from?",
         "https://www.progenerika.de/studies/where-do-our-active-ingredients-come-from/?lang=en",
         "63 % of CEPs for generic APIs held in Asia, over 80 % of those in India and China.",
+        "63 % av CEP-ene for generiske virkestoff eies i Asia, over 80 % av dem i India og Kina.",
     ),
     Source(
         "LMI (Legemiddelindustrien): Legemiddelproduksjon i Norge (7 July 2020)",
         None,
         "12 producing companies, just under 2,700 employees, about NOK 15 billion exports; "
         "ambition to double the health industry's export revenue by 2025.",
+        "12 produserende selskaper, knapt 2 700 ansatte, om lag 15 milliarder kroner i eksport; "
+        "mål om å doble helsenæringens eksportinntekter innen 2025.",
     ),
     Source(
         "LO, NHO et al.: Stort potensial for eksport av norsk helseindustri (2021)",
         None,
         "Mainland goods exports are only 58 % of goods imports.",
+        "Fastlandets vareeksport er bare 58 % av vareimporten.",
     ),
     Source(
         "Beredt sample generator (scripts/make_sample_no.py)",
@@ -2252,11 +2554,18 @@ SOURCES: tuple[Source, ...] = (
         "ILLUSTRATIVE: companies, MA holders, sites, products, prices, market shares, stock, "
         "shortage notices, production lines, capacities, offers, agreements and the trade "
         "series are generated, not real company data. See SOURCES.md.",
+        "ILLUSTRATIVT: selskaper, innehavere av markedsføringstillatelse, fabrikker, produkter, "
+        "priser, markedsandeler, lager, mangelmeldinger, produksjonslinjer, kapasiteter, tilbud, "
+        "avtaler og handelsseriene er generert, ikke virkelige selskapsdata. Se SOURCES.md.",
     ),
 )
 TITLE = (
     "Norwegian national sample: real ATC codes, WHO DDDs and published consumption; "
     "illustrative companies, sites, stock and capacities"
+)
+TITLE_NB = (
+    "Norsk nasjonalt utvalg: ekte ATC-koder, WHO-DDD og publisert forbruk; illustrative "
+    "selskaper, fabrikker, lager og kapasiteter"
 )
 STEMS = (
     "countries",
@@ -2275,6 +2584,10 @@ STEMS = (
     "levers",
     "trade",
     "industry",
+    "trials",
+    "procurement",
+    "investments",
+    "investment_substances",
 )
 
 #: Exemption import (godkjenningsfritak, legemiddelforskriften § 2-6) by ATC scope: share of
@@ -2331,6 +2644,9 @@ def build_world() -> World:
     build_domestic(world)
     build_levers(world)
     build_trade(world)
+    build_trials(world)
+    build_procurement(world)
+    build_investments(world)
     calibrate_hazards(world)
     return world
 
@@ -2371,6 +2687,7 @@ def build_bundle(world: World | None = None) -> Bundle:
         currency="NOK",
         as_of=AS_OF,
         title=TITLE,
+        title_nb=TITLE_NB,
         population=POPULATION,
         illustrative=True,
         sources=SOURCES,
@@ -2528,6 +2845,27 @@ def sources_markdown(world: World) -> str:
                 ),
                 ("trade.csv", len(t["trade"]), "illustrative trade series 2015-2025"),
                 ("industry.csv", len(t["industry"]), "industry figures 2015-2025"),
+                (
+                    "trials.csv",
+                    len(t["trials"]),
+                    f"illustrative trials with a Norwegian site {TRIAL_YEARS[0]}-{AS_OF.year}",
+                ),
+                (
+                    "procurement.csv",
+                    len(t["procurement"]),
+                    f"illustrative hospital tender awards {PROCUREMENT_YEARS[0]}-"
+                    f"{PROCUREMENT_YEARS[-1]}",
+                ),
+                (
+                    "investments.csv",
+                    len(t["investments"]),
+                    "illustrative line investments behind the valid offers",
+                ),
+                (
+                    "investment_substances.csv",
+                    len(t["investment_substances"]),
+                    "what each investment's line makes",
+                ),
             ],
         ),
         "",
@@ -2766,10 +3104,37 @@ def sources_markdown(world: World) -> str:
         "  revenue by 2025 (LMI 2020). HS-2022 code changes are reflected (veterinary vaccines",
         "  30023000 → 30024200, human vaccines 30022000 → 30024100, diagnostic reagents",
         "  38220000 → 38221900).",
+        "* `industry.csv` `higher_education_share`: illustrative (about half the employees,",
+        "  rising slowly); no public series of the industry's education level is cited.",
         f"* Code `{MAINLAND_CODE}` (2020) is all goods of mainland Norway (excluding crude oil,",
         "  natural gas, ships and platforms): exports are 58 % of imports, the source text's",
         "  framing of the trade balance (LO et al. 2021); the levels are illustrative. It is not a",
         "  health-industry code, so commodity groups leave it unassigned.",
+        "",
+        "## The four measures (illustrative)",
+        "",
+        "* `trials.csv`: trials with a Norwegian site by the year they started. Industry-sponsored",
+        "  trials: 73 in 2019 and 72 in 2020, the numbers of trials industry applied to start",
+        "  that Inven2 reported (HealthTalk, 2021), and about as many since (Inven2 found the",
+        "  level flat, HealthTalk 2025); the other years, the academic, government and other",
+        "  trials, phases, sites and enrolment are illustrative. Registries: ClinicalTrials.gov",
+        f"  before {CTIS_FROM}; from {CTIS_FROM} drug trials in CTIS (the EU clinical trials",
+        "  regulation), two in five industry trials also in ClinicalTrials.gov with the EU CT",
+        "  number (counted once). Trial numbers (`NCT9…`, `YYYY-9…`) are not real registrations.",
+        "  The national action plan for clinical trials 2021-2025 (Helse- og",
+        "  omsorgsdepartementet, 2021) aims to double the number of trials by 2025.",
+        "* `procurement.csv`: per year and ATC level-2 group two awards of Sykehusinnkjøp's",
+        "  LIS tenders (illustrative): the value won by domestic production and the rest. Value =",
+        "  the group's market value × 80 % for hospital groups, 20 % otherwise; domestic",
+        "  production wins 40 % (2019) rising 2 points a year of the demand its qualified lines",
+        "  could supply.",
+        "* `investments.csv` and `investment_substances.csv`: for every valid offer not yet",
+        "  agreed, the line extension a producer would build to honour it: capacity 1.6-2.4 × the",
+        "  reservation, domestic sales 15-35 % and exports 10-40 % of it, the producer's price",
+        "  55-75 % of the pharmacy purchase price, unit cost from the capability, fixed cost a",
+        "  quarter of the margin, life 12-15 years, building 1-2 years; capital expenditure sized",
+        "  around break-even (the present value of the after-tax margin × 0.8-1.3 plus that of",
+        "  the offered fee × 0.2-1.1), so most lines need part of the fee.",
         "",
     ]
     return "\n".join(lines)

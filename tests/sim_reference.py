@@ -280,45 +280,28 @@ def run_reference(m: KernelModel, seed: int, first: int, count: int) -> dict[str
             up_factor = np.where(mult > 1.0 + h, (1.0 + h) / mult, 1.0)
             need = m.share[None, :] * dem[:, sub] * np.where(down, 1.0, 1.0 - up_factor[:, sub])
             has_need = need > 0.0
-            take = np.where(has_need, np.minimum(stock, need), 0.0)
-            stock = stock - take
-            r = _segment_sum(np.where(has_need, need - take, 0.0), ptr)
+            need = np.where(has_need, need, 0.0)
+            r = _segment_sum(need, ptr)
+            need_total = r.copy()
             any_need = _segment_sum(has_need.astype(np.int64), ptr) > 0
             new_gap = any_need & (gap_start == NONE_DAY)
             start_day = np.full((n_rows, S), t, dtype=np.int64)
             if t == 0:
                 start_day = np.where((d.known != NONE_DAY) & (d.known < 0), d.known, start_day)
             gap_start = np.where(new_gap, start_day, gap_start)
-            # spare capacity of the products that are up, after their lead time
-            ready = ~down & (t >= gap_start[:, sub] + m.lead[None, :])
-            avail = _segment_sum(
-                np.where(ready, m.spare[None, :] * m.rate[sub, t][None, :], 0.0), ptr
-            )
-            r = np.where(r > 0.0, r - np.minimum(r, avail), r)
-            # stock of the other products
-            tot = _segment_sum(stock, ptr)
-            use = (r > 0.0) & (tot > 0.0)
-            all_used = use & (tot <= r)
-            part = use & ~all_used
-            f = np.where(part, r / np.where(tot > 0, tot, 1.0), 0.0)
-            stock = np.where(all_used[:, sub], 0.0, stock)
-            stock = np.where(part[:, sub], stock - stock * f[:, sub], stock)
-            r = np.where(all_used, r - tot, np.where(part, 0.0, r))
-            # preparedness stock
-            usep = (r > 0.0) & (prep > 0.0)
-            tp = np.where(usep, np.minimum(r, prep), 0.0)
-            prep = prep - tp
-            out["prep"][k] += tp
-            r = r - tp
-            so = (r > SHORT_RTOL * dem + 1e-9) & (fso < 0)
-            fso[so] = t
-            # surge activation
+            # surge activation, on the stock held before today's draws
             unset = any_need & (act == NONE_DAY)
             if m.trigger_stock:
                 low = _segment_sum(stock, ptr) < m.stock_trigger_days * m.mean_demand[None, :]
                 act = np.where(unset & low, t, act)
             else:
                 act = np.where(unset & (gap_start != NONE_DAY), gap_start + m.notice_delay, act)
+            # renewable supply first: spare capacity of the products that are up, after their lead
+            ready = ~down & (t >= gap_start[:, sub] + m.lead[None, :])
+            avail = _segment_sum(
+                np.where(ready, m.spare[None, :] * m.rate[sub, t][None, :], 0.0), ptr
+            )
+            r = np.where(r > 0.0, r - np.minimum(r, avail), r)
             # domestic surge production
             if a1 > a0:
                 want = np.zeros((n_rows, a1 - a0))
@@ -362,6 +345,31 @@ def run_reference(m: KernelModel, seed: int, first: int, count: int) -> dict[str
             w = np.minimum(r, cap)
             r = r - w
             out["imports"][k] += w
+            # then stock: each product's own for what it still misses
+            frac_left = np.where(
+                need_total > 0.0, r / np.where(need_total > 0, need_total, 1.0), 0.0
+            )
+            want_p = need * frac_left[:, sub]
+            take = np.minimum(stock, want_p)
+            stock = stock - take
+            r = np.where(r > 0.0, _segment_sum(want_p - take, ptr), r)
+            # stock of the other products
+            tot = _segment_sum(stock, ptr)
+            use = (r > 0.0) & (tot > 0.0)
+            all_used = use & (tot <= r)
+            part = use & ~all_used
+            f = np.where(part, r / np.where(tot > 0, tot, 1.0), 0.0)
+            stock = np.where(all_used[:, sub], 0.0, stock)
+            stock = np.where(part[:, sub], stock - stock * f[:, sub], stock)
+            r = np.where(all_used, r - tot, np.where(part, 0.0, r))
+            # preparedness stock
+            usep = (r > 0.0) & (prep > 0.0)
+            tp = np.where(usep, np.minimum(r, prep), 0.0)
+            prep = prep - tp
+            out["prep"][k] += tp
+            r = r - tp
+            so = (r > SHORT_RTOL * dem + 1e-9) & (fso < 0)
+            fso[so] = t
             # therapeutic alternatives, one substance per group and round, in index order
             if m.joint and m.alt_share > 0.0:
                 for round_subs in alt_rounds:

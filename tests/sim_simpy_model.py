@@ -82,18 +82,13 @@ def _demand_process(
         if sigma > 0:
             demand *= float(np.exp(sigma * rng.standard_normal() - sigma**2 / 2))
         up = [s.up for s in sites]
-        gap = 0.0
-        needed = False
-        for i in range(n):
-            if not up[i]:
-                need = case.share[i] * demand
-                needed = needed or need > 0
-                used = min(stock[i], need)
-                stock[i] -= used
-                gap += need - used
-        if needed and gap_start is None:
+        needs = [0.0 if up[i] else case.share[i] * demand for i in range(n)]
+        gap = sum(needs)
+        total_need = gap
+        if gap > 0 and gap_start is None:
             gap_start = day
             active_from = day  # the notice: agreements are activated on the gap's first day
+        # renewable supply first (the stock keeps): spare output of the other product, surge
         if gap > 0:
             assert gap_start is not None
             spare = sum(
@@ -102,6 +97,22 @@ def _demand_process(
                 if up[i] and day >= gap_start + case.spare_lead_days[i]
             )
             gap -= min(gap, spare)
+        if gap > 0 and active_from is not None and case.reserved_ddd_per_day > 0:
+            first = active_from + case.response_days
+            if day >= first:
+                ramp = min(1.0, (day - first + 1) / (case.ramp_days + 1))
+                made = min(case.reserved_ddd_per_day * ramp, gap)
+                totals.surge += made
+                gap -= made
+        # then stock: own, the other product's, preparedness
+        if gap > 0:
+            left = gap / total_need
+            gap = 0.0
+            for i in range(n):
+                want = needs[i] * left
+                used = min(stock[i], want)
+                stock[i] -= used
+                gap += want - used
         if gap > 0:
             held = sum(stock)
             if held <= gap:
@@ -114,13 +125,6 @@ def _demand_process(
             used = min(prep, gap)
             prep -= used
             gap -= used
-        if gap > 0 and active_from is not None and case.reserved_ddd_per_day > 0:
-            first = active_from + case.response_days
-            if day >= first:
-                ramp = min(1.0, (day - first + 1) / (case.ramp_days + 1))
-                made = min(case.reserved_ddd_per_day * ramp, gap)
-                totals.surge += made
-                gap -= made
         totals.unmet += gap
         if gap > 1e-9 * (demand + 1):
             totals.shortage_days += 1

@@ -219,13 +219,15 @@ def test_calibrate_on_public_lists_uses_them_for_durations_only(
     """EMA and openFDA records name no national pack: calibrate runs and says so."""
     url = f"sqlite:///{tmp_path / 'lists.db'}"
     runner.invoke(get_app(), ["import", "bundle", "data/sample-no", "--db", url])
-    before = json.loads(runner.invoke(get_app(), ["calibrate", "--db", url, "--json", "-"]).stdout)
+    # on one date: the imported FDA notice is dated later and would move the default as-of
+    calibrate = ["calibrate", "--db", url, "--json", "-", "--as-of", "2026-11-01"]
+    before = json.loads(runner.invoke(get_app(), calibrate).stdout)
     for kind, path in (
         ("ema", "tests/data/fixtures/ema_shortages_sample.json"),
         ("openfda", "tests/data/fixtures/openfda_shortages_sample.json"),
     ):
         runner.invoke(get_app(), ["import", kind, path, "--db", url])
-    res = runner.invoke(get_app(), ["calibrate", "--db", url, "--json", "-"])
+    res = runner.invoke(get_app(), calibrate)
     assert res.exit_code == 0, res.output
     after = json.loads(res.stdout)
     assert after["notices_used"] == before["notices_used"]  # not national evidence

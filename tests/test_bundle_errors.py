@@ -42,8 +42,9 @@ EXPECTED = {
         "lines.csv:2: row: has 7 fields, the header has 6",
         "industry.csv:1: year: column appears more than once",
         "notes.csv: file: not a bundle table (expected one of agreements.csv, capabilities.csv, "
-        "companies.csv, countries.csv, demand.csv, industry.csv, levers.csv, lines.csv, offers.csv, "
-        "products.csv, shortages.csv, sites.csv, stock.csv, substances.csv, supply.csv, trade.csv)",
+        "companies.csv, countries.csv, demand.csv, industry.csv, investment_substances.csv, "
+        "investments.csv, levers.csv, lines.csv, offers.csv, procurement.csv, products.csv, "
+        "shortages.csv, sites.csv, stock.csv, substances.csv, supply.csv, trade.csv, trials.csv)",
     ],
 }
 

@@ -97,7 +97,7 @@ def test_industry_writes_charts_and_workbook(loaded: Callable[..., Result], tmp_
     )
     sheet = book["trade_by_group"]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:4] == ["group", "year", "exports", "imports"]
+    assert header[:4] == ["Group", "Year", "Exports", "Imports"]  # labels, not keys
 
 
 def test_industry_rejects_bad_parameters(loaded: Callable[..., Result]) -> None:

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from beredt.domain.dataset import Dataset
-from beredt.industry.charts import industry_figures, png_bytes, write_pngs
 from beredt.industry.groups import load_groups, parse_groups
 from beredt.industry.indicators import (
     annual_trade,
@@ -29,6 +28,7 @@ from beredt.industry.indicators import (
 from beredt.industry.ssb import read_trade_file
 from beredt.ingest.errors import ImportRejected
 from beredt.results import dumps
+from beredt.views.charts.industry import industry_figures, png_bytes, write_pngs
 
 FIXTURE = Path(__file__).parent / "data" / "fixtures" / "ssb" / "trade_08801_sample.json"
 M = 1e6

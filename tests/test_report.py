@@ -1,4 +1,4 @@
-"""Report building blocks: texts, number formats, seeds, timing split, capability checks, errors."""
+"""Report building blocks: texts, number formats, seeds, timing split, errors."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredt.cli import get_app
-from beredt.domain.dataset import Dataset
-from beredt.report import SECTION_ORDER, default_bundle_path
-from beredt.report.document import split_timings
-from beredt.report.fmt import NBSP, Num, format_money, format_value
-from beredt.report.i18n import COLUMNS, MESSAGES, SECTIONS, SHEETS, sheet_name, t
-from beredt.report.model import Column, Figure, Table, clean_cell
-from beredt.report.pipeline import (
+from beredt.app.pipeline import (
     STAGES,
     MissingBundle,
-    capability,
     check_bundle_folder,
+    default_bundle_path,
     derive_seed,
 )
+from beredt.cli import get_app
+from beredt.domain.dataset import Dataset
+from beredt.report.document import split_timings
+from beredt.views.build import SECTION_ORDER
+from beredt.views.fmt import NBSP, Num, format_money, format_value
+from beredt.views.i18n import COLUMNS, MESSAGES, SECTIONS, SHEETS, sheet_name, t
+from beredt.views.model import Column, Figure, Table, clean_cell
 
 
 def _fields(template: str) -> set[str]:
@@ -56,16 +56,18 @@ def test_numbers_are_written_the_way_each_language_writes_them() -> None:
     assert format_value(1234567.8, "float1", "en") == "1,234,567.8"
     assert format_value(1234567.8, "float1", "nb") == f"1{NBSP}234{NBSP}567,8"
     assert format_value(-1234.0, "int", "nb") == f"\u22121{NBSP}234"
-    assert format_value(0.123, "pct", "en") == f"12{NBSP}%"
+    assert format_value(0.123, "pct", "en") == "12%"
     assert format_value(0.0456, "pct", "nb") == f"4,6{NBSP}%"
     assert format_value(None, "money", "en") == "–"
     assert format_value(float("inf"), "days", "en") == "∞"
     assert format_value(-6e-12, "ddd", "nb") == "0"
     assert format_value(2025, "year", "nb") == "2025"
     assert format_value(True, "bool", "nb") == "ja"
-    assert format_money(12_345_678, "en", "NOK") == f"NOK{NBSP}12.3{NBSP}m"
-    assert format_money(12_345_678, "nb", "NOK") == f"12,3{NBSP}mill.{NBSP}NOK"
-    assert format_money(2.5e9, "en", "NOK") == f"NOK{NBSP}2.5{NBSP}bn"
+    # CLDR's compact forms (Babel): the same words a Norwegian or British reader expects
+    assert format_money(12_345_678, "en", "NOK") == "NOK12.3m"
+    assert format_money(12_345_678, "nb", "NOK") == f"12,3{NBSP}mill.{NBSP}kr"
+    assert format_money(2.5e9, "en", "NOK") == "NOK2.5bn"
+    assert format_money(-950, "nb", "NOK") == f"\u2212950{NBSP}kr"
     text = t("kpi_low_cover", days=Num(30, "days"))
     assert text == {
         "nb": "Vitale virkestoff under 30 dagers dekning",
@@ -121,27 +123,6 @@ def test_split_timings_moves_clock_values_out_and_keeps_the_rest() -> None:
     }
 
 
-def test_capability_distinguishes_absent_from_broken(tmp_path: Path, monkeypatch) -> None:
-    mod, reason = capability("beredt.no_such_capability", "run")
-    assert mod is None
-    assert reason is not None
-    assert "not installed" in reason
-    mod, reason = capability("beredt.results", "no_such_function")
-    assert mod is None
-    assert reason is not None
-    assert "no_such_function" in reason
-    mod, reason = capability("beredt.results", "dumps")
-    assert mod is not None
-    assert reason is None
-    # A present module whose own import fails is an error, never "not available".
-    package = tmp_path / "broken_cap"
-    package.mkdir()
-    (package / "__init__.py").write_text("import a_module_that_does_not_exist_anywhere\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        capability("broken_cap", "x")
-
-
 def test_the_default_bundle_is_the_packaged_sample() -> None:
     path = default_bundle_path()
     assert path.parts[-3:] == ("beredt", "data", "sample-no")
@@ -175,65 +156,6 @@ def test_run_rejects_an_unknown_language(tmp_path: Path, small_bundle_path: Path
     assert "--lang" in result.output
 
 
-@pytest.mark.slow
-def test_absent_capabilities_give_visible_not_available_sections(
-    tmp_path: Path, small_bundle_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
-    from lxml import html as lxml_html
-    from openpyxl import load_workbook
-
-    from beredt.report import pipeline
-    from beredt.report.analyses import RunParameters
-
-    real = pipeline.capability
-    gone = {"beredt.sim", "beredt.plan"}
-
-    def without(module: str, *names: str) -> tuple[object, str | None]:
-        if module in gone:
-            return None, f"module {module} is not installed"
-        return real(module, *names)
-
-    monkeypatch.setattr(pipeline, "capability", without)
-    result = pipeline.run_pipeline(
-        pipeline.RunOptions(
-            bundle=small_bundle_path,
-            out=tmp_path / "out",
-            lang="en",
-            db=f"sqlite:///{tmp_path}/t.db",
-            parameters=RunParameters(scenarios=20),
-        )
-    )
-    results = json.loads(result.results_json.read_text("utf-8"))
-    assert results["results"]["absent"] == {
-        "scenarios": "module beredt.sim is not installed",
-        "plan": "module beredt.plan is not installed",
-        "frontier": "module beredt.plan is not installed",
-    }
-    missing = {"scenarios", "frontier", "recommendations", "offers"}
-    for key in SECTION_ORDER:
-        section = results["sections"][key]
-        assert section["available"] is (key not in missing), key
-        if key in missing:
-            assert "not installed" in section["reason"]
-            assert section["tables"] == {}
-    assert "unmet_today" not in results["sections"]["headline"]["kpis"]
-    assert results["sections"]["vulnerability"]["available"]
-    page = lxml_html.fromstring(result.report_html.read_bytes())
-    for key in missing:
-        (node,) = page.xpath(f"//section[@data-section='{key}']")
-        assert node.get("data-available") == "false"
-        note = node.xpath(".//p[@class='na']/span[@lang='en']/text()")
-        reason = results["sections"][key]["reason"]
-        assert note == [f"This section is not available in this version: {reason}"]
-    workbook = load_workbook(result.report_xlsx)
-    assert "not installed" in workbook[sheet_name("offers", "en")]["A3"].value
-    run = json.loads(result.run_json.read_text("utf-8"))
-    notes = {s["stage"]: s["note"] for s in run["stages"]}
-    assert notes["scenarios"] == notes["plan"] == "not available"
-
-
 def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
     tmp_path: Path, small_dataset: Dataset
 ) -> None:
@@ -242,11 +164,11 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
     from openpyxl import load_workbook
 
     from beredt import industry, respond, risk
-    from beredt.report.analyses import Analyses, RunParameters
-    from beredt.report.build import build_report, raw_results
+    from beredt.app.analyses import Analyses, RunParameters
     from beredt.report.document import results_document
     from beredt.report.html import render_report
     from beredt.report.xlsx import write_workbook
+    from beredt.views.build import build_report, raw_results
 
     bare = small_dataset.replace(shortages=[], trade=[], offers=[], industry=[])
     analyses = Analyses(bare, RunParameters(), absent={"plan": "left out", "scenarios": "left out"})
@@ -265,7 +187,9 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
     page = render_report(report, "nb")
     assert 'data-table="shortages.notices" data-rows="0"' in page
     write_workbook(report, tmp_path / "r.xlsx", "nb")
-    assert load_workbook(tmp_path / "r.xlsx").sheetnames[-1] == sheet_name("methods", "nb")
+    names = load_workbook(tmp_path / "r.xlsx").sheetnames
+    sections = [n for n in names if n in {sheet_name(s.key, "nb") for s in report.sections}]
+    assert sections[-1] == sheet_name("methods", "nb")
     document, _ = results_document(report, raw_results(analyses))
     assert json.loads(json.dumps(document))["sections"]["shortages"]["tables"]["notices"] == {
         "columns": document["sections"]["shortages"]["tables"]["notices"]["columns"],
@@ -277,8 +201,8 @@ def test_a_dataset_without_notices_trade_or_offers_still_gives_a_whole_report(
 def test_a_library_baseline_file_replaces_the_built_in_background(
     tmp_path: Path, small_dataset: Dataset
 ) -> None:
-    from beredt.report.analyses import Analyses, RunParameters
-    from beredt.report.stages import run_scenarios
+    from beredt.app.analyses import Analyses, RunParameters
+    from beredt.app.stages import run_scenarios
 
     (tmp_path / "z-baseline.toml").write_text('name = "Our baseline"\n', encoding="utf-8")
     (tmp_path / "a-surge.toml").write_text(
@@ -304,3 +228,15 @@ def test_a_library_baseline_file_replaces_the_built_in_background(
     run_scenarios(analyses, tmp_path, Clock())
     assert analyses.scenarios is not None
     assert [o.key for o in analyses.scenarios] == ["background", "a-surge"]
+
+
+def test_day_axes_tick_whole_days_at_most_twelve_times() -> None:
+    from beredt.views.sections.shortages import day_step
+
+    for days in (1, 4, 12, 13, 60, 90, 180, 365, 720, 2000):
+        step = day_step(days)
+        assert isinstance(step, int)
+        assert step >= 1
+        assert days / step <= 12 or step == 90
+    assert day_step(4) == 1
+    assert day_step(180) == 30

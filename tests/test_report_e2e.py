@@ -26,12 +26,12 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import beredt
+from beredt.app.pipeline import STAGES
 from beredt.cli import get_app
 from beredt.domain.dataset import TIERS, Dataset
-from beredt.report import SECTION_ORDER
-from beredt.report.i18n import sheet_name
-from beredt.report.pipeline import STAGES
 from beredt.report.xlsx import table_name
+from beredt.views.build import SECTION_ORDER
+from beredt.views.i18n import sheet_name
 
 SEED = 7
 DRAWS = 60
@@ -203,6 +203,20 @@ def test_cli_prints_stage_times_and_the_report_path(runs: dict[str, Path]) -> No
         assert label in log
 
 
+def test_cli_shows_the_headline_section_as_the_page_does(
+    runs: dict[str, Path], results: dict[str, Any]
+) -> None:
+    from beredt.views.model import Kpi
+
+    log = " ".join((runs["en"].parent / "en.log").read_text("utf-8").split())
+    currency = results["dataset"]["currency"]
+    kpis = results["sections"]["headline"]["kpis"]
+    assert kpis
+    for key, kpi in kpis.items():
+        shown = Kpi(key, {}, kpi["value"], kpi["kind"]).shown("en", currency)
+        assert " ".join(shown.split()) in log, (key, shown)
+
+
 # --- the numbers are the capabilities' numbers ---------------------------------------------------
 def test_days_of_supply_table_matches_the_dataset(
     results: dict[str, Any], small_dataset: Dataset
@@ -277,8 +291,17 @@ def test_plan_sections_agree_with_each_other_and_the_default_budget(
     )
     kpis = sections["headline"]["kpis"]
     assert kpis["cost_plan"]["value"] == summary["recommended"]["annual_cost"]
-    assert kpis["loss_today"]["value"] == summary["today"]["expected_loss_per_year"]
+    # the headline figures all come from the headline simulation, rounded to their SE
+    from beredt.views.fmt import round_to_uncertainty
+
+    headline = sections["headline"]["data"]["headline"]
+    loss = headline["today"]["weighted_loss"]
+    assert kpis["loss_today"]["value"] == round_to_uncertainty(loss["mean"], loss["se"])
+    assert summary["today, headline simulation"]["expected_loss_per_year"] == loss["mean"]
+    assert loss["p5"] <= loss["mean"] <= loss["p95"]
     assert kpis["unmet_plan"]["value"] >= 0
+    p7 = headline["today"]["p_vital_shortage_over_7_days"]
+    assert kpis["p_vital_over_7_days"]["value"] == p7
     offers = sections["offers"]["tables"]["values"]["rows"]
     assert [o["rank"] for o in offers] == list(range(1, len(offers) + 1))
 
@@ -367,20 +390,34 @@ def test_report_html_needs_no_network(runs: dict[str, Path]) -> None:
 def test_workbook_has_a_sheet_per_section_with_the_same_tables(
     runs: dict[str, Path], results: dict[str, Any], lang: str
 ) -> None:
+    from beredt.views.fmt import format_value
+
     workbook = load_workbook(runs[lang] / "report.xlsx")
-    assert workbook.sheetnames == [sheet_name(k, lang) for k in results["section_order"]]
+    section_sheets = [sheet_name(k, lang) for k in results["section_order"]]
+    assert [n for n in workbook.sheetnames if n in section_sheets] == section_sheets
+    tables = {name: (ws, ws.tables[name]) for ws in workbook for name in ws.tables}
     for section, key, table in _tables(results):
-        ws = workbook[sheet_name(section, lang)]
         name = table_name(section, key)
         if not table["rows"]:
-            assert name not in ws.tables
+            assert name not in tables
             continue
-        ref = ws.tables[name].ref
-        grid = [[c.value for c in row] for row in ws[ref]]
+        ws, xl = tables[name]
+        assert ws.title.startswith(sheet_name(section, lang)[:26])
+        grid = [[c.value for c in row] for row in ws[xl.ref]]
+        header_row = ws[xl.ref.split(":")[0]].row
+        assert ws.freeze_panes == f"A{header_row + 1}"  # the header row stays in view
         assert len(grid) == len(table["rows"]) + 1
         assert len(grid[0]) == len(table["columns"])
+        for column, header in zip(table["columns"], grid[0], strict=True):
+            if column["kind"] == "money":
+                assert results["dataset"]["currency"] in header, header  # units in headers
         for values, row in zip(grid[1:], table["rows"], strict=True):
-            expected = [row[c["key"]] for c in table["columns"]]
+            expected = [
+                format_value(row[c["key"]], c["kind"], lang)
+                if c["kind"] in ("code", "i18n") and row[c["key"]] is not None
+                else row[c["key"]]
+                for c in table["columns"]
+            ]
             got = [None if v == "" else v for v in values]
             # Excel keeps 15 significant digits (IEEE doubles written with %.15g by openpyxl).
             assert got == [
@@ -393,11 +430,13 @@ def test_workbook_has_a_sheet_per_section_with_the_same_tables(
         if not kpis:
             continue
         grid = [[c.value for c in row] for row in ws[ws.tables[table_name(key, "kpis")].ref]]
-        got = {k: (None if v == "" else v) for k, _, v in grid[1:]}
+        got = {k: (None if v == "" else v) for _, v, _, k in grid[1:]}
         assert got == {
             k: pytest.approx(v["value"], rel=1e-14) if isinstance(v["value"], float) else v["value"]
             for k, v in kpis.items()
         }
+        labels = [label for label, _, _, _ in grid[1:]]
+        assert all(label and label not in kpis for label in labels)  # labels, not keys
 
 
 # --- the browser ---------------------------------------------------------------------------------

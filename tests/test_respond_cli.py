@@ -25,6 +25,11 @@ def _run(env: dict[str, str], *args: str):
     return CliRunner().invoke(get_app(), list(args), env=env)
 
 
+#: The bundle's as-of date: its stock ledger holds a movement dated later, which would move the
+#: commands' default as-of date there (tests/test_cli_as_of.py).
+AS_OF = ("--as-of", "2026-11-01")
+
+
 def test_respond_notice_json_to_stdout(env) -> None:
     result = _run(
         env,
@@ -37,6 +42,7 @@ def test_respond_notice_json_to_stdout(env) -> None:
         "300",
         "--json",
         "-",
+        *AS_OF,
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -94,7 +100,7 @@ def test_shortages_lists_days_of_supply_and_saved_plans(env) -> None:
         _run(env, "respond", "--notice", "DMP-2026-0002", "--samples", "100", "--save").exit_code
         == 0
     )
-    result = _run(env, "shortages", "--json", "-")
+    result = _run(env, "shortages", "--json", "-", *AS_OF)
     assert result.exit_code == 0, result.output
     rows = {r["notice_id"]: r for r in json.loads(result.stdout)}
     assert set(rows) == {"DMP-2024-0003", "DMP-2025-0014", "DMP-2026-0001", "DMP-2026-0002"}

@@ -10,8 +10,8 @@ import pytest
 
 from beredt.domain.dataset import Dataset
 from beredt.respond import ResponseNotice, ResponseParams, plan_response
-from beredt.respond.render import coverage_by_kind, timeline_png, weekly_table
-from beredt.respond.text import date, money, number, percent
+from beredt.views.respond import coverage_by_kind, timeline_png, to_html, to_markdown, weekly_table
+from beredt.views.respond_text import date, money, number, percent, summary
 
 D = dt.date
 NBSP = "\u00a0"
@@ -50,7 +50,7 @@ def test_number_and_date_conventions() -> None:
 
 
 def test_summary_english_names_the_numbers(plan) -> None:
-    text = plan.summary("en")
+    text = summary(plan, "en")
     assert "paracetamol (N02BE01, essential): all packs are unavailable from 1 Nov 2026" in text
     assert "12,000,000 DDD" in text
     assert "Activate agreement AG-1: Oslo tablet line 1 (nordpharma): 3,240,000 DDD" in text
@@ -61,11 +61,11 @@ def test_summary_english_names_the_numbers(plan) -> None:
 
 
 def test_summary_bokmal(plan, short_plan) -> None:
-    text = plan.summary("nb")
+    text = summary(plan, "nb")
     assert "alle pakninger er utilgjengelige fra 1. nov. 2026" in text
     assert f"Aktiver avtale AG-1: Oslo tablet line 1 (nordpharma): 3{NBSP}240{NBSP}000 DDD" in text
     assert "Resultat: gapet dekkes helt" in text
-    text = short_plan.summary("nb")
+    text = summary(short_plan, "nb")
     assert f"100{NBSP}000 DDD (≈ pasientdøgn uten behandling) dekkes ikke, 50 dager" in text
     assert "begrens utlevering til 2 ukers forbruk per pasient" in text
     assert f"utleveringen må ned 42{NBSP}% om rasjoneringen starter nå" in text
@@ -85,18 +85,18 @@ def test_coverage_and_weekly_tables_conserve_the_gap(plan, short_plan) -> None:
 
 
 def test_markdown_has_summary_tables_and_provenance(plan) -> None:
-    md = plan.to_markdown("en")
+    md = to_markdown(plan, "en")
     assert md.startswith("# Response plan: paracetamol (N02BE01)")
     assert "| Priority | Action | Status | ETA |" in md
     assert "| 4 | Activate agreement AG-1" in md
     assert "## Week by week (DDD)" in md
     assert plan.provenance.fingerprint[:16] in md
-    md_nb = plan.to_markdown("nb")
+    md_nb = to_markdown(plan, "nb")
     assert "## Uke for uke (DDD)" in md_nb
 
 
 def test_html_is_standalone_with_inlined_plotly(plan) -> None:
-    page = plan.to_html("nb")
+    page = to_html(plan, "nb")
     assert page.startswith("<!DOCTYPE html>")
     assert '<html lang="nb">' in page
     assert re.search(r"<script[^>]*\bsrc=", page) is None  # no external script (no CDN)

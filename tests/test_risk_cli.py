@@ -34,7 +34,11 @@ def test_table_json_csv_and_heatmaps(cli: Callable[..., Result], tmp_path: Path)
     assert "paracetamol" not in shown.stdout  # ranked last of 11
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    result = cli("risk", "--atc", "J01", "--json", "-", "--csv", str(table), "--heatmap", str(html))
+    # on the bundle's as-of date (a later stock movement would move the default as-of date)
+    result = cli(
+        "risk", "--atc", "J01", "--json", "-", "--csv", str(table), "--heatmap", str(html),
+        "--as-of", "2026-11-01",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     codes = [s["atc_code"] for s in data["substances"]]

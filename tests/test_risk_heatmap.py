@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from beredt.domain.dataset import Dataset
-from beredt.risk import FACTOR_KEYS, heatmap_figure, heatmap_frame, heatmap_html, heatmap_png, score
+from beredt.risk import FACTOR_KEYS, heatmap_frame, score
+from beredt.views.charts.risk import heatmap_figure, heatmap_html, heatmap_png
 
 
 def test_frame_is_group_means(small_dataset: Dataset) -> None:

@@ -400,8 +400,9 @@ def test_substance_hazard_stops_every_pack_at_once() -> None:
 def test_exemption_import_after_its_lead_time_is_exact(
     stock_days: int, lead: int, share: float
 ) -> None:
-    """Outage of D days, stock s days, import share f from day L of the gap:
-    unmet = d·((D − s) − f·(D − max(s, L))) for D > s (deterministic demand)."""
+    """Outage of D days, stock s days, import share f from day L of the gap. Renewable supply
+    is used before stock (the stock keeps), so imports deliver f·d on every day from L and the
+    stock is used up before anyone goes without: unmet = d·max(0, D − s − f·(D − L))."""
     d, outage_days, horizon = 10.0, 20, 40
     dataset = one_substance(demand_ddd_per_day=d, stock_ddd=d * stock_days)
     dataset = dataset.replace(
@@ -410,11 +411,9 @@ def test_exemption_import_after_its_lead_time_is_exact(
         ]
     )
     result = simulate(dataset, outage(days=outage_days), n_scenarios=64, horizon_days=horizon)
-    expected = d * ((outage_days - stock_days) - share * (outage_days - max(stock_days, lead)))
+    expected = d * max(0.0, outage_days - stock_days - share * (outage_days - lead))
     np.testing.assert_allclose(result.unmet_per_scenario[0, :, 0], expected, rtol=1e-12)
-    np.testing.assert_allclose(
-        result.imports_ddd_mean[0, 0], d * share * (outage_days - max(stock_days, lead))
-    )
+    np.testing.assert_allclose(result.imports_ddd_mean[0, 0], d * share * (outage_days - lead))
     # the scenario's [model] switches it off or overrides it for every substance
     off = outage(days=outage_days)
     off = Scenario(

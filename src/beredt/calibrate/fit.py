@@ -38,6 +38,7 @@ from beredt.calibrate.survival import DurationFit, fit_durations, prior_duration
 from beredt.domain.bundle import Row
 from beredt.domain.dataset import Dataset
 from beredt.domain.enums import ShortageCause
+from beredt.errors import InvalidInput
 
 #: Notices starting within this many days of a cluster's first are simultaneous (one event).
 SITE_WINDOW_DAYS = 7
@@ -52,7 +53,7 @@ DURATION_ONLY_SOURCES = ("EMA", "FDA")
 _SIG = 4  # significant digits of what is written
 
 
-class CalibrationError(ValueError):
+class CalibrationError(InvalidInput, ValueError):
     """The calibration cannot run on this input (e.g. a cut before the record starts)."""
 
 

@@ -8,10 +8,34 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
+
+from beredt.errors import BeredtError
+
+
+class _BeredtGroup(TyperGroup):
+    """The root command group: the one place where the command line answers a Beredt error.
+
+    A use case raises an error of :mod:`beredt.errors`; here it becomes one ``error:`` line on
+    stderr and the error's exit code (2 bad input, 3 the database, 1 otherwise), never a
+    traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a :class:`~beredt.errors.BeredtError` ends it with its message."""
+        try:
+            return super().invoke(ctx)
+        except BeredtError as exc:
+            from beredt.cli.common import fail
+
+            fail(str(exc), code=exc.exit_code)
+
 
 app = typer.Typer(
+    cls=_BeredtGroup,
     name="beredt",
     help="Medicine supply security: exposure, disruptions, preparedness and shortage response.",
     no_args_is_help=True,

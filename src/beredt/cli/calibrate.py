@@ -11,14 +11,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     fail,
@@ -26,6 +27,7 @@ from beredt.cli.common import (
     open_store,
     progress_bar,
 )
+from beredt.views.terminal import data_table, show
 
 UntilOption = Annotated[
     dt.datetime | None,
@@ -51,11 +53,6 @@ def register(app: typer.Typer) -> None:
     app.command("calibrate")(calibrate_command)
     app.command("backtest")(backtest_command)
     app.command("outlook")(outlook_command)
-
-
-def _t(value: Any) -> Text:
-    """A table cell that shows data as it is (never parsed as markup)."""
-    return Text(str(value))
 
 
 def _num(x: float | None, digits: int = 0) -> str:
@@ -101,6 +98,8 @@ def calibrate_command(
     from beredt.calibrate import CalibrationError, calibrate
 
     console = console_for(json_target)
+    if apply:
+        check_json_target(json_target)  # before the write: nothing may fail after the commit
     dataset = load_dataset(as_of, db)
     try:
         result = calibrate(dataset, until=as_date(until), priors=_priors(priors))
@@ -113,12 +112,12 @@ def calibrate_command(
     if apply:
         from beredt.calibrate.fit import merged_tables
 
-        store = open_store(db)
-        store.merge_tables(
+        # one transaction, audited with the provenance (and every changed field, old → new)
+        open_store(db).merge_tables(
             merged_tables(dataset.bundle.tables, result.tables()), source=result.provenance
         )
-        store.save_document("calibration", "latest", result.to_dict())
-        console.print(Text(f"stored: {result.provenance}"))
+        after_commit(console, Text(f"stored: {result.provenance}"), result.to_dict(), json_target)
+        return
     emit_json(result.to_dict(), json_target)
 
 
@@ -147,9 +146,9 @@ def _write_bundle(dataset: Any, result: Any, folder: Path) -> None:
 
 def _print_calibration(console: Console, result: Any) -> None:
     d = result.to_dict()
-    head = Table(title=f"Calibration: {result.provenance}", show_header=False)
-    head.add_column("")
-    head.add_column("", justify="right")
+    head = data_table(
+        ("", "name"), ("", "number"), title=f"Calibration: {result.provenance}", show_header=False
+    )
     head.add_row("notices used", f"{result.notices_used:,}")
     head.add_row("record span", f"{result.exposure_years:.2f} years")
     head.add_row("recorded episodes a year", _num(result.recorded_episodes_per_year, 1))
@@ -163,52 +162,55 @@ def _print_calibration(console: Console, result: Any) -> None:
         "  expected episodes a year, all sources",
         _num(sum(result.expected_episodes_per_year.values()), 1),
     )
-    console.print(head)
-    dur = Table(
+    show(console, head)
+    dur = data_table(
+        ("cause", "name"),
+        ("n", "number"),
+        ("open", "number"),
+        ("law", "text"),
+        ("median [90 %]", "number"),
+        ("mean", "number"),
+        ("σ", "number"),
+        ("KM median", "number"),
+        ("KM p90", "number"),
         title="Outage durations (days), by cause",
-        caption="law chosen by AIC; 90 % interval of the median; Kaplan–Meier beside it",
+        caption="law chosen by AIC; under the median its 90 % interval; Kaplan–Meier beside it",
+        show_edge=False,
     )
-    for col, justify in (
-        ("cause", "left"),
-        ("n", "right"),
-        ("open", "right"),
-        ("law", "left"),
-        ("median [90 %]", "right"),
-        ("mean", "right"),
-        ("σ", "right"),
-        ("KM median", "right"),
-        ("KM p90", "right"),
-    ):
-        dur.add_column(col, justify=justify)  # type: ignore[arg-type]
     for cause, fit in d["durations"].items():
         med = fit["median_days"]
         km = fit["kaplan_meier"]
         dur.add_row(
-            _t(cause),
+            str(cause).replace("_", " "),
             f"{fit['n']:,}",
             f"{fit['n_censored']:,}",
             fit["law"] + (" (prior)" if fit["prior"] else ""),
-            f"{_num(med['value'], 1)} [{_num(med['low'], 1)}–{_num(med['high'], 1)}]",
+            f"{_num(med['value'], 1)}\n[{_num(med['low'], 1)}–{_num(med['high'], 1)}]",
             _num(fit["mean_days"]["value"], 1),
             _num(fit["parameters"].get("sigma"), 2),
             _num(km["median_days"]),
             _num(km["p90_days"]),
         )
-    console.print(dur)
+    show(console, dur)
     groups = d["groups"].get("packs", [])
     if groups:
-        g = Table(title="Pack outage rates by group (empirical Bayes)")
-        for col in ("group", "packs", "events", "pooled rate /yr", "± s.e."):
-            g.add_column(col, justify="left" if col == "group" else "right")
+        g = data_table(
+            ("group", "name"),
+            ("packs", "number"),
+            ("events", "number"),
+            ("pooled rate /yr", "number"),
+            ("± s.e.", "number"),
+            title="Pack outage rates by group (empirical Bayes)",
+        )
         for row in groups:
             g.add_row(
-                _t(row["group"]),
+                str(row["group"]),
                 f"{row['units']:,}",
                 _num(row["events"]),
                 _num(row["pooled_rate"], 3),
                 _num(row["pooled_se"], 3),
             )
-        console.print(g)
+        show(console, g)
     for line in result.messages:
         console.print(Text(f"note: {line}"))
     for line in result.used_priors:
@@ -273,7 +275,7 @@ def backtest_command(
             fail(str(exc), code=2)
     _print_backtest(console, result)
     if plot is not None:
-        from beredt.calibrate.plots import backtest_png
+        from beredt.views.charts.calibration import backtest_png
 
         plot.parent.mkdir(parents=True, exist_ok=True)
         plot.write_bytes(backtest_png(result))
@@ -282,21 +284,20 @@ def backtest_command(
 
 
 def _print_backtest(console: Console, result: Any) -> None:
-    view = Table(
+    view = data_table(
+        ("", "name"),
+        *[(f"cut {c.cut.isoformat()}", "number") for c in result.cuts],
         title=f"Back-test: {result.n_scenarios:,} scenarios a cut, seed {result.seed}",
         caption="episodes = notices not cancelled that start in the window (a substance-level "
         "notice is one); sim. = mean ± s.e. [5–95 %]; skill = 1 − Brier / Brier(baseline), "
         "baseline = each substance's yearly notice frequency before the cut",
     )
-    view.add_column("")
-    for c in result.cuts:
-        view.add_column(f"cut {c.cut.isoformat()}", justify="right")
     rows: list[tuple[str, list[str]]] = [
         ("episodes a year, recorded", [_num(c.recorded["episodes_per_year"]) for c in result.cuts]),
         (
             "episodes a year, simulated",
             [
-                f"{_num(s['mean'])} ± {_num(s['se'], 1)} [{_num(s['p5'])}–{_num(s['p95'])}]"
+                f"{_num(s['mean'])} ± {_num(s['se'], 1)}\n[{_num(s['p5'])}–{_num(s['p95'])}]"
                 for s in (c.simulated["episodes_per_year"] for c in result.cuts)
             ],
         ),
@@ -352,25 +353,25 @@ def _print_backtest(console: Console, result: Any) -> None:
     ]
     for label, cells in rows:
         view.add_row(label, *cells)
-    console.print(view)
+    show(console, view)
     causes = sorted({k for c in result.cuts for k in c.recorded["by_cause"]})
-    by_cause = Table(
+    by_cause = data_table(
+        ("", "name"),
+        *[(c.cut.isoformat(), "number") for c in result.cuts],
         title="Recorded episodes in the window by cause; the model's expected episodes a year "
         "by source",
     )
-    by_cause.add_column("")
-    for c in result.cuts:
-        by_cause.add_column(c.cut.isoformat(), justify="right")
     for cause in causes:
         by_cause.add_row(
-            _t(cause), *[str(c.recorded["by_cause"].get(cause, 0)) for c in result.cuts]
+            str(cause).replace("_", " "),
+            *[str(c.recorded["by_cause"].get(cause, 0)) for c in result.cuts],
         )
     for source in ("pack", "substance", "site", "country"):
         by_cause.add_row(
             f"model: {source} outages",
             *[_num(c.calibration.expected_episodes_per_year[source], 1) for c in result.cuts],
         )
-    console.print(by_cause)
+    show(console, by_cause)
     for c in result.cuts:
         for note in c.notes:
             console.print(Text(f"note ({c.cut.isoformat()}): {note}"))
@@ -430,35 +431,33 @@ def outlook_command(
 
 def _print_outlook(console: Console, result: Any, top: int) -> None:
     last = str(result.months[-1])
-    view = Table(
+    view = data_table(
+        ("#", "number"),
+        ("ATC", "id"),
+        ("substance", "name"),
+        *[(f"{m} mo", "number") for m in result.months],
+        ("days of supply", "number"),
+        ("main driver", "text"),
         title=f"Early-warning outlook on {result.calibration.as_of.isoformat()} "
         f"({result.n_scenarios:,} scenarios; {result.model})",
         caption="P(notice) = a new supply outage of the substance starts within the window; "
-        "P(untreated) = some patients go without it on some day of the window. Ranked by "
-        f"criticality-weighted P(untreated) within {last} months. Skill: beredt backtest.",
+        "P(untreated) = some patients go without it on some day of the window; each window "
+        "shows P(notice) over P(untreated). Ranked by "
+        f"criticality-weighted P(untreated) within {last} months. Under each substance its "
+        "criticality, and 'open notice' where one is open. Skill: beredt backtest.",
+        show_edge=False,
     )
-    view.add_column("#", justify="right")
-    view.add_column("ATC")
-    view.add_column("substance")
-    view.add_column("crit.")
-    for m in result.months:
-        view.add_column(f"{m} mo notice / untreated", justify="right")
-    view.add_column("days of supply", justify="right")
-    view.add_column("open notice")
-    view.add_column("main driver")
     for r in result.rows[:top]:
         view.add_row(
             str(r["rank"]),
-            _t(r["atc_code"]),
-            _t(r["name"]),
-            _t(r["criticality"]),
+            str(r["atc_code"]),
+            f"{r['name']}\n{r['criticality']}" + ("\nopen notice" if r["open_notice"] else ""),
             *[
-                f"{_pct(r['windows'][str(m)]['p_notice'])} / "
+                f"{_pct(r['windows'][str(m)]['p_notice'])}\n"
                 f"{_pct(r['windows'][str(m)]['p_untreated'])}"
                 for m in result.months
             ],
             _num(r["days_of_supply"]),
-            "yes" if r["open_notice"] else "",
-            _t(r["drivers"][0] if r["drivers"] else ""),
+            r["drivers"][0] if r["drivers"] else "",
         )
-    console.print(view)
+    show(console, view)

@@ -3,45 +3,79 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.table import Table
 
+from beredt.app import records
+from beredt.app.context import EmptyStore
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     export_app,
     fail,
     import_app,
-    load_dataset,
+    note_line,
     open_store,
+    styled,
 )
 from beredt.domain.dataset import TIERS
 from beredt.domain.enums import ShortageCause, ShortageStatus, StockEntryKind, StockTier
 from beredt.ingest.bundle import read_bundle, write_bundle
 from beredt.ingest.errors import ImportRejected
-from beredt.store import StoreError
+from beredt.store import StoreError, StoreUnavailable
+from beredt.views.terminal import Col, data_table, did_you_mean, show
+
+#: Characters of an audit event's detail shown in the table (all of it is in --json).
+DETAIL_SHOWN = 400
 
 stock_app = typer.Typer(help="Record stock counts and movements (append-only ledger).")
 shortage_app = typer.Typer(help="Record shortage notices (append-only ledger).")
 
 
-def _rejected(exc: ImportRejected) -> None:
-    fail(f"{exc.summary()}\n{exc.report()}", code=2)
+def _rejected(exc: ImportRejected, hints: str = "") -> None:
+    fail(f"{exc.summary()}\n{exc.report()}{hints}", code=2)
+
+
+#: The entity a ledger entry's reference column points into, and its name column.
+_REFERENCES = {"product_id": ("products", "name"), "atc_code": ("substances", "name")}
+
+
+def _reference_hints(store: Any, exc: ImportRejected, given: dict[str, str | None]) -> str:
+    """Close matches for each id of `given` that the rejection calls unknown."""
+    lines = []
+    for column, value in given.items():
+        unknown = any(p.field == column and "unknown" in p.reason for p in exc.problems)
+        if value is None or not unknown or column not in _REFERENCES:
+            continue
+        stem, name = _REFERENCES[column]
+        rows = store.export_bundle().rows(stem)
+        key = "product_id" if stem == "products" else "atc_code"
+        hint = did_you_mean(value, [r[key] for r in rows], names={r[key]: r[name] for r in rows})
+        if hint:
+            lines.append(f"{column} {value!r}: {hint}")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def init(db: DatabaseOption = None) -> None:
     """Create the database or upgrade its schema to this version's newest migration."""
     store = open_store(db, create=False)
-    revision = store.init()
-    console_for(None).print(f"store {store.display_url} at schema revision {revision}")
+    try:
+        revision = store.init()
+    except StoreUnavailable as exc:
+        fail(str(exc), code=3)
+    after_commit(
+        console_for(None), f"store {store.display_url} at schema revision {revision}", None, None
+    )
 
 
 def import_bundle(
@@ -58,19 +92,27 @@ def import_bundle(
         bundle = read_bundle(path)
     except ImportRejected as exc:
         _rejected(exc)
+    check_json_target(json_target)
     store = open_store(db)
     try:
-        generation = store.import_bundle(bundle, replace=replace)
+        generation = store.import_bundle(bundle, replace=replace, origin=str(path.resolve()))
     except StoreError as exc:
         fail(str(exc), code=3)
     except ImportRejected as exc:
         _rejected(exc)
     counts = bundle.counts()
-    console.print(
-        f"imported [bold]{bundle.meta.title or path}[/] into {store.display_url} "
-        f"(generation {generation}): " + ", ".join(f"{n} {stem}" for stem, n in counts.items() if n)
+    message = styled(
+        "imported ",
+        (bundle.meta.title or str(path), "bold"),
+        f" into {store.display_url} (generation {generation}): ",
+        ", ".join(f"{n} {stem}" for stem, n in counts.items() if n),
     )
-    emit_json({"generation": generation, "counts": counts, "bundle": str(path)}, json_target)
+    after_commit(
+        console,
+        message,
+        {"generation": generation, "counts": counts, "bundle": str(path)},
+        json_target,
+    )
 
 
 def export_bundle(
@@ -78,13 +120,26 @@ def export_bundle(
     db: DatabaseOption = None,
 ) -> None:
     """Write the stored dataset as a bundle folder (canonical, so re-import → export is identical)."""
+    if path.exists() and not path.is_dir():
+        fail(f"{path} exists and is not a folder: give a new or existing folder for the bundle")
     store = open_store(db)
     try:
         bundle = store.export_bundle()
     except StoreError as exc:
         fail(str(exc))
-    written = write_bundle(bundle, path)
+    try:
+        written = write_bundle(bundle, path)
+    except OSError as exc:
+        fail(f"cannot write the bundle to {path}: {exc.strerror or exc}")
     console_for(None).print(f"wrote {len(written)} files to {path}")
+
+
+def _left_out(tiers: list[str]) -> str | None:
+    """The caption naming the tiers a status table leaves out (they hold nothing shown)."""
+    if not tiers:
+        return None
+    names = tiers[0] if len(tiers) == 1 else f"{', '.join(tiers[:-1])} or {tiers[-1]}"
+    return f"no stock at the {names} tier{'s' if len(tiers) > 1 else ''} for these substances"
 
 
 def status(
@@ -96,51 +151,58 @@ def status(
     json_target: JsonOption = None,
 ) -> None:
     """Counts per entity and days of supply per substance, the lowest first."""
+    from beredt.app.records import status as current_status
+
     console = console_for(json_target)
     store = open_store(db)
-    counts = store.counts()
-    dataset = load_dataset(as_of, db)
+    try:
+        state = current_status(store, as_of)
+    except EmptyStore as exc:
+        fail(str(exc))
+    dataset = state.dataset
+    counts = state.document["counts"]
+    rows = state.document["substances"]
     stock = dataset.stock_ddd_by_tier()
-    demand = dataset.demand_ddd_per_day
-    days_total = dataset.days_of_supply()
-    subs = dataset.substances
-    order = np.lexsort((subs["atc_code"].to_numpy(), days_total))
-    rows: list[dict[str, Any]] = []
-    for i in order:
-        days_by_tier = {
-            tier: (float(stock.iloc[i][tier] / demand[i]) if demand[i] > 0 else None)
-            for tier in TIERS
-        }
-        rows.append(
-            {
-                "atc_code": subs["atc_code"].iloc[i],
-                "name": subs["name"].iloc[i],
-                "criticality": subs["criticality"].iloc[i],
-                "demand_ddd_per_day": float(demand[i]),
-                "days_of_supply": float(days_total[i]),
-                "days_of_supply_by_tier": days_by_tier,
-            }
-        )
     meta = dataset.bundle.meta
     open_notices = len(dataset.open_shortages)
     console.print(
-        f"[bold]{meta.title}[/] — {meta.country}, {meta.currency}, as of {dataset.as_of} "
-        f"({store.display_url})"
+        styled(
+            (meta.title, "bold"),
+            f" — {meta.country}, {meta.currency}, as of {dataset.as_of} ({store.display_url})",
+        )
     )
+    if as_of is None and dataset.as_of != meta.as_of:
+        console.print(
+            note_line(
+                f"as of the newest ledger entry, {dataset.as_of}; the bundle's as-of date is "
+                f"{meta.as_of} (--as-of DATE for another day)"
+            )
+        )
     if meta.illustrative:
-        console.print("[yellow]Illustrative data: companies, stock and capacities are not real.[/]")
+        console.print(
+            "Illustrative data: companies, stock and capacities are not real.", style="yellow"
+        )
     console.print("records: " + ", ".join(f"{n} {stem}" for stem, n in counts.items()))
-    days = Table(title=f"Days of supply on {dataset.as_of}, lowest first", show_edge=False)
-    days.add_column("ATC")
-    days.add_column("substance")
-    days.add_column("criticality", max_width=9)
-    days.add_column("demand DDD/day", justify="right")
-    # Tiers nobody holds stock in only take room on a narrow terminal.
-    shown_tiers = [t for t in TIERS if float(stock[t].sum()) > 0] or list(TIERS)
-    for tier in shown_tiers:
-        days.add_column(tier, justify="right")
-    days.add_column("total days", justify="right", style="bold")
-    for row in rows[:limit]:
+    shown = rows[:limit]
+    # Tiers that hold nothing for the substances shown only take room on a narrow terminal.
+    shown_tiers = (
+        [t for t in TIERS if any(r["days_of_supply_by_tier"][t] for r in shown)]
+        or [t for t in TIERS if float(stock[t].sum()) > 0]
+        or list(TIERS)
+    )
+    left_out = [t for t in TIERS if t not in shown_tiers]
+    days = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("criticality", "text"),
+        ("demand DDD/day", "number"),
+        *[(f"days {tier}", "number") for tier in shown_tiers],
+        Col("total days", "number", style="bold"),
+        title=f"Days of supply on {dataset.as_of}, lowest first",
+        caption=_left_out(left_out),
+        show_edge=False,
+    )
+    for row in shown:
         by_tier = row["days_of_supply_by_tier"]
         tiers = ["–" if by_tier[t] is None else f"{by_tier[t]:,.0f}" for t in shown_tiers]
         total = row["days_of_supply"]
@@ -154,20 +216,11 @@ def status(
             "∞" if not np.isfinite(total) else f"{total:,.0f}",
             style=style,
         )
-    console.print(days)
+    show(console, days)
     if len(rows) > limit:
         console.print(f"… {len(rows) - limit} more (use --limit or --json)")
     console.print(f"open shortage notices: {open_notices}")
-    emit_json(
-        {
-            "fingerprint": dataset.fingerprint,
-            "as_of": dataset.as_of,
-            "counts": counts,
-            "open_shortages": open_notices,
-            "substances": rows,
-        },
-        json_target,
-    )
+    emit_json(state.document, json_target)
 
 
 def stock_add(
@@ -183,10 +236,20 @@ def stock_add(
         str | None, typer.Option("--source", help="Where the figure comes from.")
     ] = None,
     who: Annotated[str | None, typer.Option("--who", help="Recorded by (default: user).")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="A key of your own for this entry (e.g. the delivery note's number): "
+            "repeating the command with the same key records nothing the second time.",
+        ),
+    ] = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
     """Append one stock count or movement to the ledger (validated)."""
+    check_json_target(json_target)
     store = open_store(db)
     entry = {
         "date": as_date(date) or dt.date.today(),
@@ -198,16 +261,32 @@ def stock_add(
         "source": source,
     }
     try:
-        entry_id = store.add_stock_entry(entry, who=who)
+        receipt = records.record_stock_entry(store, entry, who=who, idempotency_key=idempotency_key)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(exc, _reference_hints(store, exc, {"product_id": product_id}))
     except StoreError as exc:
         fail(str(exc))
-    console_for(json_target).print(
-        f"recorded {kind.value} of {packs:+d} packs of {product_id} at {holder} ({tier.value}) "
-        f"on {entry['date']} as entry {entry_id}"
+    if receipt.replayed:
+        message = (
+            f"already recorded as entry {receipt.entry_id} (idempotency key {idempotency_key}): "
+            "nothing written"
+        )
+    else:
+        message = (
+            f"recorded {kind.value} of {packs:+d} packs of {product_id} at {holder} "
+            f"({tier.value}) on {entry['date']} as entry {receipt.entry_id}"
+        )
+    after_commit(
+        console_for(json_target),
+        message,
+        {
+            "entry_id": receipt.entry_id,
+            "replayed": receipt.replayed,
+            "idempotency_key": idempotency_key,
+            **entry,
+        },
+        json_target,
     )
-    emit_json({"entry_id": entry_id, **entry}, json_target)
 
 
 def shortage_add(
@@ -231,6 +310,7 @@ def shortage_add(
     json_target: JsonOption = None,
 ) -> None:
     """Record a shortage notice, or a change to one with the same id (validated)."""
+    check_json_target(json_target)
     store = open_store(db)
     notice = {
         "notice_id": notice_id,
@@ -246,28 +326,57 @@ def shortage_add(
         "title": title,
     }
     try:
-        outcome = store.add_shortage_notice(notice, who=who)
+        outcome = records.record_notice(store, notice, who=who)
     except ImportRejected as exc:
-        _rejected(exc)
+        _rejected(
+            exc, _reference_hints(store, exc, {"atc_code": atc_code, "product_id": product_id})
+        )
     except StoreError as exc:
         fail(str(exc))
-    console_for(json_target).print(f"notice {notice_id}: {outcome}")
-    emit_json({"outcome": outcome, **notice}, json_target)
+    after_commit(
+        console_for(json_target),
+        f"notice {notice_id}: {outcome}",
+        {"outcome": outcome, **notice},
+        json_target,
+    )
 
 
 def audit(
-    limit: Annotated[int, typer.Option("--limit")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Only events that mention TEXT, e.g. a product id: who changed it, from what "
+            "to what (merges record each changed field's old and new value).",
+        ),
+    ] = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
-    """The newest entries of the audit log: who wrote what, when."""
-    events = open_store(db).audit(limit)
-    table = Table(title="Audit log, newest first", show_edge=False)
-    for column in ("at", "who", "action", "detail"):
-        table.add_column(column)
+    """The newest entries of the audit log: who wrote what, when (times in UTC)."""
+    events = open_store(db).audit(limit, containing=search)
+    table = data_table(
+        ("at (UTC)", "number"),
+        ("who", "name"),
+        ("action", "text"),
+        ("detail", "text"),
+        title="Audit log, newest first",
+        show_edge=False,
+    )
     for event in events:
-        table.add_row(str(event["at"])[:19], event["who"], event["action"], str(event["detail"]))
-    console_for(json_target).print(table)
+        detail = json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)
+        if len(detail) > DETAIL_SHOWN:
+            # cut between words, so that an id in the detail is whole or left to --json
+            detail = detail[:DETAIL_SHOWN].rsplit(" ", 1)[0] + " … (see --json)"
+        table.add_row(
+            event["at"].isoformat(sep=" ", timespec="seconds"),
+            event["who"],
+            event["action"],
+            detail,
+        )
+    show(console_for(json_target), table)
     emit_json(events, json_target)
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Group, RenderableType
 
 from beredt.cli.common import (
     DatabaseOption,
     JsonOption,
+    after_commit,
+    check_json_target,
     console_for,
     emit_json,
     fail,
@@ -34,6 +35,7 @@ from beredt.ingest.shortages_ema import read_ema_shortages
 from beredt.ingest.shortages_openfda import read_openfda_shortages
 from beredt.ingest.sources import EntityChange, Note, SourceImport, plan_changes, write_import
 from beredt.store import StoreError
+from beredt.views.terminal import data_table
 
 FileArgument = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="File to import.")
@@ -62,6 +64,7 @@ def _run(
 ) -> None:
     """Parse against the store's state, write (unless a dry run) and report."""
     console = console_for(json_target)
+    check_json_target(json_target)
     store = open_store(db)
     if store.is_empty():
         fail(
@@ -82,8 +85,9 @@ def _run(
         fail(str(exc), code=2)
     except StoreError as exc:
         fail(str(exc), code=3)
-    _report(console, result, changes, dry_run)
-    emit_json(_summary(result, changes, dry_run), json_target)
+    after_commit(
+        console, _report(result, changes, dry_run), _summary(result, changes, dry_run), json_target
+    )
 
 
 def _summary(
@@ -112,36 +116,41 @@ def _note(note: Note) -> dict[str, Any]:
     return {"file": note.file, "line": note.line, "key": note.key, "reason": note.reason}
 
 
-def _report(
-    console: Console, result: SourceImport, changes: dict[str, EntityChange], dry_run: bool
-) -> None:
+def _report(result: SourceImport, changes: dict[str, EntityChange], dry_run: bool) -> Group:
+    """What the import did, as one renderable (printed once the write has committed)."""
+    lines: list[RenderableType] = []
     verb = "would import" if dry_run else "imported"
-    console.print(f"{result.source}: {verb} {result.file} ({result.records} records)")
-    table = Table(show_edge=False)
-    for column in ("entity", "created", "updated", "unchanged"):
-        table.add_column(column, justify="left" if column == "entity" else "right")
+    lines.append(f"{result.source}: {verb} {result.file} ({result.records} records)")
+    table = data_table(
+        ("entity", "name"),
+        ("created", "number"),
+        ("updated", "number"),
+        ("unchanged", "number"),
+        show_edge=False,
+    )
     for stem, change in changes.items():
         table.add_row(stem, str(change.inserted), str(change.updated), str(change.unchanged))
     if changes:
-        console.print(table)
+        lines.append(table)
     else:
-        console.print("nothing to write")
-    console.print(f"unmatched: {len(result.unmatched)}")
+        lines.append("nothing to write")
+    lines.append(f"unmatched: {len(result.unmatched)}")
     for note in result.unmatched[:SHOWN_NOTES]:
-        console.print(f"  {note}", markup=False)
+        lines.append(f"  {note}")
     if len(result.unmatched) > SHOWN_NOTES:
-        console.print(f"  … {len(result.unmatched) - SHOWN_NOTES} more (see --json)")
+        lines.append(f"  … {len(result.unmatched) - SHOWN_NOTES} more (see --json)")
     if result.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in result.skipped_by_reason().items())
-        console.print(f"skipped: {len(result.skipped)} ({reasons})", markup=False)
+        lines.append(f"skipped: {len(result.skipped)} ({reasons})")
     if result.warnings:
-        console.print(f"warnings: {len(result.warnings)}")
+        lines.append(f"warnings: {len(result.warnings)}")
         for note in result.warnings[:SHOWN_NOTES]:
-            console.print(f"  {note}", markup=False)
+            lines.append(f"  {note}")
         if len(result.warnings) > SHOWN_NOTES:
-            console.print(f"  … {len(result.warnings) - SHOWN_NOTES} more (see --json)")
+            lines.append(f"  … {len(result.warnings) - SHOWN_NOTES} more (see --json)")
     if dry_run:
-        console.print("dry run: nothing was written")
+        lines.append("dry run: nothing was written")
+    return Group(*lines)
 
 
 def import_fest(

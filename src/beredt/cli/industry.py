@@ -11,20 +11,27 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
+    check_json_target,
     console_for,
     emit_json,
     fail,
     import_app,
     load_dataset,
+    note_line,
     open_store,
+    styled,
 )
 from beredt.ingest.errors import ImportRejected
+from beredt.report.xlsx import write_tables
+from beredt.views.fmt import number, percent
+from beredt.views.terminal import Col, data_table, show
 
 industry_app = typer.Typer(
     help="Health-industry indicators: trade against the export target, self-sufficiency.",
@@ -131,7 +138,7 @@ def industry(
     console = console_for(json_target)
     _print(console, result, series)
     if png is not None:
-        from beredt.industry.charts import write_pngs
+        from beredt.views.charts.industry import write_pngs
 
         for path in write_pngs(result, png, series=series, lang=lang):
             console.print(f"chart: {path}")
@@ -142,26 +149,34 @@ def industry(
 
 
 def _money(value: Any, scale: float = 1e6) -> str:
+    """An amount in millions (or thousands) of the currency, for a column whose header says so."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value / scale:,.0f}"
+    return number(value / scale, "en")
 
 
 def _pct(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{100 * value:.1f}%"
+    return percent(value, "en", 1)
 
 
 def _print(console: Console, result: Any, series: str) -> None:
     cur = result.currency
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(note_line(note))
     trade = result.trade_by_group
     if not trade.empty:
-        table = Table(title=f"Trade by commodity group ({cur} million)", show_edge=False)
-        for col in ("group", "year", "exports", "imports", "balance", "exports/imports"):
-            table.add_column(col, justify="left" if col == "group" else "right")
+        table = data_table(
+            ("group", "name"),
+            ("year", "number"),
+            ("exports", "number"),
+            ("imports", "number"),
+            ("balance", "number"),
+            ("exports/imports", "number"),
+            title=f"Trade by commodity group ({cur} million)",
+            show_edge=False,
+        )
         for row in trade.itertuples(index=False):
             partial = "" if row.months == 12 else f" ({row.months} mo)"
             table.add_row(
@@ -172,27 +187,24 @@ def _print(console: Console, result: Any, series: str) -> None:
                 _money(row.balance),
                 _pct(row.export_import_ratio),
             )
-        console.print(table)
-    targets = Table(
-        title=f"Exports against ×{result.targets[0].factor:g} by {result.targets[0].target_year} "
+        show(console, table)
+    first = result.targets[0]
+    targets = data_table(
+        ("series", "name"),
+        (f"base {first.base_year}", "number"),
+        ("latest", "number"),
+        (f"target {first.target_year}", "number"),
+        ("CAGR needed", "number"),
+        ("CAGR so far", "number"),
+        ("gap to path", "number"),
+        Col("ok", "text", justify="right"),
+        title=f"Exports against ×{first.factor:g} by {first.target_year} "
         f"({cur} million; CAGR = compound annual growth)",
         show_edge=False,
     )
-    targets.add_column("series", no_wrap=True)
-    first = result.targets[0]
-    for col in (
-        f"base {first.base_year}",
-        "latest",
-        f"target {first.target_year}",
-        "CAGR needed",
-        "CAGR so far",
-        "gap to path",
-        "ok",
-    ):
-        targets.add_column(col, justify="right")
     for t in result.targets:
         mark = " *" if t.series == series else ""
-        latest = "–" if t.latest_year is None else f"{_money(t.latest_value)} ({t.latest_year})"
+        latest = "–" if t.latest_year is None else f"{_money(t.latest_value)}\n({t.latest_year})"
         shown = "industry.csv" if t.series == "industry" else t.series.removeprefix("trade:")
         targets.add_row(
             shown + mark,
@@ -202,9 +214,9 @@ def _print(console: Console, result: Any, series: str) -> None:
             _pct(t.required_cagr),
             _pct(t.achieved_cagr),
             _money(t.gap_at_latest),
-            {True: "yes", False: "[red]no[/]", None: "–"}[t.on_track],
+            {True: Text("yes"), False: Text("no", "red"), None: Text("–")}[t.on_track],
         )
-    console.print(targets)
+    show(console, targets)
     for t in result.targets:
         if t.note:
             console.print(f"  {t.series}: {t.note}")
@@ -212,23 +224,29 @@ def _print(console: Console, result: Any, series: str) -> None:
     if not dest.empty:
         last = int(dest["year"].max())
         top = dest[dest["year"] == last].head(10)
-        table = Table(title=f"Exports by destination {last}, top 10 ({cur} million)")
-        table.add_column("country")
-        table.add_column("exports", justify="right")
-        table.add_column("share", justify="right")
+        table = data_table(
+            ("country", "id"),
+            ("exports", "number"),
+            ("share", "number"),
+            title=f"Exports by destination {last}, top 10 ({cur} million)",
+        )
         for row in top.itertuples(index=False):
             table.add_row(row.partner_country, _money(row.exports), _pct(row.share))
-        console.print(table)
+        show(console, table)
     ss = result.self_sufficiency
-    table = Table(
+    table = data_table(
+        ("group", "id"),
+        ("name", "name"),
+        ("n", "number"),
+        ("DDD/day", "number"),
+        ("qualified", "number"),
+        ("shared", "number"),
+        ("agreed", "number"),
+        ("no option", "number"),
         title=f"Self-sufficiency ({ss.scope}) by ATC level-{ss.atc_level} group: "
         "share of national demand (DDD/day) covered",
         show_edge=False,
     )
-    table.add_column("group", no_wrap=True)
-    table.add_column("name", no_wrap=True, overflow="ellipsis", max_width=16)
-    for col in ("n", "DDD/day", "qualified", "shared", "agreed", "no option"):
-        table.add_column(col, justify="right")
     for row in ss.by_group.itertuples(index=False):
         table.add_row(
             row.atc_group,
@@ -243,7 +261,7 @@ def _print(console: Console, result: Any, series: str) -> None:
     if ss.total:
         t = ss.total
         table.add_row(
-            "[bold]total[/]",
+            Text("total", "bold"),
             "",
             str(t["substances"]),
             f"{t['demand_ddd_per_day']:,.0f}",
@@ -252,14 +270,19 @@ def _print(console: Console, result: Any, series: str) -> None:
             _pct(t["agreed_ratio"]),
             str(t["substances_without_domestic_option"]),
         )
-    console.print(table)
+    show(console, table)
     vital = ss.vital_without_domestic_option
     if vital.empty:
         console.print("Every vital substance has a domestic option.")
     else:
-        table = Table(title="Vital substances with no domestic option", show_edge=False)
-        for col in ("ATC", "substance", "demand DDD/day", "made here today (share)"):
-            table.add_column(col)
+        table = data_table(
+            ("ATC", "id"),
+            ("substance", "name"),
+            ("demand DDD/day", "number"),
+            ("made here today (share)", "number"),
+            title="Vital substances with no domestic option",
+            show_edge=False,
+        )
         for row in vital.itertuples(index=False):
             table.add_row(
                 row.atc_code,
@@ -267,12 +290,19 @@ def _print(console: Console, result: Any, series: str) -> None:
                 f"{row.demand_ddd_per_day:,.0f}",
                 _pct(row.domestic_fdf_share),
             )
-        console.print(table)
+        show(console, table)
     ind = result.industry
     if not ind.empty:
-        table = Table(title=f"The industry ({cur} million)", show_edge=False)
-        for col in ("year", "companies", "employees", "exports", "per employee (k)", "source"):
-            table.add_column(col)
+        table = data_table(
+            ("year", "number"),
+            ("companies", "number"),
+            ("employees", "number"),
+            ("exports", "number"),
+            ("per employee (k)", "number"),
+            ("source", "text"),
+            title=f"The industry ({cur} million)",
+            show_edge=False,
+        )
         for row in ind.itertuples(index=False):
             table.add_row(
                 str(row.year),
@@ -282,7 +312,7 @@ def _print(console: Console, result: Any, series: str) -> None:
                 _money(row.exports_per_employee, 1e3),
                 str(row.source or ""),
             )
-        console.print(table)
+        show(console, table)
 
 
 def _write_xlsx(result: Any, path: Path) -> None:
@@ -301,10 +331,7 @@ def _write_xlsx(result: Any, path: Path) -> None:
         ],
         columns=["item", "value"],
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        about.to_excel(writer, sheet_name="about", index=False)
-        for name, frame in report_tables(result).items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    write_tables({"about": about, **report_tables(result)}, path)
 
 
 @industry_app.command("query")
@@ -360,10 +387,10 @@ def query(
         fail(str(exc))
     console = console_for(json_target)
     out = f"ssb_{table}.json"
-    console.print("[bold]PxWebApi v2[/] (GET):")
+    console.print(styled(("PxWebApi v2", "bold"), " (GET):"))
     console.print(q.v2_url, soft_wrap=True, markup=False)
     console.print(f"\n  {q.curl_v2(out)}", soft_wrap=True, markup=False)
-    console.print(f"\n[bold]API v0[/] (POST {q.v0_url}):")
+    console.print(styled("\n", ("API v0", "bold"), f" (POST {q.v0_url}):"))
     console.print(q.v0_body_text, soft_wrap=True, markup=False)
     console.print(f"\n  {q.curl_v0(out)}", soft_wrap=True, markup=False)
     console.print(f"\nthen: beredt import ssb {out}", markup=False)
@@ -421,24 +448,29 @@ def import_ssb(
         f"cells without a value by status: {missing}; "
         f"zero country rows left out: {result.zero_rows_dropped}"
     )
-    if not dry_run:
-        store = open_store(db)
-        try:
-            merged = store.merge_rows("trade", result.rows, source=f"{result.source} ({file.name})")
-        except StoreError as exc:
-            fail(str(exc), code=3)
-        except ImportRejected as exc:
-            _rejected(exc)
-        summary |= {
-            "inserted": merged.inserted,
-            "updated": merged.updated,
-            "unchanged": merged.unchanged,
-        }
-        console.print(
-            f"trade figures: {merged.inserted} created, {merged.updated} updated, "
-            f"{merged.unchanged} unchanged ({store.display_url})"
-        )
-    emit_json(summary, json_target)
+    if dry_run:
+        emit_json(summary, json_target)
+        return
+    check_json_target(json_target)
+    store = open_store(db)
+    try:
+        merged = store.merge_rows("trade", result.rows, source=f"{result.source} ({file.name})")
+    except StoreError as exc:
+        fail(str(exc), code=3)
+    except ImportRejected as exc:
+        _rejected(exc)
+    summary |= {
+        "inserted": merged.inserted,
+        "updated": merged.updated,
+        "unchanged": merged.unchanged,
+    }
+    after_commit(
+        console,
+        f"trade figures: {merged.inserted} created, {merged.updated} updated, "
+        f"{merged.unchanged} unchanged ({store.display_url})",
+        summary,
+        json_target,
+    )
 
 
 def register(app: typer.Typer) -> None:

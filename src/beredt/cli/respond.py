@@ -9,18 +9,22 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    after_commit,
     as_date,
+    check_json_target,
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
     open_store,
 )
@@ -34,13 +38,21 @@ from beredt.respond import (
     days_of_supply_left,
     plan_response,
 )
-from beredt.respond.text import LANGS, action_title, date, number, percent, word
 from beredt.results import to_jsonable
+from beredt.store import StoreError
+from beredt.views.respond import to_html, to_markdown
+from beredt.views.respond_text import LANGS, action_title, date, number, percent, summary, word
+from beredt.views.terminal import Col, data_table, show
 
 #: Kind of the store documents that hold saved response plans.
 DOCUMENT_KIND = "response_plan"
 
 DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _present(value: Any) -> Any:
+    """`value`, or None where the frame holds a missing value (NaN, NaT, None)."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def parse_floor(text: str) -> dict[str, float]:
@@ -75,6 +87,20 @@ def _notice(
         fail("give --until or --duration-days, not both")
     if duration_days is not None and duration_days < 1:
         fail("--duration-days must be at least 1")
+    if notice_id:
+        _check_notice(dataset, notice_id)
+    elif product:
+        products = dataset.products
+        if product not in set(products["product_id"].astype(str)):
+            fail_unknown(
+                "product",
+                product,
+                products["product_id"].astype(str).tolist(),
+                "products.csv of `beredt export bundle DIR` lists them",
+                names=dict(zip(products["product_id"].astype(str), products["name"], strict=True)),
+            )
+    elif atc:
+        _check_substance(dataset, atc)
     try:
         if notice_id:
             if start is not None:
@@ -98,21 +124,59 @@ def _notice(
     return notice
 
 
+def _check_notice(dataset: Any, notice_id: str) -> None:
+    """Fail unless the notice is known on the as-of date (close ids suggested otherwise)."""
+    known = dataset.shortages["notice_id"].astype(str).tolist()
+    if notice_id in known:
+        return
+    for row in dataset.bundle.rows("shortages"):
+        if row["notice_id"] == notice_id:
+            since = row["announced_date"] or row["start_date"]
+            fail(
+                f"shortage notice {notice_id!r} is not known on {dataset.as_of}: it became known "
+                f"on {since}; give --as-of {since} or later"
+            )
+    fail_unknown(
+        "shortage notice",
+        notice_id,
+        known,
+        "`beredt shortages` lists them",
+        where=f"on {dataset.as_of}",
+    )
+
+
+def _check_substance(dataset: Any, atc: str) -> None:
+    """Fail unless `atc` is a substance of the dataset (close codes and names suggested)."""
+    subs = dataset.substances
+    codes = subs["atc_code"].astype(str).tolist()
+    if atc.upper() not in codes:
+        fail_unknown(
+            "substance",
+            atc,
+            codes,
+            "`beredt status --json -` lists them",
+            names=dict(zip(codes, subs["name"].astype(str), strict=True)),
+        )
+
+
 def _print_plan(console: Console, plan: ResponsePlan, lang: str) -> None:
     nb = lang == "nb"
-    console.rule(f"{plan.substance.name} ({plan.substance.atc_code}) – {plan.notice.key}")
-    console.print(plan.summary(lang), markup=False)
-    table = Table(title="Tiltak" if nb else "Actions", show_edge=False)
-    for column in (
-        "#",
-        "Tiltak" if nb else "Action",
-        "Status",
-        "ETA",
-        "DDD",
-        "Start",
-        "Slutt" if nb else "End",
-    ):
-        table.add_column(column, justify="right" if column in ("#", "DDD") else "left")
+    # A rule's title is cut to fit the line: the notice id (an EMA URL, say) goes on its own.
+    console.rule()
+    console.print(
+        Text(f"{plan.substance.name} ({plan.substance.atc_code}) – {plan.notice.key}", "bold")
+    )
+    console.print(summary(plan, lang), markup=False)
+    table = data_table(
+        ("#", "number"),
+        ("Tiltak" if nb else "Action", "name"),
+        ("Status", "text"),
+        Col("ETA", "number", justify="left"),
+        ("DDD", "number"),
+        Col("Start / slutt" if nb else "Start / end", "number", justify="left"),
+        title="Tiltak" if nb else "Actions",
+        show_edge=False,
+    )
     for a in plan.actions:
         table.add_row(
             str(a.priority),
@@ -120,10 +184,9 @@ def _print_plan(console: Console, plan: ResponsePlan, lang: str) -> None:
             word(a.status.value, lang),
             date(a.eta_date, lang),
             number(a.quantity_ddd, lang),
-            date(a.start_date, lang),
-            date(a.end_date, lang),
+            f"{date(a.start_date, lang)}\n{date(a.end_date, lang)}",
         )
-    console.print(table)
+    show(console, table)
 
 
 def respond(
@@ -194,6 +257,8 @@ def respond(
     if lang not in LANGS:
         fail(f"--lang must be one of {', '.join(LANGS)}")
     console = console_for(json_target)
+    if save:
+        check_json_target(json_target)
     dataset = load_dataset(as_of, db)
     notice = _notice(
         dataset, notice_id, product, atc, as_date(start), as_date(until), duration_days, cause
@@ -220,21 +285,25 @@ def respond(
     _print_plan(console, plan, lang)
     if md is not None:
         md.parent.mkdir(parents=True, exist_ok=True)
-        md.write_text(plan.to_markdown(lang), encoding="utf-8")
+        md.write_text(to_markdown(plan, lang), encoding="utf-8")
         console.print(f"Markdown: {md}")
     if html_file is not None:
         html_file.parent.mkdir(parents=True, exist_ok=True)
-        html_file.write_text(plan.to_html(lang), encoding="utf-8")
+        html_file.write_text(to_html(plan, lang), encoding="utf-8")
         console.print(f"HTML: {html_file}")
     if png is not None:
-        from beredt.respond.render import timeline_png
+        from beredt.views.respond import timeline_png
 
         timeline_png(plan, png, lang)
         console.print(f"PNG: {png}")
     payload = to_jsonable(plan)
     if save:
-        open_store(db).save_document(DOCUMENT_KIND, notice.key, payload, who=who)
-        console.print(f"saved as {DOCUMENT_KIND} {notice.key}")
+        try:
+            open_store(db).save_document(DOCUMENT_KIND, notice.key, payload, who=who)
+        except StoreError as exc:
+            fail(f"--save: {exc}")
+        after_commit(console, f"saved as {DOCUMENT_KIND} {notice.key}", payload, json_target)
+        return
     emit_json(payload, json_target)
 
 
@@ -269,12 +338,16 @@ def shortages(
     dataset = load_dataset(as_of, db)
     saved = {d["key"]: d for d in open_store(db).list_documents(DOCUMENT_KIND)}
     if plans:
-        table = Table(title="Saved response plans", show_edge=False)
-        for column in ("plan", "saved at", "saved by"):
-            table.add_column(column)
+        table = data_table(
+            ("plan", "id"),
+            Col("saved at", "number", justify="left"),
+            ("saved by", "name"),
+            title="Saved response plans",
+            show_edge=False,
+        )
         for d in saved.values():
             table.add_row(d["key"], str(d["saved_at"])[:19], str(d["saved_by"]))
-        console.print(table)
+        show(console, table)
         emit_json(list(saved.values()), json_target)
         return
     frame = dataset.shortages
@@ -305,34 +378,32 @@ def shortages(
                 "notice_id": r["notice_id"],
                 "atc_code": r["atc_code"],
                 "substance": names.get(r["atc_code"], ""),
-                "product_id": r["product_id"],
+                "product_id": _present(r["product_id"]),
                 "status": r["status"],
                 "is_open": bool(r["is_open"]),
                 "cause": r["cause"],
                 "start_date": r["start_date"],
-                "expected_end_date": r["expected_end_date"],
-                "end_date": r["end_date"],
+                "expected_end_date": _present(r["expected_end_date"]),
+                "end_date": _present(r["end_date"]),
                 "days_of_supply_left": None if left is None or math.isinf(left) else left,
                 "supply_lasts_horizon": left is not None and math.isinf(left),
                 "plan_saved": doc is not None,
                 "plan_saved_at": None if doc is None else doc["saved_at"],
-                "title": r["title"],
+                "title": _present(r["title"]),
             }
         )
-    table = Table(title=f"Shortage notices on {dataset.as_of}", show_edge=False)
-    for column in (
-        "notice",
-        "ATC",
-        "substance",
-        "product",
-        "status",
-        "start",
-        "expected end",
-        "cause",
-        "days of supply left",
-        "plan",
-    ):
-        table.add_column(column, justify="right" if column == "days of supply left" else "left")
+    # Two lines a notice (its product, its expected end under the start) so that every id and
+    # date fits whole on an 80-column terminal.
+    table = data_table(
+        ("notice / product", "id"),
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("status, cause", "text"),
+        Col("start / expected end", "number", justify="left"),
+        ("days of supply left", "number"),
+        title=f"Shortage notices on {dataset.as_of}",
+        show_edge=False,
+    )
     for row in rows:
         if not row["is_open"]:
             left_text = ""
@@ -340,19 +411,18 @@ def shortages(
             left_text = "> 2 years"
         else:
             left_text = number(row["days_of_supply_left"], "en", 1)
+        state = f"{row['status']}, {str(row['cause']).replace('_', ' ')}" + (
+            "\nplan saved" if row["plan_saved"] else ""
+        )
         table.add_row(
-            str(row["notice_id"]),
+            f"{row['notice_id']}\n{row['product_id'] or 'all packs'}",
             str(row["atc_code"]),
             str(row["substance"]),
-            str(row["product_id"] or "all"),
-            str(row["status"]),
-            str(row["start_date"]),
-            str(row["expected_end_date"] or ""),
-            str(row["cause"]),
+            state,
+            f"{row['start_date']}\n{row['expected_end_date'] or '–'}",
             left_text,
-            "saved" if row["plan_saved"] else "",
         )
-    console.print(table)
+    show(console, table)
     if not rows:
         console.print("no notices match")
     else:

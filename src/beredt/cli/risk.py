@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from beredt.cli.common import (
     AsOfOption,
@@ -22,9 +22,13 @@ from beredt.cli.common import (
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
+    note_line,
 )
 from beredt.domain.atc import AtcCode, AtcError
+from beredt.views.safe_cells import safe_frame
+from beredt.views.terminal import Col, data_table, did_you_mean, show
 
 DEFAULT_ROWS_SHOWN = 20
 _HEATMAP_SUFFIXES = {".png", ".html", ".htm"}
@@ -94,7 +98,8 @@ def risk(
     json_target: JsonOption = None,
 ) -> None:
     """Rank substances by supply vulnerability (0–100) and explain each score."""
-    from beredt.risk import WeightsError, heatmap_html, heatmap_png, score
+    from beredt.risk import WeightsError, score
+    from beredt.views.charts.risk import heatmap_html, heatmap_png
 
     prefixes = [_prefix(p) for p in atc or []]
     explain_code = _prefix(explain) if explain else None
@@ -111,18 +116,34 @@ def risk(
     selected = table.select(prefixes or None)
     console = console_for(json_target)
     if prefixes and not len(selected):
-        console.print(f"[yellow]note:[/] no substance under {', '.join(prefixes)}")
+        codes = table.substances["atc_code"].astype(str).tolist()
+        hints = [did_you_mean(p, codes) for p in prefixes]
+        console.print(
+            note_line(
+                f"no substance under {', '.join(prefixes)}; " + " ".join(h for h in hints if h)
+            )
+            if any(hints)
+            else note_line(f"no substance under {', '.join(prefixes)}")
+        )
     exported = selected.select(top=top) if top is not None else selected
     if explain_code is not None:
         try:
             _print_explain(console, table, explain_code)
         except KeyError:
-            fail(f"--explain {explain_code}: no such substance in the dataset")
+            subs = table.substances
+            codes = subs["atc_code"].astype(str).tolist()
+            fail_unknown(
+                "substance (--explain)",
+                explain_code,
+                codes,
+                "`beredt risk --top 1000` lists them",
+                names=dict(zip(codes, subs["name"].astype(str), strict=True)),
+            )
     else:
         _print_table(console, selected.select(top=top or DEFAULT_ROWS_SHOWN), len(table))
     if csv_path is not None:
         csv_path.parent.mkdir(parents=True, exist_ok=True)
-        exported.to_frame().to_csv(csv_path, index=False)
+        safe_frame(exported.to_frame()).to_csv(csv_path, index=False)
         console.print(f"table: {csv_path}")
     if heatmap is not None:
         heatmap.parent.mkdir(parents=True, exist_ok=True)
@@ -152,20 +173,20 @@ def _score_style(value: float) -> str:
 def _print_table(console: Console, table: Any, total: int) -> None:
     p = table.provenance
     shown = len(table)
-    view = Table(
+    view = data_table(
+        ("#", "number"),
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("crit.", "text"),
+        ("score", "number"),
+        ("data", "number"),
+        ("top drivers", "text"),
         title=f"Vulnerability score (0–100), {shown} of {total} substances, "
         f"as of {p.as_of.isoformat()}",
         caption=f"data = share of the score's weight resting on known data · weights: "
         f"{table.weights.origin} · dataset {p.fingerprint[:12]}",
         show_lines=shown <= 40,
     )
-    view.add_column("#", justify="right")
-    view.add_column("ATC", no_wrap=True)
-    view.add_column("substance")
-    view.add_column("crit.")
-    view.add_column("score", justify="right")
-    view.add_column("data", justify="right")
-    view.add_column("top drivers")
     for row in table.substances.to_dict("records"):
         drivers = "\n".join(d for d in (row["driver_1"], row["driver_2"], row["driver_3"]) if d)
         view.add_row(
@@ -173,11 +194,11 @@ def _print_table(console: Console, table: Any, total: int) -> None:
             row["atc_code"],
             row["name"],
             row["criticality"],
-            f"[{_score_style(row['score'])}]{row['score']:.1f}[/]",
+            Text(f"{row['score']:.1f}", _score_style(row["score"])),
             f"{100 * row['completeness']:.0f} %",
             drivers,
         )
-    console.print(view)
+    show(console, view)
 
 
 def _raw_text(raw: float, unit: str) -> str:
@@ -199,19 +220,19 @@ def _raw_text(raw: float, unit: str) -> str:
 def _print_explain(console: Console, table: Any, atc: str) -> None:
     row = table.row(atc)
     factors = table.explain(atc)
-    view = Table(
+    view = data_table(
+        Col("factor", "name", max_width=16),
+        ("raw", "number"),
+        ("exposure", "number"),
+        ("points", "number"),
+        ("of", "number"),
+        ("why", "text"),
         title=f"{row['atc_code']} {row['name']} ({row['criticality']}): score "
         f"{row['score']:.1f} of 100, rank {row['rank']} of {len(table)}, "
         f"data {100 * row['completeness']:.0f} %",
         caption="exposure: 0 (none) … 1 (full), read off the factor's fixed anchors; "
         "points = exposure × the factor's maximum",
     )
-    view.add_column("factor")
-    view.add_column("raw", justify="right")
-    view.add_column("exposure", justify="right")
-    view.add_column("points", justify="right")
-    view.add_column("of", justify="right")
-    view.add_column("why")
     for f in factors.to_dict("records"):
         raw = "unknown" if f["imputed"] else _raw_text(f["raw"], f["unit"])
         if f["factor"] == "criticality":
@@ -224,4 +245,4 @@ def _print_explain(console: Console, table: Any, atc: str) -> None:
             f"{f['points']:.0f}",
             f["detail"] + (" (imputed)" if f["imputed"] else ""),
         )
-    console.print(view)
+    show(console, view)

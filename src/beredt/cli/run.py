@@ -11,28 +11,48 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskID,
-    TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.text import Text
 
-from beredt.cli.common import DatabaseOption, SchedulerOption, fail
+from beredt.cli.common import (
+    DatabaseOption,
+    SchedulerOption,
+    fail,
+    make_console,
+    note_line,
+    styled,
+)
+from beredt.views.fmt import number
+from beredt.views.sections.headline import headline_section
+from beredt.views.terminal import Col, data_table, render_section, show
+
+
+class _Label(ProgressColumn):
+    """A stage's label, styled by its state; never parsed as markup."""
+
+    def render(self, task: Task) -> Text:
+        """The task's ``label`` field (a Text), else its description as plain text."""
+        label = task.fields.get("label")
+        return label if isinstance(label, Text) else Text(task.description)
 
 
 class RichStages:
     """One rich progress display across the pipeline's stages (a row per stage, with its time)."""
 
     def __init__(self, console: Console, lang: str) -> None:
-        from beredt.report.pipeline import stage_keys, stage_label
+        from beredt.app.pipeline import stage_keys, stage_label
 
         self.console = console
         self.lang = lang
         self.label = stage_label
         self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/]"),
-            TextColumn("{task.description}"),
+            SpinnerColumn(finished_text=Text("✓", "green")),
+            _Label(),
             BarColumn(bar_width=30),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -47,8 +67,9 @@ class RichStages:
     def __enter__(self) -> RichStages:
         self.progress.__enter__()
         for key in self.keys:
+            label = self.label(key, self.lang)
             self.tasks[key] = self.progress.add_task(
-                f"[dim]{self.label(key, self.lang)}[/]", total=None, start=False
+                label, total=None, start=False, label=Text(label, "dim")
             )
         return self
 
@@ -60,9 +81,8 @@ class RichStages:
         self.current = stage
         task = self.tasks[stage]
         self.progress.start_task(task)
-        self.progress.update(
-            task, description=f"[bold]{self.label(stage, self.lang)}[/]", total=total
-        )
+        label = self.label(stage, self.lang)
+        self.progress.update(task, description=label, total=total, label=Text(label, "bold"))
 
     def advance(self, done: int, total: int) -> None:
         """Move the current stage's bar."""
@@ -72,13 +92,14 @@ class RichStages:
     def finish(self, stage: str, seconds: float, note: str = "") -> None:
         """Mark the stage done with its time (and note)."""
         task = self.tasks[stage]
-        extra = f" [yellow]({note})[/]" if note else ""
-        text = f"{self.label(stage, self.lang)} — {seconds:.1f} s{extra}"
+        text = styled(f"{self.label(stage, self.lang)} — {seconds:.1f} s")
+        if note:
+            text.append(f" ({note})", "yellow")
         total = self.progress.tasks[self.keys.index(stage)].total or 1
-        self.progress.update(task, description=text, total=total, completed=total)
+        self.progress.update(task, description=text.plain, total=total, completed=total, label=text)
         self.progress.stop_task(task)
         if not self.console.is_terminal:
-            self.console.print(f"{text}", markup=True)
+            self.console.print(text)
 
 
 def run(
@@ -129,16 +150,16 @@ def run(
 ) -> None:
     """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
     responses and write report.html, report.xlsx, results.json and run.json."""
-    from beredt.ingest.errors import ImportRejected
-    from beredt.report.analyses import RunParameters
-    from beredt.report.pipeline import (
+    from beredt.app.analyses import RunParameters
+    from beredt.app.pipeline import (
         DEFAULT_SCENARIOS,
         MissingBundle,
         RunOptions,
         run_pipeline,
         stage_label,
     )
-    from beredt.sim.distributed import session
+    from beredt.ingest.errors import ImportRejected
+    from beredt.store import StoreError
 
     if lang not in ("nb", "en"):
         fail(f"--lang must be nb or en, not {lang!r}")
@@ -159,28 +180,49 @@ def run(
         db=db,
         scenario_dir=scenario_dir,
         parameters=params,
+        scheduler=scheduler,
     )
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True)
     try:
-        with session(scheduler), RichStages(console, lang) as stages:
+        with RichStages(console, lang) as stages:
             result = run_pipeline(options, stages)
     except MissingBundle as exc:
         fail(f"{exc}: pass --bundle DIR (a folder with bundle.toml and the CSV files)")
     except ImportRejected as exc:
         fail(f"{exc.summary()}\n{exc.report()}", code=2)
+    except StoreError as exc:
+        fail(str(exc), code=3)
     nb = lang == "nb"
-    table = Table(title="beredt run", show_edge=False)
-    table.add_column("steg" if nb else "stage")
-    table.add_column("sekunder" if nb else "seconds", justify="right")
-    table.add_column("merknad" if nb else "note")
-    for timing in result.timings:
-        table.add_row(stage_label(timing.stage, lang), f"{timing.seconds:.1f}", timing.note)
-    table.add_row(
-        f"[bold]{'totalt' if nb else 'total'}[/]", f"[bold]{result.total_seconds:.1f}[/]", ""
+    table = data_table(
+        Col("steg" if nb else "stage", "name"),
+        Col("sekunder" if nb else "seconds", "number"),
+        Col("merknad" if nb else "note", "text"),
+        title="beredt run",
+        show_edge=False,
     )
-    console.print(table)
+    for timing in result.timings:
+        table.add_row(
+            stage_label(timing.stage, lang),
+            number(timing.seconds, lang, 1),
+            timing.note_in(lang),
+        )
+    table.add_row(
+        Text("totalt" if nb else "total", "bold"),
+        Text(number(result.total_seconds, lang, 1), "bold"),
+        "",
+    )
+    show(console, table)
+    # The first screen of the report, as the page shows it.
+    analyses = result.analyses
+    render_section(
+        console,
+        headline_section(analyses),
+        lang,
+        analyses.dataset.currency,
+        tables={"by_criticality": ("criticality", "today", "today_p95", "plan", "plan_p95")},
+    )
     for key, reason in sorted(result.absent.items()):
-        console.print(f"[yellow]not available:[/] {key}: {reason}")
+        console.print(note_line(f"{key}: {reason}", "not available"))
     console.print(f"results: {result.results_json}  workbook: {result.report_xlsx}")
     typer.echo(f"report: {result.report_html}")
 

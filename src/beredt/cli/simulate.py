@@ -6,13 +6,14 @@ a PNG or a self-contained HTML figure (distribution of national loss, worst subs
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from beredt.cli.common import (
     AsOfOption,
@@ -22,9 +23,11 @@ from beredt.cli.common import (
     console_for,
     emit_json,
     fail,
+    fail_unknown,
     load_dataset,
     progress_bar,
 )
+from beredt.views.terminal import data_table, did_you_mean, show
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 _PLOT_SUFFIXES = {".png", ".html", ".htm"}
@@ -48,8 +51,43 @@ def resolve_scenario(name: str) -> Path:
     for candidate in (LIBRARY / name, LIBRARY / f"{name}.toml"):
         if candidate.is_file():
             return candidate
-    names = ", ".join(p.stem for p in library())
-    fail(f"no scenario file {name!r} (library: {names})", code=2)
+    fail_unknown(
+        "scenario file or library scenario",
+        name,
+        [p.stem for p in library()],
+        "`beredt simulate --list` lists the library",
+        code=2,
+    )
+
+
+#: What an unknown reference of a scenario event names, and where the dataset keeps its ids.
+_REFERENCES = {
+    "site": ("sites", "site_id"),
+    "company": ("companies", "company_id"),
+    "country": ("countries", "country"),
+    "product": ("products", "product_id"),
+}
+_UNKNOWN = re.compile(
+    r"unknown (site|company|country|product) ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")$"
+)
+
+
+def scenario_problems(problems: list[Any], dataset: Any) -> str:
+    """The problems of a scenario against the dataset, one a line, unknown ids with the closest
+    known ones."""
+    lines = []
+    for problem in problems:
+        line = str(problem)
+        match = _UNKNOWN.search(problem.reason)
+        if match:
+            stem, column = _REFERENCES[match.group(1)]
+            frame = getattr(dataset, stem)
+            ids = frame[column].astype(str)
+            names = dict(zip(ids, frame["name"].astype(str), strict=True))
+            hint = did_you_mean(ast.literal_eval(match.group(2)), ids, names=names)
+            line += f"; {hint}" if hint else ""
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def simulate_command(
@@ -145,11 +183,11 @@ def simulate_command(
     try:
         parsed = load_scenario(path)
     except ImportRejected as exc:
-        fail(f"{exc}\n{exc.report()}", code=2)
+        fail(f"{exc.summary()}\n{exc.report()}", code=2)
     dataset = load_dataset(as_of, db)
     problems = check_scenario(parsed, dataset)
     if problems:
-        fail("the scenario does not fit the dataset:\n" + "\n".join(map(str, problems)), code=2)
+        fail("the scenario does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
     n = scenarios or parsed.n_scenarios or DEFAULT_N_SCENARIOS
     with session(scheduler), progress_bar(f"simulating {parsed.name}", n) as progress:
         result = simulate(
@@ -166,7 +204,7 @@ def simulate_command(
     if parquet is not None:
         console.print(f"per-scenario values: {parquet}/substances, {parquet}/national (Parquet)")
     for target in plot or []:
-        from beredt.sim.plots import figure_html, figure_png
+        from beredt.views.charts.sim import figure_html, figure_png
 
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.suffix.lower() == ".png":
@@ -180,15 +218,17 @@ def simulate_command(
 def _print_library(console: Console) -> None:
     from beredt.sim import load_scenario
 
-    view = Table(title="Scenario library")
-    view.add_column("name", no_wrap=True)
-    view.add_column("scenario")
-    view.add_column("horizon", justify="right")
-    view.add_column("events", justify="right")
+    view = data_table(
+        ("name", "id"),
+        ("scenario", "name"),
+        ("horizon", "number"),
+        ("events", "number"),
+        title="Scenario library",
+    )
     for path in library():
         sc = load_scenario(path)
         view.add_row(path.stem, sc.name, f"{sc.horizon_days or 365} d", str(len(sc.events)))
-    console.print(view)
+    show(console, view)
 
 
 def _num(x: float, digits: int = 0) -> str:
@@ -200,18 +240,18 @@ def _num(x: float, digits: int = 0) -> str:
 def _print_summary(console: Console, result: Any, top: int) -> None:
     nat = result.national_summary(0)
     p = result.provenance
-    head = Table(
+    head = data_table(
+        ("national", "name"),
+        ("mean", "number"),
+        ("± s.e.", "number"),
+        ("5 %", "number"),
+        ("median", "number"),
+        ("95 %", "number"),
         title=f"{result.scenario}: {result.n_scenarios:,} scenarios × {result.horizon_days} days "
         f"({result.mode}, seed {result.seed})",
         caption=f"as of {p.as_of.isoformat()} · dataset {p.fingerprint[:12]} · "
         f"{result.wall_seconds:.1f} s",
     )
-    head.add_column("national")
-    head.add_column("mean", justify="right")
-    head.add_column("± s.e.", justify="right")
-    head.add_column("5 %", justify="right")
-    head.add_column("median", justify="right")
-    head.add_column("95 %", justify="right")
     for label, key in (
         ("weighted unmet DDD", "weighted_unmet_ddd"),
         ("unmet DDD", "unmet_ddd"),
@@ -236,38 +276,34 @@ def _print_summary(console: Console, result: Any, top: int) -> None:
         "",
         "",
     )
-    console.print(head)
+    show(console, head)
     table = result.substance_table(0)
     table = table[table["weighted_unmet_mean"] > 0].head(top)
-    view = Table(
+    view = data_table(
+        ("ATC", "id"),
+        ("substance", "name"),
+        ("unmet DDD ± s.e.", "number"),
+        ("95 %", "number"),
+        ("short days, P(short)", "number"),
+        ("stock-out day", "number"),
+        ("surge / alt. DDD", "number"),
         title=f"Worst {len(table)} substances by criticality-weighted unmet DDD",
-        caption="unmet DDD = patient-days without treatment; stock-out day: median, given one",
+        caption="unmet DDD = patient-days without treatment (mean ± s.e., 95th percentile); "
+        "short days: mean over the horizon; P(short): the chance of any; stock-out day: median, given one; "
+        "under each substance its criticality",
+        show_edge=False,
     )
-    for col, justify in (
-        ("ATC", "left"),
-        ("substance", "left"),
-        ("crit.", "left"),
-        ("unmet DDD ± s.e.", "right"),
-        ("95 %", "right"),
-        ("short days", "right"),
-        ("P(short)", "right"),
-        ("stock-out day", "right"),
-        ("surge / alt. DDD", "right"),
-    ):
-        view.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in table.to_dict("records"):
         view.add_row(
             r["atc_code"],
-            str(r["name"])[:28],
-            str(r["criticality"])[:3],
-            f"{_num(r['unmet_ddd_mean'])} ± {_num(r['unmet_ddd_se'])}",
+            f"{r['name']}\n{r['criticality']}",
+            f"{_num(r['unmet_ddd_mean'])}\n± {_num(r['unmet_ddd_se'])}",
             _num(r["unmet_ddd_p95"]),
-            _num(r["shortage_days_mean"], 1),
-            f"{r['shortage_prob']:.2f}",
+            f"{_num(r['shortage_days_mean'], 1)}\n{r['shortage_prob']:.2f}",
             _num(r["first_stockout_day_p50"]),
-            f"{_num(r['surge_ddd_mean'])} / {_num(r['alternatives_ddd_mean'])}",
+            f"{_num(r['surge_ddd_mean'])}\n/ {_num(r['alternatives_ddd_mean'])}",
         )
     if len(table):
-        console.print(view)
+        show(console, view)
     else:
-        console.print("[green]no substance had unmet demand in any scenario[/]")
+        console.print("no substance had unmet demand in any scenario", style="green")

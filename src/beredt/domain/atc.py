@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+from beredt.errors import InvalidInput
+
 _LENGTH_TO_LEVEL = {1: 1, 3: 2, 4: 3, 5: 4, 7: 5}
 _LEVEL_TO_LENGTH = {level: length for length, level in _LENGTH_TO_LEVEL.items()}
 # Letter, two digits, letter, letter, two digits: each level adds its part.
@@ -19,7 +21,7 @@ _PATTERN = re.compile(r"^[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?$")
 _MAIN_GROUPS = frozenset("ABCDGHJLMNPRSV")
 
 
-class AtcError(ValueError):
+class AtcError(InvalidInput, ValueError):
     """A string is not a valid ATC code."""
 
 

@@ -22,6 +22,7 @@ class Source:
     name: str
     url: str | None = None
     note: str | None = None
+    note_nb: str | None = None  # the note in bokmål, where the bundle gives one
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class BundleMeta:
     population: int | None = None
     illustrative: bool = False
     sources: tuple[Source, ...] = ()
+    title_nb: str = ""  # the title in bokmål, where the bundle gives one
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,13 @@ def canonical_csv(spec: EntitySpec, rows: Sequence[Row]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # The csv module quotes a cell holding the line terminator (\n) but not a lone \r, which
+    # a reader takes for a line end: a row with one is written fully quoted instead.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(spec.column_names)
     for row in canonical_rows(spec, rows):
-        writer.writerow(format_row(spec, row))
+        cells = format_row(spec, row)
+        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
     return buffer.getvalue()
 
 
@@ -78,6 +84,7 @@ def meta_document(meta: BundleMeta) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema_version": meta.schema_version,
         "title": meta.title,
+        **({"title_nb": meta.title_nb} if meta.title_nb else {}),
         "country": meta.country,
         "currency": meta.currency,
         "as_of": meta.as_of,
@@ -87,7 +94,16 @@ def meta_document(meta: BundleMeta) -> dict[str, Any]:
         doc["population"] = meta.population
     if meta.sources:
         doc["sources"] = [
-            {k: v for k, v in (("name", s.name), ("url", s.url), ("note", s.note)) if v is not None}
+            {
+                k: v
+                for k, v in (
+                    ("name", s.name),
+                    ("url", s.url),
+                    ("note", s.note),
+                    ("note_nb", s.note_nb),
+                )
+                if v is not None
+            }
             for s in meta.sources
         ]
     return doc

@@ -96,6 +96,10 @@ class Dataset:
     trade: pd.DataFrame
     industry: pd.DataFrame
     levers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trials: pd.DataFrame = field(default_factory=pd.DataFrame)
+    procurement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    investments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    investment_substances: pd.DataFrame = field(default_factory=pd.DataFrame)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # --- identity -------------------------------------------------------------------------
@@ -305,4 +309,8 @@ def build_dataset(bundle: Bundle, as_of: dt.date | None = None) -> Dataset:
         trade=frames["trade"],
         industry=frames["industry"],
         levers=frames["levers"],
+        trials=frames["trials"],
+        procurement=frames["procurement"],
+        investments=frames["investments"],
+        investment_substances=with_idx(frames["investment_substances"]),
     )

@@ -17,9 +17,12 @@ from beredt.domain.enums import (
     ShortageCause,
     ShortageStatus,
     SiteStage,
+    SponsorType,
     StockEntryKind,
     StockTier,
     TradeFlow,
+    TrialPhase,
+    TrialRegistry,
 )
 from beredt.domain.schema import col, entity
 
@@ -413,3 +416,166 @@ class IndustryFigure:
     employees: int | None = col("Employees", default=None, ge=0)
     exports_value: float | None = col("Export revenue", unit="currency/year", default=None, ge=0)
     source: str | None = col("Source", default=None)
+    higher_education_share: float | None = col(
+        "Share of the employees with higher education (university or university college)",
+        default=None,
+        ge=0,
+        le=1,
+        example="0.55",
+    )
+
+
+@entity("trials.csv", key=["registry", "trial_id"])
+@dataclass(frozen=True, slots=True)
+class ClinicalTrial:
+    """A clinical trial with at least one site in the home country, from a public registry.
+
+    ``beredt import ctgov`` (ClinicalTrials.gov API v2 JSON) and ``beredt import ctis`` (the EU
+    CTIS public search export) write these rows; a trial is counted in the year it started.
+    """
+
+    registry: TrialRegistry = col("Registry the record comes from")
+    trial_id: str = col(
+        "The registry's trial number (NCT number; EU CT number)",
+        kind="id",
+        example="NCT01234567",
+    )
+    title: str | None = col("Title of the trial", default=None)
+    phase: TrialPhase = col("Phase (early phase 1 counts as phase 1)", default=TrialPhase.UNKNOWN)
+    sponsor: str | None = col("Lead sponsor", default=None)
+    sponsor_type: SponsorType = col(
+        "Industry, academic (hospital, university, research network), government, mixed or other",
+        default=SponsorType.OTHER,
+    )
+    start_date: dt.date | None = col(
+        "First day of the trial (ClinicalTrials.gov: the start date; CTIS: the date of the "
+        "overall authorisation decision); the trial counts in this year",
+        default=None,
+    )
+    sites_in_country: int = col(
+        "Trial sites in the home country", unit="sites", default=1, ge=1, example="3"
+    )
+    status: str | None = col("Overall status as the registry gives it", default=None)
+    enrollment: int | None = col(
+        "Participants planned or enrolled (all countries)", unit="persons", default=None, ge=0
+    )
+    eu_ct_number: str | None = col(
+        "EU CT or EudraCT number of the same trial, where a ClinicalTrials.gov record gives "
+        "one: a trial in both registries is counted once",
+        default=None,
+    )
+    source: str | None = col("Where the record comes from (file, date of the export)", default=None)
+
+
+@entity("procurement.csv", key=["award_id"])
+@dataclass(frozen=True, slots=True)
+class ProcurementAward:
+    """A public contract for medicines (a hospital or national tender) and who won it.
+
+    The home-market measure is the share of the contract value won by domestic producers.
+    """
+
+    award_id: str = col("Identifier", kind="id", example="LIS-2401-J01CA04")
+    year: int = col("Year the contract's value is for", ge=1900, le=2200, example="2024")
+    atc_code: str = col(
+        "ATC code of the substance or group tendered (any level)", kind="atc", example="J01CA04"
+    )
+    value: float = col("Contract value for the year", unit="currency", ge=0)
+    company_id: str | None = col(
+        "Supplier that won the contract", ref="companies.company_id", default=None
+    )
+    supplier: str | None = col(
+        "Supplier's name as the tender result gives it (where it is not in companies.csv)",
+        default=None,
+    )
+    domestic_production: bool | None = col(
+        "Whether the awarded product is made in the home country; empty: the supplier's "
+        "`domestic` flag in companies.csv (false without a supplier there)",
+        default=None,
+    )
+    buyer: str | None = col(
+        "Contracting authority", default=None, example="Sykehusinnkjøp HF (LIS)"
+    )
+    tender: str | None = col("Tender or framework agreement", default=None)
+    source: str | None = col("Where the figure comes from", default=None)
+
+
+@entity("investments.csv", key=["investment_id"])
+@dataclass(frozen=True, slots=True)
+class LineInvestment:
+    """A domestic producer's new or extended production line, as an investment case.
+
+    ``beredt invest`` values it over the simulator's scenarios: normal sales, surge sales when
+    shortages activate its agreement, export sales, with and without the agreement's fee.
+    """
+
+    investment_id: str = col("Identifier", kind="id", example="INV-haldor-bag-2")
+    company_id: str = col("Producer that would invest", ref="companies.company_id")
+    name: str = col("What is built", example="Second infusion-bag line")
+    capex: float = col("Investment cost, paid at the decision", unit="currency", ge=0)
+    build_days: int = col("Days from the decision until the line produces", unit="days", ge=0)
+    life_years: int = col("Years the line operates", unit="years", gt=0, le=60, example="15")
+    fixed_cost_per_year: float = col(
+        "Fixed cost of running the line (staff, maintenance, quality) a year",
+        unit="currency/year",
+        default=0.0,
+        ge=0,
+    )
+    line_id: str | None = col(
+        "Line the investment extends (empty: a new line)", ref="lines.line_id", default=None
+    )
+    offer_id: str | None = col(
+        "Capacity-reservation offer made with the investment: its fee, reserved capacity and "
+        "response time are the agreement of the case",
+        ref="offers.offer_id",
+        default=None,
+    )
+    ramp_days: int = col(
+        "Days from first surge output to the reserved capacity", unit="days", default=0, ge=0
+    )
+    salvage_value: float = col(
+        "Value of the line at the end of its life", unit="currency", default=0.0, ge=0
+    )
+    source: str | None = col("Where the figures come from", default=None)
+
+
+@entity("investment_substances.csv", key=["investment_id", "atc_code"])
+@dataclass(frozen=True, slots=True)
+class InvestmentSubstance:
+    """What an investment's line would make: capacity, cost, prices and expected sales.
+
+    The line's load in normal times, Σ (domestic + export) / capacity over its substances, is at
+    most 1; surge output under the agreement displaces export sales first, then domestic ones.
+    """
+
+    investment_id: str = col("Investment", ref="investments.investment_id")
+    atc_code: str = col("Substance", ref="substances.atc_code", kind="atc5")
+    capacity_ddd_per_day: float = col(
+        "Output when the line makes only this substance", unit="DDD/day", gt=0
+    )
+    unit_cost_per_ddd: float = col(
+        "Variable production cost (API, materials, energy)",
+        unit="currency/DDD",
+        default=0.0,
+        ge=0,
+    )
+    domestic_ddd_per_day: float = col(
+        "Expected domestic sales in normal times", unit="DDD/day", default=0.0, ge=0
+    )
+    export_ddd_per_day: float = col("Expected export sales", unit="DDD/day", default=0.0, ge=0)
+    price_per_ddd: float | None = col(
+        "Producer's domestic price; empty: the substance's pharmacy purchase price per DDD "
+        "weighted by market share (products.csv), an upper bound",
+        unit="currency/DDD",
+        default=None,
+        ge=0,
+    )
+    export_price_per_ddd: float | None = col(
+        "Export price; empty: the domestic price", unit="currency/DDD", default=None, ge=0
+    )
+    surge_price_per_ddd: float | None = col(
+        "Price of surge output delivered under the agreement; empty: the domestic price",
+        unit="currency/DDD",
+        default=None,
+        ge=0,
+    )

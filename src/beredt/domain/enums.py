@@ -87,3 +87,34 @@ class TradeFlow(StrEnum):
 
     IMPORT = "import"
     EXPORT = "export"
+
+
+class TrialRegistry(StrEnum):
+    """Public registry a clinical trial was read from."""
+
+    CTGOV = "ctgov"  # ClinicalTrials.gov (US National Library of Medicine)
+    CTIS = "ctis"  # EU Clinical Trials Information System (EMA)
+    OTHER = "other"
+
+
+class TrialPhase(StrEnum):
+    """Phase of a clinical trial (early phase 1 counts as phase 1)."""
+
+    PHASE1 = "phase1"
+    PHASE1_2 = "phase1_2"
+    PHASE2 = "phase2"
+    PHASE2_3 = "phase2_3"
+    PHASE3 = "phase3"
+    PHASE4 = "phase4"
+    NOT_APPLICABLE = "not_applicable"  # e.g. a device or behavioural study
+    UNKNOWN = "unknown"
+
+
+class SponsorType(StrEnum):
+    """Who sponsors a clinical trial: the measure asks for more industry-sponsored trials."""
+
+    INDUSTRY = "industry"  # pharmaceutical and other companies
+    ACADEMIC = "academic"  # hospitals, universities, research institutes and networks
+    GOVERNMENT = "government"  # public agencies
+    MIXED = "mixed"  # commercial and non-commercial co-sponsors
+    OTHER = "other"  # individuals, patient organisations, not stated

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import math
 import re
 import types
@@ -26,7 +27,31 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$")
 _HS_CODE = re.compile(r"^[0-9]{2,10}$")
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/+-]*$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 TRUE_WORDS = frozenset({"true", "yes", "1", "ja"})
+#: Whole numbers are stored as 64-bit signed integers (SQL BIGINT) on every backend.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Dates outside this range are typing errors, not medicine data: one range for bundles and
+#: importers alike (docs/bundle.md, docs/importers.md).
+EARLIEST_DATE = dt.date(1950, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def check_text(value: str) -> None:
+    """Refuse text no database stores: a NUL character (PostgreSQL rejects it)."""
+    if "\x00" in value:
+        raise ValueError(f"contains a NUL character (at position {value.index(chr(0)) + 1})")
+
+
+def check_date_range(value: dt.date, what: str = "date") -> None:
+    """Refuse a date outside :data:`EARLIEST_DATE`–:data:`LATEST_DATE`."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"{value.isoformat()} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: "
+            f"not a plausible {what}"
+        )
+
+
 FALSE_WORDS = frozenset({"false", "no", "0", "nei"})
 
 
@@ -128,6 +153,22 @@ class Column:
             if not self.optional:
                 raise ValueError("required value is missing")
             return
+        if isinstance(value, str):
+            check_text(value)
+        elif isinstance(value, tuple | list):
+            for part in value:
+                if isinstance(part, str):
+                    check_text(part)
+        elif isinstance(value, dt.date):
+            check_date_range(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if self.py_type is int and not INT64_MIN <= value <= INT64_MAX:
+                raise ValueError(
+                    f"{_short(value)} does not fit a 64-bit whole number "
+                    f"({INT64_MIN} to {INT64_MAX})"
+                )
+            if self.py_type is float and abs(value) > 1e308:
+                raise ValueError(f"{_short(value)} is too large for a number")
         if isinstance(value, int | float) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"{value} is not a finite number")
@@ -170,13 +211,29 @@ def _fmt_num(value: float) -> str:
     return repr(float(value))
 
 
+def _short(value: int) -> str:
+    """A whole number for a message: long ones cut in the middle (and never converted whole)."""
+    if value.bit_length() > 200:
+        return f"a {'negative ' if value < 0 else ''}whole number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text.lstrip('-'))} digits)"
+
+
 def _parse_int(column: Column, text: str) -> int:
+    """A whole number exactly (never through a float), written plainly or as 12.0 or 1e3."""
+    shown = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+    if len(text) > 60:  # 19 digits fit 64 bits; what is far longer never fits (or is no number)
+        raise ValueError(f"{shown!r} is not a whole number that fits 64 bits")
     try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-    if not math.isfinite(number) or not number.is_integer():
-        raise ValueError(f"{text!r} is not a whole number")
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise ValueError(f"{shown!r} is not a whole number") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"{shown!r} is not a whole number")
+    if number.adjusted() > 18:  # more than 19 digits: check before building a huge int
+        raise ValueError(
+            f"{shown!r} does not fit a 64-bit whole number ({INT64_MIN} to {INT64_MAX})"
+        )
     return int(number)
 
 
@@ -200,6 +257,9 @@ def _parse_bool(column: Column, text: str) -> bool:
 
 
 def _parse_date(column: Column, text: str) -> dt.date:
+    # date.fromisoformat alone also takes 20261001 and 2026-W40-1; the bundle says YYYY-MM-DD.
+    if not _ISO_DATE.match(text):
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -15,7 +15,6 @@ the JSON field it concerns (e.g. ``dimension.Tid.category.index``).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,13 @@ import numpy as np
 import pandas as pd
 
 from beredt.ingest.errors import ImportRejected, Problem
+from beredt.ingest.sources import load_json, read_bytes
 
 #: Cap on problems reported for cell-level faults, so a broken million-cell file stays readable.
 MAX_CELL_PROBLEMS = 20
+#: Most cells a dataset may declare (product of ``size``): checked before anything is allocated.
+#: Statistics Norway answers at most 800,000 cells per query; 20 M float cells are 160 MB.
+MAX_CELLS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,9 @@ def read_jsonstat(path: str | Path) -> JsonStatDataset:
     path = Path(path)
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ImportRejected([Problem(name, None, "file", "no such file")], "JSON-stat") from None
+        text = read_bytes(path).decode("utf-8-sig")
+    except ImportRejected as exc:
+        raise ImportRejected(exc.problems, "JSON-stat") from None
     except UnicodeDecodeError as exc:
         raise ImportRejected(
             [Problem(name, None, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")],
@@ -165,14 +168,17 @@ def read_jsonstat(path: str | Path) -> JsonStatDataset:
 def parse_jsonstat_text(text: str, file: str = "<json>") -> JsonStatDataset:
     """Parse JSON text holding a JSON-stat 2.0 dataset (see :func:`parse_jsonstat`)."""
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
+        document = load_json(text, file, "JSON-stat", parse_constant=_reject_constant)
+    except ImportRejected as exc:
         raise ImportRejected(
-            [Problem(file, exc.lineno, "json", f"not valid JSON: {exc.msg} (column {exc.colno})")],
+            [
+                Problem(p.file, p.line, p.field, f"not valid JSON: {p.reason}")
+                if p.line is not None and "(column" in p.reason
+                else p
+                for p in exc.problems
+            ],
             "JSON-stat",
         ) from None
-    except ValueError as exc:
-        raise ImportRejected([Problem(file, None, "json", str(exc))], "JSON-stat") from None
     return parse_jsonstat(document, file)
 
 
@@ -233,6 +239,14 @@ def parse_jsonstat(document: Any, file: str = "<json>") -> JsonStatDataset:
     if len(sizes) != len(ids):
         bad("size", f"has {len(sizes)} entries but `id` names {len(ids)} dimensions")
         raise reject()
+    declared = math.prod(sizes)  # exact: a Python int cannot overflow, unlike an int64 product
+    if declared > MAX_CELLS:
+        bad(
+            "size",
+            f"declares {declared:,} cells (the product of {sizes}), more than the "
+            f"{MAX_CELLS:,} read: ask the statistics API for a smaller table",
+        )
+        raise reject()
 
     dims_doc = document.get("dimension")
     if not isinstance(dims_doc, Mapping):
@@ -249,7 +263,7 @@ def parse_jsonstat(document: Any, file: str = "<json>") -> JsonStatDataset:
     if problems:
         raise reject()
 
-    n_cells = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
+    n_cells = declared
     values = _parse_values(document.get("value", _ABSENT), n_cells, bad)
     status = _parse_status(document.get("status"), n_cells, bad)
     role = _parse_role(document.get("role"), ids, bad)

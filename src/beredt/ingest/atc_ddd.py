@@ -226,11 +226,42 @@ def _choose(
             )
             continue
         usable.append(entry)
-    for route in routes:
-        for entry in usable:
-            if entry.route and entry.route.lower() == route.lower():
-                return entry
-    return usable[0] if usable else None
+    chosen = next(
+        (
+            entry
+            for route in routes
+            for entry in usable
+            if entry.route and entry.route.lower() == route.lower()
+        ),
+        usable[0] if usable else None,
+    )
+    if chosen is not None:
+        _warn_conflicts(result, atc, chosen, usable)
+    return chosen
+
+
+def _warn_conflicts(result: SourceImport, atc: str, chosen: WhoDdd, usable: list[WhoDdd]) -> None:
+    """Warn when another row of the code and route gives a different DDD (the first is used)."""
+    assert chosen.ddd is not None
+    assert chosen.unit is not None
+    route = (chosen.route or "").lower()
+    for other in usable:
+        assert other.ddd is not None
+        assert other.unit is not None
+        if (
+            other is not chosen
+            and (other.route or "").lower() == route
+            and not same_quantity(
+                chosen.ddd, UNITS[chosen.unit.lower()], other.ddd, UNITS[other.unit.lower()]
+            )
+        ):
+            result.warn(
+                other.line,
+                atc,
+                f"route {chosen.route or '(none)'} repeats line {chosen.line} with another DDD "
+                f"({other.describe()} here, {chosen.describe()} there): line {chosen.line}'s "
+                "is used; check which the substance needs",
+            )
 
 
 def _with_ddd(row: Row, chosen: WhoDdd, entries: list[WhoDdd]) -> Row:

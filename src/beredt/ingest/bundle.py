@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
+import stat
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,13 @@ from beredt.domain.bundle import (
     meta_document,
 )
 from beredt.domain.enums import StockEntryKind
-from beredt.domain.schema import ENTITIES, EntitySpec
+from beredt.domain.schema import (
+    ENTITIES,
+    INT64_MAX,
+    EntitySpec,
+    check_date_range,
+    check_text,
+)
 from beredt.ingest.errors import ImportRejected, Problem
 
 META_FILE = "bundle.toml"
@@ -43,6 +51,7 @@ def read_bundle(path: str | Path) -> Bundle:
     if not folder.is_dir():
         raise ImportRejected([Problem(str(folder), None, "bundle", "is not a folder")])
     problems: list[Problem] = []
+    unreadable: set[str] = set()  # stems of tables that could not be read at all
     meta = _read_meta(folder, problems)
     known = {spec.file for spec in ENTITIES}
     for extra in sorted(p.name for p in folder.glob("*.csv") if p.name not in known):
@@ -59,21 +68,23 @@ def read_bundle(path: str | Path) -> Bundle:
     rejected: dict[str, list[Row]] = {spec.stem: [] for spec in ENTITIES}
     for spec in ENTITIES:
         file = folder / spec.file
-        if not file.exists():
+        tables[spec.stem], lines[spec.stem] = [], []
+        if not file.exists() and not file.is_symlink():
             if spec.stem == "substances":
                 problems.append(
                     Problem(spec.file, None, "file", "missing: a bundle needs substances")
                 )
-            tables[spec.stem], lines[spec.stem] = [], []
             continue
+        if not _plain_file_inside(folder, file, problems):
+            unreadable.add(spec.stem)
+            continue
+        before = len(problems)
         tables[spec.stem], lines[spec.stem] = _read_table(file, spec, problems, rejected[spec.stem])
-    # A file that could not be decoded or parsed has no reliable keys: rows pointing into it
-    # are not reported as dangling, so the report shows the cause, not its echoes.
-    unreadable = {
-        spec.stem
-        for spec in ENTITIES
-        if any(p.file == spec.file and p.field in ("encoding", "csv") for p in problems)
-    }
+        if any(p.field in _UNREADABLE or p.reason in _BROKEN_HEADER for p in problems[before:]):
+            unreadable.add(spec.stem)
+    # A file that could not be decoded, parsed or read past its header has no reliable keys:
+    # rows pointing into it are not reported as dangling, so the report shows the cause, not
+    # its echoes.
     _check_keys(tables, lines, problems)
     _check_references(tables, lines, problems, rejected, unreadable)
     _check_rules(tables, lines, problems)
@@ -116,6 +127,38 @@ def validate_tables(
 
 
 _FILE_ORDER = {spec.file: i for i, spec in enumerate(ENTITIES)} | {META_FILE: -1}
+#: Problems after which a table's rows cannot be read (its keys are unknown, not absent).
+_UNREADABLE = frozenset({"encoding", "csv", "header", "file"})
+_EMPTY_FILE = "the file is empty (a header line is needed)"
+_DUPLICATE_COLUMN = "column appears more than once"
+_MISSING_COLUMN = "required column is missing"
+_BROKEN_HEADER = frozenset({_EMPTY_FILE, _DUPLICATE_COLUMN, _MISSING_COLUMN})
+
+
+def _plain_file_inside(folder: Path, file: Path, problems: list[Problem]) -> bool:
+    """True when `file` is a regular file in `folder` (a link is followed only inside it)."""
+    try:
+        target = file.resolve(strict=True)
+        info = target.stat()
+    except (OSError, RuntimeError) as exc:  # a dangling or looping link
+        problems.append(Problem(file.name, None, "file", f"cannot be read ({exc})"))
+        return False
+    if file.is_symlink() and not target.is_relative_to(folder.resolve()):
+        problems.append(
+            Problem(
+                file.name,
+                None,
+                "file",
+                "is a symbolic link to a file outside the bundle folder: copy the file in",
+            )
+        )
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        problems.append(
+            Problem(file.name, None, "file", "is not a regular file (a folder, pipe or device)")
+        )
+        return False
+    return True
 
 
 def _problem_order(p: Problem) -> tuple[int, str, int, str, str]:
@@ -131,11 +174,14 @@ def _key_line(text: str, key: str) -> int | None:
 
 def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
     file = folder / META_FILE
-    if not file.exists():
+    if not file.exists() and not file.is_symlink():
         problems.append(Problem(META_FILE, None, "file", "missing: a bundle needs bundle.toml"))
         return None
+    if not _plain_file_inside(folder, file, problems):
+        return None
     try:
-        text = file.read_bytes().decode("utf-8")
+        # A byte-order mark (Windows editors add one) is not part of the TOML.
+        text = file.read_bytes().decode("utf-8-sig")
         doc = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         problems.append(Problem(META_FILE, None, "encoding", f"not UTF-8 ({exc.reason})"))
@@ -166,18 +212,53 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
         isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime)
     ):
         bad("as_of", f"{as_of!r} is not a date (write it unquoted: as_of = 2026-11-01)")
+    elif as_of is not None:
+        try:
+            check_date_range(as_of, "as-of date")
+        except ValueError as exc:
+            bad("as_of", str(exc))
     population = doc.get("population")
-    if population is not None and (not isinstance(population, int) or population <= 0):
-        bad("population", f"{population!r} is not a positive whole number")
+    if population is not None and (
+        not isinstance(population, int)
+        or isinstance(population, bool)
+        or not 0 < population <= INT64_MAX
+    ):
+        bad("population", f"{population!r} is not a positive whole number (of 64 bits)")
+    title = doc.get("title", "")
+    if not isinstance(title, str):
+        bad("title", f"{title!r} is not text")
+    title_nb = doc.get("title_nb", "")
+    if not isinstance(title_nb, str):
+        bad("title_nb", f"{title_nb!r} is not text")
     sources = []
     for entry in doc.get("sources", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             bad("sources", "each [[sources]] entry needs a name")
             continue
-        sources.append(Source(entry["name"], entry.get("url"), entry.get("note")))
+        if any(v is not None and not isinstance(v, str) for v in entry.values()):
+            bad("sources", "the name, url and note of a [[sources]] entry are text")
+            continue
+        unknown_keys = sorted(set(entry) - {"name", "url", "note", "note_nb"})
+        if unknown_keys:
+            bad("sources", f"unknown key {unknown_keys[0]!r} (name, url, note, note_nb)")
+            continue
+        sources.append(
+            Source(entry["name"], entry.get("url"), entry.get("note"), entry.get("note_nb"))
+        )
+    for key, value in [
+        ("title", title),
+        ("title_nb", title_nb),
+        *(("sources", s) for x in sources for s in vars(x).values()),
+    ]:
+        if isinstance(value, str):
+            try:
+                check_text(value)
+            except ValueError as exc:
+                bad(key, str(exc))
     unknown = set(doc) - {
         "schema_version",
         "title",
+        "title_nb",
         "country",
         "currency",
         "as_of",
@@ -193,7 +274,8 @@ def _read_meta(folder: Path, problems: list[Problem]) -> BundleMeta | None:
         country=str(country),
         currency=str(currency),
         as_of=as_of,  # type: ignore[arg-type]
-        title=str(doc.get("title", "")),
+        title=str(title),
+        title_nb=str(title_nb),
         schema_version=int(version),
         population=population,
         illustrative=bool(doc.get("illustrative", False)),
@@ -211,7 +293,9 @@ def _records(file: Path, problems: list[Problem]) -> Iterator[tuple[int, list[st
             Problem(file.name, line, "encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})")
         )
         return
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # Lines end at \n (and \r\n, \r) only: str.splitlines would also cut quoted cells at
+    # \x0b, \x1c, \x85, \u2028 … and break a round trip of text holding them.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for cells in reader:
@@ -238,9 +322,7 @@ def _read_table(
     if first is None:
         if len(problems) > known:  # undecodable: already reported
             return rows, lines
-        problems.append(
-            Problem(spec.file, 1, "header", "the file is empty (a header line is needed)")
-        )
+        problems.append(Problem(spec.file, 1, "header", _EMPTY_FILE))
         return rows, lines
     header = [h.strip() for h in first[1]]
     declared = set(spec.column_names)
@@ -249,13 +331,14 @@ def _read_table(
             problems.append(Problem(spec.file, 1, name or "(empty)", "unknown column"))
     duplicated = sorted({h for h in header if header.count(h) > 1})
     for name in duplicated:
-        problems.append(Problem(spec.file, 1, name, "column appears more than once"))
-    for column in spec.columns:
-        if column.required and column.name not in header:
-            problems.append(Problem(spec.file, 1, column.name, "required column is missing"))
+        problems.append(Problem(spec.file, 1, name, _DUPLICATE_COLUMN))
+    missing = [c.name for c in spec.columns if c.required and c.name not in header]
+    for name in missing:
+        problems.append(Problem(spec.file, 1, name, _MISSING_COLUMN))
     positions = {name: i for i, name in enumerate(header) if name in declared}
-    if duplicated:
-        return rows, lines  # the rows cannot be read unambiguously
+    if duplicated or missing:
+        # The rows cannot be read unambiguously, and every one would repeat the header's problem.
+        return rows, lines
     for line, cells in records:
         if not cells or all(not c.strip() for c in cells):
             continue  # blank line
@@ -413,3 +496,68 @@ def _check_rules(
                 )
             if row["valid_from"] and row["valid_until"] and row["valid_until"] < row["valid_from"]:
                 problems.append(Problem(f"{stem}.csv", line, "valid_until", "is before valid_from"))
+    _check_investments(tables, each, problems)
+
+
+def _check_investments(
+    tables: dict[str, list[Row]],
+    each: Callable[[str], Iterator[tuple[Row, int]]],
+    problems: list[Problem],
+) -> None:
+    """An investment has substances whose normal sales fit its line; its offer is for one of
+    them (and on its line, where it names one)."""
+    load: dict[str, float] = defaultdict(float)
+    made: dict[str, set[str]] = defaultdict(set)
+    last_line: dict[str, int] = {}
+    for row, line in each("investment_substances"):
+        iid = row["investment_id"]
+        made[iid].add(row["atc_code"])
+        sales = row["domestic_ddd_per_day"] + row["export_ddd_per_day"]
+        load[iid] += sales / row["capacity_ddd_per_day"]
+        last_line[iid] = line
+    for iid, total in load.items():
+        if total > 1 + SHARE_TOLERANCE:
+            problems.append(
+                Problem(
+                    "investment_substances.csv",
+                    last_line[iid],
+                    "domestic_ddd_per_day",
+                    f"normal sales of investment {iid} load its line to {total:.3g} (> 1): "
+                    "Σ (domestic + export) / capacity must be at most 1",
+                )
+            )
+    offers = {row["offer_id"]: row for row in tables["offers"]}
+    for row, line in each("investments"):
+        iid = row["investment_id"]
+        if iid not in made:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "investment_id",
+                    f"{iid} has no substance in investment_substances.csv",
+                )
+            )
+        offer = offers.get(row["offer_id"]) if row["offer_id"] else None
+        if offer is None:
+            continue
+        if iid in made and offer["atc_code"] not in made[iid]:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "offer_id",
+                    f"offer {offer['offer_id']} is for {offer['atc_code']}, which investment "
+                    f"{iid} does not make (investment_substances.csv)",
+                )
+            )
+        if row["line_id"] and offer["line_id"] != row["line_id"]:
+            problems.append(
+                Problem(
+                    "investments.csv",
+                    line,
+                    "offer_id",
+                    f"offer {offer['offer_id']} is on line {offer['line_id']}, "
+                    f"not on the investment's line {row['line_id']}",
+                )
+            )

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import beredt.domain.entities  # noqa: F401  (registers the entity declarations)
 from beredt.domain.bundle import SCHEMA_VERSION
-from beredt.domain.schema import ENTITIES, Column, EntitySpec
+from beredt.domain.schema import (
+    EARLIEST_DATE,
+    ENTITIES,
+    INT64_MAX,
+    INT64_MIN,
+    LATEST_DATE,
+    Column,
+    EntitySpec,
+)
 
 _INTRO = f"""# The dataset bundle (schema version {SCHEMA_VERSION})
 
@@ -24,15 +32,21 @@ validator, the export column order and this page come from the same declaration.
 
 ## Conventions
 
-* **CSV**: UTF-8 (a byte-order mark is accepted), comma-separated, one header line with the
-  column names, `"` quoting where a cell contains a comma. Column order is free on import;
-  export writes the order below. Unknown columns, unknown files and missing required columns
-  are errors. Rows are sorted by their key on export.
+* **Files**: plain files in the bundle folder (a symbolic link is followed only to a file inside
+  the folder); `bundle.toml` and the CSV files are UTF-8, a byte-order mark is accepted.
+* **CSV**: comma-separated, one header line with the column names, `"` quoting where a cell
+  contains a comma, a quote or a line break. Column order is free on import; export writes the
+  order below. Unknown columns, unknown files and missing required columns are errors. Rows are
+  sorted by their key on export.
+* **Text**: any Unicode text except the NUL character (no database stores it).
 * **Empty cell** = the column's default (or *missing* where the column is required).
 * **Numbers**: `.` as decimal separator, no thousands separators; integers for whole-number
-  columns (packs are whole packs, so sums are exact).
-* **Dates**: ISO `YYYY-MM-DD`. **Booleans**: `true`/`false` (also `yes`/`no`, `ja`/`nei`,
-  `1`/`0`). **Lists**: items separated by `;`.
+  columns (packs are whole packs, so sums are exact), read exactly (never through a
+  floating-point number) and stored as 64-bit integers, so from {INT64_MIN} to {INT64_MAX}.
+* **Dates**: ISO `YYYY-MM-DD` exactly (not `20261001` or `2026-W40-1`), from
+  {EARLIEST_DATE} to {LATEST_DATE}, the same range every importer accepts: a date outside it is
+  a typing error. **Booleans**: `true`/`false` (also `yes`/`no`, `ja`/`nei`, `1`/`0`).
+  **Lists**: items separated by `;`.
 * **Codes**: ATC codes as in the WHO ATC index (`N02BE01`; a substance is ATC level 5);
   countries as ISO 3166-1 alpha-2 (`NO`, `IN`); commodity codes as digits (`30049000`).
 * **Units**: quantities of medicine are in DDD (WHO defined daily doses; 1 DDD ≈ one
@@ -49,11 +63,12 @@ validator, the export column order and this page come from the same declaration.
 | `schema_version` | yes | `{SCHEMA_VERSION}` |
 | `country` | yes | the country the bundle describes (ISO 3166-1 alpha-2) |
 | `currency` | yes | currency of every money figure (ISO 4217, e.g. `NOK`) |
-| `as_of` | yes | the date the data describes, unquoted TOML date (`as_of = 2026-11-01`) |
+| `as_of` | yes | the date the data describes, unquoted TOML date (`as_of = 2026-11-01`), in the range of every date |
 | `title` | no | a title shown in reports |
+| `title_nb` | no | the title in bokmål (reports in bokmål show it; default: `title`) |
 | `population` | no | inhabitants, for per-capita figures |
 | `illustrative` | no | `true` when companies, stock or capacities are made up (shown in reports) |
-| `[[sources]]` | no | cited sources: `name`, optional `url` and `note` |
+| `[[sources]]` | no | cited sources: `name`, optional `url`, `note` and `note_nb` (the note in bokmål) |
 
 ## Files
 """
@@ -119,6 +134,10 @@ _RULES = """
   notice about one product names a pack of the notice's substance.
 * An offer or agreement needs a capability of its line for its substance (`capabilities.csv`);
   `valid_until` is not before `valid_from`.
+* An investment has at least one substance (`investment_substances.csv`); its normal sales fit
+  its line: Σ (`domestic_ddd_per_day` + `export_ddd_per_day`) / `capacity_ddd_per_day` ≤ 1. An
+  investment's offer is for one of its substances and, where the investment names a line, on
+  that line.
 * `substances.csv` is required; every other file may be absent (an empty table).
 """
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from beredt.errors import InvalidInput
 
 
 @dataclass(frozen=True, order=True)
@@ -20,7 +23,7 @@ class Problem:
         return f"{where}: {self.field}: {self.reason}"
 
 
-class ImportRejected(Exception):
+class ImportRejected(InvalidInput):
     """An import found problems and wrote nothing."""
 
     def __init__(self, problems: Iterable[Problem], what: str = "import") -> None:
@@ -36,3 +39,10 @@ class ImportRejected(Exception):
     def report(self) -> str:
         """Every problem on its own line."""
         return "\n".join(str(p) for p in self.problems)
+
+    def details(self) -> list[dict[str, Any]]:
+        """Each problem as ``{file, line, field, reason}``."""
+        return [
+            {"file": p.file, "line": p.line, "field": p.field, "reason": p.reason}
+            for p in self.problems
+        ]

@@ -14,8 +14,9 @@ with ``Type V="3"`` = pharmacy purchase price (AIP) and ``Pris V=``, ``Markedsfo
 (deregistered)) and ``KatLegemiddelMerkevare/…/LegemiddelMerkevare`` (``Id``,
 ``ProduktInfo/Produsent``, ``AdministreringLegemiddel/Administrasjonsvei``).
 
-The file is hundreds of MB, so it is parsed streaming (lxml ``iterparse``) and every entry is
-cleared as soon as it is read: memory grows with the number of packs, not with the file.
+The file is hundreds of MB, so it is parsed streaming (an lxml pull parser fed in chunks): every
+entry is cleared as soon as it is read and every other finished element after each chunk, so
+memory grows with the number of packs, not with the file, whatever elements it holds.
 
 Mapping (docs/importers.md): a marketed pack → a product (``product_id`` = Varenr,
 ``catalogue_id`` = the pack's Id, ``name`` = NavnFormStyrke, DDD per pack = Statistikkfaktor /
@@ -31,8 +32,10 @@ import contextlib
 import datetime as dt
 import functools
 import gzip
+import lzma
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +51,7 @@ from beredt.ingest.errors import ImportRejected, Problem
 from beredt.ingest.sources import (
     KeyTracker,
     SourceImport,
+    check_regular_file,
     fold,
     parse_atc,
     parse_date,
@@ -199,6 +203,7 @@ _LEGAL_SUFFIXES = frozenset(
     ]
 )
 ProgressFn = Callable[[int, int], None]
+ENTRY_NAMES = frozenset(ENTRY_TAGS)
 
 
 @dataclass(slots=True)
@@ -262,6 +267,7 @@ def local_name(tag: Any) -> str:
 @contextlib.contextmanager
 def open_catalogue(path: Path) -> Iterator[tuple[IO[bytes], int]]:
     """The XML byte stream of a FEST file (plain, ``.gz`` or the distributed ``.zip``) and its size."""
+    check_regular_file(path)  # any size: it is streamed
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
@@ -282,14 +288,22 @@ def scan_fest(path: str | Path, progress: ProgressFn | None = None) -> FestCatal
     """Stream through a FEST file and collect its packs and brands (nothing is matched yet).
 
     Every problem is collected in ``catalogue.problems``; a syntax error ends the scan there.
-    `progress(bytes_read, bytes_total)` is called every few thousand entries.
+    `progress(bytes_read, bytes_total)` is called every few MB read.
     """
     file = Path(path)
     catalogue = FestCatalogue(file.name)
     try:
         with open_catalogue(file) as (stream, total):
             _scan(stream, total, catalogue, progress)
-    except (zipfile.BadZipFile, gzip.BadGzipFile, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        gzip.BadGzipFile,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+        NotImplementedError,  # a zip compression method Python lacks
+        RuntimeError,  # an encrypted zip member
+    ) as exc:
         raise ImportRejected(
             [Problem(file.name, None, "file", f"not a readable archive: {exc}")]
         ) from None
@@ -298,50 +312,100 @@ def scan_fest(path: str | Path, progress: ProgressFn | None = None) -> FestCatal
     return catalogue
 
 
+#: Bytes fed to the parser at a time; finished elements are freed after every chunk.
+CHUNK_BYTES = 1 << 16
+#: An entry (``Oppf*``) is a few kB; one still open after this many bytes is not a catalogue's.
+MAX_ENTRY_BYTES = 32 << 20
+#: The root element starts in the first bytes; a file with no FEST root by then is not FEST.
+ROOT_WITHIN_BYTES = 1 << 20
+
+
 def _scan(
     stream: IO[bytes], total: int, catalogue: FestCatalogue, progress: ProgressFn | None
 ) -> None:
+    """Feed the file to a pull parser chunk by chunk, reading entries as they end.
+
+    Memory stays bounded whatever the file holds: after each chunk every finished element is
+    deleted (known entries once read, unknown elements too), keeping only the path of elements
+    still open and the one entry being read.
+    """
     tags = ["{*}FEST", "{*}HentetDato", *(f"{{*}}{t}" for t in ENTRY_TAGS)]
-    events = etree.iterparse(
-        stream,
+    parser = etree.XMLPullParser(
         events=("start", "end"),
         tag=tags,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         remove_comments=True,
+        remove_pis=True,
     )
     file = catalogue.file
-    saw_root = False
+    root: Any = None
+    entry: Any = None  # the entry being read (its content is needed when it ends)
+    entry_start = 0
+    read = 0
+    last_progress = 0
     try:
-        for event, element in events:
-            name = _LOCAL_NAMES.get(element.tag) or local_name(element.tag)
-            if event == "start":
-                if name == "FEST" and element.getparent() is None:
-                    saw_root = True
-                continue
-            if name == "FEST":
-                continue
-            if name == "HentetDato":
-                _read_retrieved(catalogue, element)
-                continue
-            catalogue.entries += 1
-            if name == "OppfLegemiddelpakning":
-                catalogue.pack_entries += 1
-                _read_pack_entry(catalogue, element)
-            elif name == "OppfLegemiddelMerkevare":
-                _read_brand_entry(catalogue, element)
-            _release(element)
-            if progress is not None and total and catalogue.entries % 5000 == 0:
-                progress(_position(stream), total)
+        while True:
+            chunk = stream.read(CHUNK_BYTES)
+            read += len(chunk)
+            if chunk:
+                parser.feed(chunk)
+            else:
+                closed = parser.close()
+                if root is None:
+                    root = closed
+            for event, element in parser.read_events():
+                name = _LOCAL_NAMES.get(element.tag) or local_name(element.tag)
+                if event == "start":
+                    if name == "FEST" and element.getparent() is None:
+                        root = element
+                    elif name in ENTRY_NAMES and entry is None:
+                        entry, entry_start = element, read
+                    continue
+                if name == "FEST":
+                    continue
+                if name == "HentetDato":
+                    _read_retrieved(catalogue, element)
+                    continue
+                if element is entry:
+                    entry = None
+                catalogue.entries += 1
+                if name == "OppfLegemiddelpakning":
+                    catalogue.pack_entries += 1
+                    _read_pack_entry(catalogue, element)
+                elif name == "OppfLegemiddelMerkevare":
+                    _read_brand_entry(catalogue, element)
+                _release(element)
+            if not chunk:
+                break
+            if root is None and read > ROOT_WITHIN_BYTES:
+                catalogue.problems.append(
+                    Problem(file, 1, "FEST", "the root element is not FEST: not a FEST catalogue")
+                )
+                return
+            if entry is not None and read - entry_start > MAX_ENTRY_BYTES:
+                catalogue.problems.append(
+                    Problem(
+                        file,
+                        entry.sourceline,
+                        local_name(entry.tag),
+                        f"an entry larger than {MAX_ENTRY_BYTES >> 20} MB: not a FEST catalogue",
+                    )
+                )
+                return
+            if root is not None:
+                _prune(root, entry)
+            if progress is not None and total and read - last_progress >= 1 << 22:
+                last_progress = read
+                progress(read, total)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         catalogue.problems.append(Problem(file, line, "xml", _syntax_message(exc)))
         return
     finally:
-        catalogue.bytes_read = _position(stream)
-    root = events.root
-    if root is None or local_name(root.tag) != "FEST" or not saw_root:
+        catalogue.bytes_read = read
+    if root is None or local_name(root.tag) != "FEST":
         shown = local_name(root.tag) if root is not None else "nothing"
         catalogue.problems.append(
             Problem(file, 1, "FEST", f"the root element is {shown}, not FEST: not a FEST catalogue")
@@ -361,6 +425,19 @@ def _scan(
         progress(catalogue.bytes_read, total or catalogue.bytes_read)
 
 
+def _prune(root: Any, entry: Any) -> None:
+    """Delete every finished element: all but the last child along the path of open elements.
+
+    Open elements are always the last child of their parent, so the path from the root through
+    last children holds every one of them; the entry being read is kept whole.
+    """
+    node = root
+    while node is not None and node is not entry and len(node):
+        if len(node) > 1:
+            del node[:-1]
+        node = node[-1]
+
+
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     message = str(exc.msg or exc)
     message = re.sub(r",? line \d+, column \d+$", "", message)
@@ -369,13 +446,6 @@ def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     if "Premature end of data" in message or "EndTag" in message or "end of data" in message:
         message += " (the file is truncated or not well-formed)"
     return message
-
-
-def _position(stream: IO[bytes]) -> int:
-    try:
-        return int(stream.tell())
-    except (OSError, ValueError):
-        return 0
 
 
 def _release(element: Any) -> None:

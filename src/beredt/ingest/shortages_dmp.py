@@ -272,10 +272,15 @@ def _match(
         return matcher.by_atc(atc)
     parts = [p for p in re.split(r"\s*(?:[,;/+]|\bog\b)\s*", substances) if p.strip()]
     if len(parts) > 1:
-        return Match(None, "combination", f"several substances ({substances}): a combination")
+        combination = matcher.by_names(parts)
+        if combination.atc_code:
+            return combination
+        return Match(
+            None, "combination", f"several substances ({substances}): {combination.reason}"
+        )
     if parts:
         match = matcher.by_name(parts[0])
-        if match.atc_code or match.how == "ambiguous":
+        if match.atc_code or match.how in ("ambiguous", "family"):
             return match
     match = matcher.in_text(name)
     if match.atc_code or not (atc or parts):

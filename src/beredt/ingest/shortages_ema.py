@@ -9,8 +9,9 @@ dates as ``DD/MM/YYYY`` or empty (``start_of_shortage_date``, ``expected_resolut
 record's ``shortage_url``.
 
 Mapping (docs/importers.md): one notice per matched substance, keyed ``<shortage_url>#<ATC>``;
-the EMA has no ATC codes, so substances are matched by INN, then by the name in
-``medicine_affected``; the start is ``start_of_shortage_date`` or, when empty,
+the EMA has no ATC codes, so substances are matched by INN (several INNs that make a combination
+code link to it; a name that covers a family, such as ``insulin human``, links to each member),
+then by the name in ``medicine_affected``; the start is ``start_of_shortage_date`` or, when empty,
 ``first_published_date``; the expected end is ``expected_resolution_date`` or read from the
 free text ("End of 2026", "second quarter of 2026"); a resolved notice ends on its last update.
 The export has no cause, so the cause is ``unknown``.
@@ -175,15 +176,23 @@ def _match(
     medicine: str,
     inns: str,
 ) -> list[str]:
-    """ATC codes of the substances a record concerns; the rest is listed as unmatched."""
+    """ATC codes of the substances a record concerns; the rest is listed as unmatched.
+
+    Several INNs that together make a combination code (``amoxicillin;clavulanic acid`` →
+    J01CR02) link to it; otherwise each INN links to its substance, or to every substance of
+    its family (``insulin human`` → each human insulin).
+    """
     names = [n.strip() for n in re.split(r"[;\n]", inns) if n.strip()]
+    if len(names) > 1:
+        combination = matcher.by_names(names)
+        if combination.atc_code:
+            return [combination.atc_code]
     found: list[str] = []
     missing: list[str] = []
     for name in names:
         match = matcher.by_name(name)
-        if match.atc_code:
-            if match.atc_code not in found:
-                found.append(match.atc_code)
+        if match.codes:
+            found += [code for code in match.codes if code not in found]
         else:
             missing.append(match.reason)
     if found:
@@ -192,10 +201,10 @@ def _match(
         return found
     # No INN, or none known: fall back on the medicine's name ("Quetiapine", "Insulin (human …)").
     match = matcher.by_name(medicine)
-    if not match.atc_code:
+    if not match.codes:
         match = matcher.in_text(medicine)
-    if match.atc_code:
-        return [match.atc_code]
+    if match.codes:
+        return list(match.codes)
     why = "; ".join(missing) if missing else "no INN"
     result.unmatch(line, url, f"{why}; medicine_affected: {match.reason}")
     return []

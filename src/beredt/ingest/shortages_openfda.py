@@ -172,6 +172,9 @@ def _match(matcher: SubstanceMatcher, generic: str, generic_names: list[str]) ->
     if len(found) == 1:
         return Match(found[0], "name")
     if len(found) > 1:
+        combination = matcher.by_names(generic_names)
+        if combination.atc_code:
+            return combination
         return Match(None, "ambiguous", f"openfda.generic_name names {', '.join(found)}")
     if generic:
         bare = " ".join(w for w in fold(generic).split() if w not in FORM_WORDS)

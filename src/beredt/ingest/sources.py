@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
+import itertools
 import json
 import re
+import stat
+import sys
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -25,16 +29,15 @@ from typing import Any, Protocol
 from beredt.domain.atc import AtcCode, AtcError
 from beredt.domain.bundle import Bundle, Row
 from beredt.domain.enums import ShortageCause, ShortageStatus
+from beredt.domain.schema import EARLIEST_DATE as EARLIEST_DATE  # one date range for all input
 from beredt.domain.schema import ENTITIES, EntitySpec
+from beredt.domain.schema import LATEST_DATE as LATEST_DATE
 from beredt.ingest.bundle import validate_tables
 from beredt.ingest.errors import ImportRejected, Problem
 
 _SPECS = {spec.stem: spec for spec in ENTITIES}
 #: Every column of each entity with its default, in declaration order (rows are built on these).
 _DEFAULTS = {spec.stem: {c.name: c.default for c in spec.columns} for spec in ENTITIES}
-#: Dates outside this range are typing errors, not medicine shortages or catalogue entries.
-EARLIEST_DATE = dt.date(1950, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -164,6 +167,17 @@ def check_import(existing: Bundle, result: SourceImport) -> None:
         tables[spec.stem] = [r for r, _ in merged.values()]
         lines[spec.stem] = [n for _, n in merged.values()]
     problems = []
+    for spec in ENTITIES:
+        # Each value against its column (NUL characters, 64-bit whole numbers, date range …),
+        # reported at the source's line before the store sees it.
+        for row, line in zip(
+            result.rows.get(spec.stem, []), result.lines.get(spec.stem, []), strict=True
+        ):
+            for column in spec.columns:
+                try:
+                    column.check(row[column.name])
+                except ValueError as exc:
+                    problems.append(Problem(result.file, line, column.name, str(exc)))
     for p in validate_tables(tables, lines):
         if p.line is not None and p.line >= offset:
             problems.append(Problem(result.file, origin[(p.file, p.line)], p.field, p.reason))
@@ -343,35 +357,136 @@ def _strip_salts(tokens: Sequence[str]) -> tuple[str, ...]:
     return kept or tuple(tokens)
 
 
+#: Words that qualify a substance without naming another: duration of action, route, form,
+#: administration ("insulin (human), fast-acting", "immunoglobulins, normal human, for
+#: intravascular adm."). Names equal once these are dropped name the same substance or family.
+QUALIFIER_WORDS = frozenset(
+    [
+        "fast",
+        "rapid",
+        "short",
+        "intermediate",
+        "long",
+        "acting",
+        "mixed",
+        "biphasic",
+        "various",
+        "forms",
+        "form",
+        "for",
+        "intravascular",
+        "extravascular",
+        "intravenous",
+        "subcutaneous",
+        "intramuscular",
+        "adm",
+        "administration",
+        "use",
+        "plain",
+    ]
+)
+#: A parenthesis that lists variants rather than naming a substance: "(various … forms)".
+_VARIANTS = re.compile(r"\((?:various|several|all|different)\b[^)]*\)", re.IGNORECASE)
+#: Classes that WHO's combination codes name instead of a substance, and their members:
+#: ``J01CR02 amoxicillin and beta-lactamase inhibitor`` is amoxicillin with clavulanic acid.
+COMBINATION_CLASSES: dict[str, tuple[str, ...]] = {
+    "beta lactamase inhibitor": (
+        "clavulanic acid",
+        "clavulanate",
+        "sulbactam",
+        "tazobactam",
+        "avibactam",
+        "vaborbactam",
+        "relebactam",
+    ),
+    "enzyme inhibitor": ("clavulanic acid", "clavulanate", "sulbactam", "tazobactam"),
+    "decarboxylase inhibitor": ("carbidopa", "benserazide"),
+    "dopa decarboxylase inhibitor": ("carbidopa", "benserazide"),
+}
+
+
+def _singular(word: str) -> str:
+    # immunoglobulins → immunoglobulin; not tetanus, pertussis, glass (us, is, ss).
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def name_tokens(name: str) -> frozenset[str]:
+    """A name's substance words, whatever their order, number and qualifiers.
+
+    ``insulin human`` and ``insulin (human), fast-acting`` give the same tokens, as do
+    ``human normal immunoglobulins`` and ``immunoglobulins, normal human, for intravascular
+    adm.``: case, accents, order, plurals, salt words, qualifier words and "(various …)" are
+    dropped, spellings folded with :func:`spelling_key`.
+    """
+    words = [w for w in _tokens(_VARIANTS.sub(" ", name)) if w not in QUALIFIER_WORDS]
+    return frozenset(spelling_key(_singular(w)) for w in _strip_salts(words))
+
+
+def _qualifiers(name: str) -> frozenset[str]:
+    return frozenset(w for w in _tokens(_VARIANTS.sub(" ", name)) if w in QUALIFIER_WORDS)
+
+
+_CLASS_TOKENS = {
+    name_tokens(k): tuple(name_tokens(m) for m in v) for k, v in COMBINATION_CLASSES.items()
+}
+
+
 @dataclass(frozen=True)
 class Match:
-    """The outcome of matching a name to a substance: its ATC code, or why there is none."""
+    """The outcome of matching a name to a substance: its ATC code, or why there is none.
+
+    ``codes`` lists every substance the name concerns: the one matched, or a family of
+    substances one name covers alike (``insulin human`` → each human insulin), with
+    ``atc_code`` None and how ``family``.
+    """
 
     atc_code: str | None
-    how: str  # atc, name, spelling, text; or the failure: none, ambiguous, combination
+    how: str  # atc, name, spelling, tokens, text, combination; or none, ambiguous, family
     reason: str = ""
+    codes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.atc_code is not None and not self.codes:
+            object.__setattr__(self, "codes", (self.atc_code,))
 
 
 class SubstanceMatcher:
     """Matches source records to the store's substances by ATC code or by name.
 
     Names match case- and diacritics-insensitively, ignoring salt words, then by
-    :func:`spelling_key`; free text (a product description) matches when exactly one substance's
-    name occurs in it as a run of whole words.
+    :func:`spelling_key`, then by their :func:`name_tokens` (order, plurals and qualifiers
+    ignored; a name shared by several substances that differ only in qualifiers is a family);
+    a list of substances matches the combination code that names exactly them; free text (a
+    product description) matches when exactly one substance's name occurs in it as a run of
+    whole words. A failed name says which substance it nearly names.
     """
 
     def __init__(self, substances: Iterable[Mapping[str, Any]]) -> None:
         self.names: dict[str, str] = {}
         exact: dict[tuple[str, ...], set[str]] = defaultdict(set)
         spelled: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        tokens: dict[frozenset[str], set[str]] = defaultdict(set)
+        self._qualifiers: dict[str, frozenset[str]] = {}
+        self._combinations: dict[str, list[frozenset[str] | tuple[frozenset[str], ...]]] = {}
         for row in substances:
             atc, name = str(row["atc_code"]), str(row["name"])
             self.names[atc] = name
             words = _strip_salts(_tokens(name))
             exact[words].add(atc)
             spelled[tuple(spelling_key(w) for w in words)].add(atc)
+            key = name_tokens(name)
+            if key:
+                tokens[key].add(atc)
+            self._qualifiers[atc] = _qualifiers(name)
+            parts = _combination_parts(name)
+            if parts:
+                self._combinations[atc] = parts
         self._exact = exact
         self._spelled = spelled
+        self._tokens = tokens
+        self._folded = {fold(" ".join(_strip_salts(_tokens(n)))): a for a, n in self.names.items()}
         # For free text: every substance's word run, also with a parenthesised qualifier put
         # first, so "insulin (human)" is found in "Insulin (human insulin) …" and "human insulin".
         self._runs: list[tuple[tuple[str, ...], str]] = []
@@ -391,7 +506,7 @@ class SubstanceMatcher:
         return Match(None, "none", f"ATC {code} is not among the substances")
 
     def by_name(self, name: str) -> Match:
-        """The substance called `name` (INN, any case or accents, salts ignored)."""
+        """The substance called `name` (INN, any case or accents, salts ignored), or its family."""
         words = _strip_salts(_tokens(name))
         if not words:
             return Match(None, "none", "no name")
@@ -404,7 +519,51 @@ class SubstanceMatcher:
                 return Match(next(iter(found)), how)
             if len(found) > 1:
                 return Match(None, "ambiguous", f"{name!r} names {', '.join(sorted(found))}")
-        return Match(None, "none", f"no substance is called {name!r}")
+        found = self._tokens.get(name_tokens(name), set())
+        if found:
+            # "insulin human, fast-acting" picks the fast-acting one; "insulin human" all.
+            wanted = _qualifiers(name)
+            narrowed = sorted(a for a in found if wanted <= self._qualifiers[a]) or sorted(found)
+            if len(narrowed) == 1:
+                return Match(narrowed[0], "tokens")
+            listed = ", ".join(f"{a} {self.names[a]}" for a in narrowed)
+            return Match(None, "family", f"{name!r} names {listed}", tuple(narrowed))
+        return Match(None, "none", f"no substance is called {name!r}{self.near_miss(name)}")
+
+    def by_names(self, names: Sequence[str]) -> Match:
+        """The combination substance made of exactly the substances `names` (any order).
+
+        ``amoxicillin`` + ``clavulanic acid`` → ``J01CR02 amoxicillin and beta-lactamase
+        inhibitor``; a class in the combination's name matches any of its members.
+        """
+        wanted = [name_tokens(n) for n in names]
+        if len(wanted) < 2 or not all(wanted):
+            return Match(None, "none", "not a combination")
+        hits = sorted(atc for atc, parts in self._combinations.items() if _covers(parts, wanted))
+        if len(hits) == 1:
+            return Match(hits[0], "combination")
+        shown = " + ".join(names)
+        if hits:
+            return Match(None, "ambiguous", f"{shown} is each of {', '.join(hits)}")
+        return Match(None, "none", f"no combination of {shown} among the substances")
+
+    def near_miss(self, name: str) -> str:
+        """`` (near miss: N02BE01 paracetamol?)`` when a substance's name is close, else ''.
+
+        Close: spelled nearly alike (difflib ratio ≥ 0.8), or sharing most words (at least 60 %
+        of the words of both together, e.g. ``human normal immunoglobulin (IVIg)``).
+        """
+        folded = fold(" ".join(_strip_salts(_tokens(name))))
+        close = difflib.get_close_matches(folded, list(self._folded), n=1, cutoff=0.8)
+        atc = self._folded[close[0]] if close else None
+        if atc is None:
+            words = name_tokens(name)
+            best = 0.6
+            for key, codes in self._tokens.items():
+                overlap = len(words & key) / len(words | key) if words else 0.0
+                if overlap >= best and len(codes) == 1:
+                    best, atc = overlap, next(iter(codes))
+        return f" (near miss: {atc} {self.names[atc]}?)" if atc else ""
 
     def in_text(self, text: str) -> Match:
         """The one substance whose name occurs in `text` as whole words (longest names win)."""
@@ -415,7 +574,9 @@ class SubstanceMatcher:
             if any(tuple(words[i : i + n]) == run for i in range(len(words) - n + 1)):
                 hits[atc] = max(hits.get(atc, 0), n)
         if not hits:
-            return Match(None, "none", f"no substance name occurs in {text!r}")
+            return Match(
+                None, "none", f"no substance name occurs in {text!r}{self.near_miss(text)}"
+            )
         longest = max(hits.values())
         best = sorted(a for a, n in hits.items() if n == longest)
         # "and", "/" or "+" outside parentheses joins substances: a combination product.
@@ -426,6 +587,33 @@ class SubstanceMatcher:
         if combination:
             return Match(None, "combination", f"{text!r} looks like a combination product")
         return Match(best[0], "text")
+
+
+def _combination_parts(name: str) -> list[frozenset[str] | tuple[frozenset[str], ...]]:
+    """The parts of a combination substance's name: each a substance's tokens or a class's
+    members (``amoxicillin and beta-lactamase inhibitor``); [] for other names."""
+    folded = fold(re.sub(r"\([^)]*\)", " ", name))
+    if " and " not in f" {folded} " or "combination" in folded:
+        return []
+    parts: list[frozenset[str] | tuple[frozenset[str], ...]] = []
+    for text in re.split(r"\band\b", folded):
+        key = name_tokens(text)
+        if not key:
+            return []
+        parts.append(_CLASS_TOKENS.get(key, key))
+    return parts if len(parts) >= 2 else []
+
+
+def _covers(
+    parts: Sequence[frozenset[str] | tuple[frozenset[str], ...]], wanted: Sequence[frozenset[str]]
+) -> bool:
+    """Whether each wanted substance fills exactly one part (a class part takes a member)."""
+    if len(parts) != len(wanted):
+        return False
+    return any(
+        all(w in p if isinstance(p, tuple) else w == p for p, w in zip(parts, order, strict=True))
+        for order in itertools.permutations(wanted)
+    )
 
 
 def _parenthesis_first(name: str) -> str:
@@ -635,14 +823,102 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         ) from None
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of `path`; :class:`ImportRejected` when it cannot be read."""
+#: Largest file read whole into memory (JSON and CSV sources; FEST is streamed, any size).
+#: Real exports are a few MB (EMA, DMP) to tens of MB (openFDA, a large SSB table).
+MAX_INPUT_BYTES = 256 << 20
+#: Nesting of JSON arrays and objects named in the error when the decoder runs out of depth
+#: (the sources nest a handful of levels; Python's decoder stops near 1,000).
+MAX_JSON_DEPTH = 200
+
+
+def check_regular_file(path: Path, limit: int | None = None) -> int:
+    """The size of `path` when it is a regular file (of at most `limit` bytes); else refused.
+
+    Checked before opening: a FIFO would block the open, and a device (``/dev/zero``) or a
+    folder has no end or no content to read.
+    """
     try:
-        return path.read_bytes()
+        info = path.stat()
     except OSError as exc:
         raise ImportRejected(
             [Problem(path.name, None, "file", exc.strerror or str(exc))], what=str(path)
         ) from None
+    reason = None
+    if stat.S_ISDIR(info.st_mode):
+        reason = "is a folder, not a file"
+    elif not stat.S_ISREG(info.st_mode):
+        reason = "is not a regular file (a pipe, device or socket): save the data to a file first"
+    elif limit is not None and info.st_size > limit:
+        reason = (
+            f"is {info.st_size / 2**20:,.0f} MB, more than the {limit / 2**20:,.0f} MB this "
+            "importer reads: not an export of this source, or split it"
+        )
+    if reason:
+        raise ImportRejected([Problem(path.name, None, "file", reason)], what=str(path))
+    return int(info.st_size)
+
+
+def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of the regular file `path` (at most `limit`); :class:`ImportRejected` if not."""
+    check_regular_file(path, limit)
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)  # a file that grew since the check stops here too
+    except OSError as exc:
+        raise ImportRejected(
+            [Problem(path.name, None, "file", exc.strerror or str(exc))], what=str(path)
+        ) from None
+    if len(data) > limit:
+        check_regular_file(path, limit)  # reports the size
+    return data
+
+
+def load_json(text: str, file: str, what: str = "", **options: Any) -> Any:
+    """Decode JSON text; :class:`ImportRejected` with file and line for anything it cannot take.
+
+    Besides syntax errors: nesting deeper than the decoder recurses (reported at the line
+    where it passes :data:`MAX_JSON_DEPTH` levels) and integers longer than Python converts
+    (4,300 digits).
+    """
+
+    def reject(line: int | None, reason: str) -> ImportRejected:
+        return ImportRejected([Problem(file, line, "json", reason)], what=what or file)
+
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError as exc:
+        raise reject(exc.lineno, f"{exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        line = _deep_nesting(text, MAX_JSON_DEPTH)
+        raise reject(
+            line, f"arrays and objects nested more than {MAX_JSON_DEPTH} levels deep"
+        ) from None
+    except ValueError as exc:
+        digits = sys.get_int_max_str_digits()
+        long_number = re.search(rf"\d{{{digits + 1},}}", text)
+        if long_number is not None:
+            line = text.count("\n", 0, long_number.start()) + 1
+            raise reject(line, f"a number with more than {digits:,} digits") from None
+        raise reject(None, str(exc)) from None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deep_nesting(text: str, limit: int) -> int | None:
+    """The line where arrays and objects first nest deeper than `limit`, or None."""
+    if text.count("[") + text.count("{") <= limit:
+        return None  # cannot nest that deep: skip the scan
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        kind = token.group()
+        if kind in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, token.start()) + 1
+        elif kind in "]}":
+            depth -= 1
+    return None
 
 
 def _header_line(text: str) -> tuple[int, str]:
@@ -707,14 +983,8 @@ def json_records(path: Path, text: str, keys: Sequence[str] = ()) -> list[tuple[
     The list is the document itself or, in an envelope, the value of the first of `keys` that the
     top-level object has (``results`` for openFDA). Malformed JSON is rejected with its line.
     """
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRejected(
-            [Problem(path.name, exc.lineno, "json", f"{exc.msg} (column {exc.colno})")],
-            what=str(path),
-        ) from None
-    start = _list_start(text, document, keys)
+    document = load_json(text, path.name, str(path))
+    start = _list_start(path, text, document, keys)
     if start is None:
         wanted = " or ".join(f"an object with {k!r}" for k in keys)
         raise ImportRejected(
@@ -744,8 +1014,12 @@ def json_records(path: Path, text: str, keys: Sequence[str] = ()) -> list[tuple[
     return records
 
 
-def _list_start(text: str, document: Any, keys: Sequence[str]) -> int | None:
-    """Offset of the '[' that opens the records list (the document or an envelope's value)."""
+def _list_start(path: Path, text: str, document: Any, keys: Sequence[str]) -> int | None:
+    """Offset of the '[' that opens the records list (the document or an envelope's value).
+
+    A member name that appears twice in the envelope is refused: JSON decoders keep the last,
+    which would hide records (or read the wrong ones).
+    """
     if isinstance(document, list):
         return text.index("[")
     if not isinstance(document, dict):
@@ -756,14 +1030,33 @@ def _list_start(text: str, document: Any, keys: Sequence[str]) -> int | None:
     # Walk the top-level object's members with the decoder to find the key's value.
     decoder = json.JSONDecoder()
     i = text.index("{") + 1
+    seen: dict[str, int] = {}
+    found = None
     while True:
         while text[i] in " \t\r\n,":
             i += 1
+        if text[i] == "}":
+            return found
+        line = text.count("\n", 0, i) + 1
         name, i = decoder.raw_decode(text, i)
+        if name in seen:
+            raise ImportRejected(
+                [
+                    Problem(
+                        path.name,
+                        line,
+                        "json",
+                        f"the member {name!r} appears twice in the top-level object "
+                        f"(first on line {seen[name]})",
+                    )
+                ],
+                what=str(path),
+            )
+        seen[name] = line
         while text[i] in " \t\r\n:":
             i += 1
         if name == key:
-            return i
+            found = i
         _, i = decoder.raw_decode(text, i)
 
 

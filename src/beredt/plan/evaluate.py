@@ -20,7 +20,9 @@ the substance was short (for P(any vital shortage) of a whole plan).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,7 @@ from beredt.sim import (
     scenario_chunks,
     simulate,
 )
+from beredt.sim.engine import SEVERE_SHORTAGE_DAYS
 
 #: Scenarios per reduction block; chunks are multiples of it so results never depend on them.
 BLOCK = 64
@@ -190,8 +193,11 @@ def evaluate_options(
     n_options = len(group)
     unmet = _Moments(n_options)
     diff = _Moments(n_options)
+    days = _Moments(n_options)
     short_count = np.zeros(n_options)
+    over7_count = np.zeros(n_options)
     bits = np.zeros((n_options, (n + 7) // 8), dtype=np.uint8)
+    bits7 = np.zeros((n_options, (n + 7) // 8), dtype=np.uint8)
     done = 0
     if progress:
         progress(0, n)
@@ -199,15 +205,20 @@ def evaluate_options(
         count = out.unmet.shape[1]
         values = out.unmet[slot, :, group]  # (options, count)
         today_values = out.unmet[today_slot, :, group]
-        short = out.sdays[slot, :, group] > 0
+        sdays = out.sdays[slot, :, group]
+        short = sdays > 0
+        over7 = sdays > SEVERE_SHORTAGE_DAYS
         for b0 in range(0, count, BLOCK):
             sl = slice(b0, min(count, b0 + BLOCK))
             unmet.add(values[:, sl])
             diff.add(values[:, sl] - today_values[:, sl])
+            days.add(sdays[:, sl].astype(float))
         short_count += short.sum(axis=1)
+        over7_count += over7.sum(axis=1)
         # `done` is a multiple of BLOCK (hence of 8): packed bytes line up with scenarios.
         packed = np.packbits(short, axis=1)
         bits[:, done // 8 : done // 8 + packed.shape[1]] = packed
+        bits7[:, done // 8 : done // 8 + packed.shape[1]] = np.packbits(over7, axis=1)
         done += count
         if progress:
             progress(done, n)
@@ -226,7 +237,15 @@ def evaluate_options(
         shortage_bits=bits,
     )
     per_ddd = parameters.value_per_patient_day * weights[group] * 365.0 / parameters.horizon_days
-    return losses.with_difference_se(diff.se() * per_ddd)
+    per_year = 365.0 / parameters.horizon_days
+    return replace(
+        losses,
+        diff_vs_today_se_per_year=diff.se() * per_ddd,
+        shortage_days_mean=days.mean * per_year,
+        shortage_days_se=days.se() * per_year,
+        over7_probability=over7_count / n,
+        over7_bits=bits7,
+    )
 
 
 def joint_evaluator(
@@ -266,9 +285,16 @@ def joint_evaluator(
             today_p_any_vital_shortage=float(result.prob_any_vital_shortage()[1]),
             loss_avoided_vs_today_per_year=diff_mean * per_weighted_ddd,
             loss_avoided_vs_today_se_per_year=diff_se * per_weighted_ddd,
+            result=result,
         )
 
     return run
+
+
+def library_seed(seed: int, name: str) -> int:
+    """The seed of one stress scenario of a plan: derived from the plan's seed and its name."""
+    digest = hashlib.sha256(f"{seed}:plan-library:{name}".encode()).digest()
+    return int.from_bytes(digest[:7], "big")
 
 
 def prepare_plan(
@@ -276,16 +302,72 @@ def prepare_plan(
     parameters: PlanParameters | None = None,
     *,
     scenario: Scenario | str | Path | None = None,
+    library: Sequence[Scenario] = (),
     seed: int = 0,
     progress: Progress | None = None,
+    policy: dict[str, object] | None = None,
+    library_share: float = 0.25,
 ) -> PlanModel:
-    """Build the option menu, simulate every option and return the model to solve budgets on."""
+    """Build the option menu, simulate every option and return the model to solve budgets on.
+
+    With a stress `library` (scenarios carrying ``probability_per_year``), every option is
+    simulated under the background and under each stress scenario on common random numbers,
+    and the losses the optimiser sees are the expectation over the year: the background with
+    weight 1 − Σ p and each stress scenario with its p (at most one stress event a year,
+    a first-order approximation for rare events). A scenario's own horizon is kept (losses
+    are per year). Stress scenarios are simulated with `library_share` of the scenarios (at
+    least 64): weighted by their yearly probability (a few per cent), their Monte-Carlo noise
+    adds w² × var / n to the mixture, small beside the background's.
+    """
     parameters = parameters or PlanParameters()
     scen = as_scenario(scenario)
     menu = build_options(dataset, parameters)
+    stresses = list(library)
+    for st in stresses:
+        if st.probability_per_year is None:
+            raise ValueError(
+                f"scenario {st.name!r} ({st.source}) has no probability_per_year: a plan over a "
+                "stress library needs each scenario's yearly probability"
+            )
+    total_p = sum(float(st.probability_per_year or 0.0) for st in stresses)
+    if total_p >= 1:
+        raise ValueError(f"the stress library's probabilities sum to {total_p:g} ≥ 1 a year")
+    n = parameters.n_scenarios
+    n_stress = min(n, max(BLOCK, int(-(-n * library_share // BLOCK) * BLOCK)))
+    total = n + n_stress * len(stresses)
+
+    def part_progress(i: int) -> Progress | None:
+        if progress is None:
+            return None
+        offset = 0 if i == 0 else n + (i - 1) * n_stress
+        return lambda done, _total: progress(offset + done, total)
+
     losses = evaluate_options(
-        dataset, menu, parameters, scenario=scen, seed=seed, progress=progress
+        dataset, menu, parameters, scenario=scen, seed=seed, progress=part_progress(0)
     )
+    if stresses:
+        parts = [losses]
+        for i, st in enumerate(stresses, 1):
+            params_i = replace(
+                parameters,
+                horizon_days=st.horizon_days or parameters.horizon_days,
+                n_scenarios=n_stress,
+            )
+            parts.append(
+                evaluate_options(
+                    dataset,
+                    menu,
+                    params_i,
+                    scenario=st,
+                    seed=library_seed(seed, st.name),
+                    progress=part_progress(i),
+                )
+            )
+        losses = OptionLosses.mixture(
+            parts,
+            [1.0 - total_p, *[float(st.probability_per_year or 0.0) for st in stresses]],
+            [scen.name, *[st.name for st in stresses]],
+        )
     return PlanModel(
         dataset=dataset,
         parameters=parameters,
@@ -293,5 +375,7 @@ def prepare_plan(
         losses=losses,
         joint=joint_evaluator(dataset, menu, parameters, scenario=scen, seed=seed),
         seed=seed,
-        scenario_name=scen.name,
+        scenario_name=scen.name if not stresses else f"{scen.name} + {len(stresses)} stress",
+        policy=policy,
+        supply_headroom=float(scen.model.supply_headroom),
     )

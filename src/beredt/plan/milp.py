@@ -18,15 +18,19 @@ search. The budget row is scaled to order one for the solver; results are report
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
 
+from beredt.errors import Conflict
+
 _INF = highspy.kHighsInf
 
 
-class PlanInfeasible(ValueError):
+class PlanInfeasible(Conflict, ValueError):
     """No choice of options satisfies the budget, the line capacities and the cover rules."""
 
 
@@ -224,8 +228,43 @@ def _build(problem: ChoiceProblem, budget: float, keep: np.ndarray, integer: boo
     return _Model(lp, keep, col_of, cost_scale, loss_scale, n_groups)
 
 
+_banner_shown = False
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null meanwhile: HiGHS's C++ code prints some messages
+    (its banner, a branch-and-bound notice about a given start) straight there, past
+    ``silent()``, and they must not leak into a command's output or its JSON on stdout."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A Highs instance; the first one of the process prints HiGHS's copyright banner from C++
+    straight to file descriptor 1, so that descriptor is pointed at /dev/null meanwhile (the
+    banner must not leak into a command's output or its JSON on stdout)."""
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    with _quiet_stdout():
+        h = highspy.Highs()
+    _banner_shown = True
+    return h
+
+
 def _highs(threads: int | None = None) -> highspy.Highs:
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.silent()
     h.setOptionValue("random_seed", 0)
     if threads is not None:
@@ -313,7 +352,8 @@ def solve_choice(
         sol.col_value = x.tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    with _quiet_stdout():
+        h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     if info.primal_solution_status != highspy.kSolutionStatusFeasible:

@@ -21,6 +21,8 @@ from beredt.domain.enums import Criticality
 #: Stockpile targets in weeks of mean demand offered to every substance (issue 6).
 DEFAULT_WEEKS_MENU: tuple[float, ...] = (0.0, 2.0, 4.0, 8.0, 13.0, 26.0, 52.0)
 DAYS_PER_MONTH = 365.25 / 12.0
+#: What the optimiser can minimise (see :class:`PlanParameters`).
+OBJECTIVES: tuple[str, ...] = ("loss", "vital-days", "loss-capped")
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,51 @@ class CostParameters:
 
 @dataclass(frozen=True)
 class CoverRule:
-    """A minimum cover rule: every substance of `criticality` gets ≥ `min_weeks` of stockpile,
-    or (when `agreement_suffices`) a capacity agreement instead."""
+    """A minimum cover rule (a floor of the preparedness policy): every substance of
+    `criticality` (empty: any) whose ATC code starts with one of `atc` (empty: any) gets ≥
+    `min_weeks` of stockpile — or, when `agreement_suffices`, a capacity agreement instead —
+    and, when `keep_today`, no less stock than today's."""
 
     criticality: str
     min_weeks: float
     agreement_suffices: bool = True
+    atc: tuple[str, ...] = ()
+    keep_today: bool = False
+    name: str = ""
+    name_nb: str = ""
 
     def __post_init__(self) -> None:
-        Criticality(self.criticality)  # raises ValueError naming the bad value
+        if self.criticality:
+            Criticality(self.criticality)  # raises ValueError naming the bad value
         if self.min_weeks < 0:
             raise ValueError("min_weeks must be ≥ 0")
+        object.__setattr__(self, "atc", tuple(self.atc))
+        if not self.criticality and not self.atc:
+            raise ValueError("a floor needs a criticality or a list of ATC codes")
+
+    @property
+    def label(self) -> str:
+        """How outputs name the floor."""
+        if self.name:
+            return self.name
+        what = self.criticality or ", ".join(self.atc)
+        tail = " or an agreement" if self.agreement_suffices else ""
+        keep = ", no cut below today" if self.keep_today else ""
+        return f"{what}: ≥ {self.min_weeks:g} weeks{tail}{keep}"
+
+    @property
+    def label_nb(self) -> str:
+        """The floor's name in bokmål (`name_nb`, else composed like :attr:`label`)."""
+        if self.name_nb:
+            return self.name_nb
+        if self.name:
+            return self.name
+        names = {"vital": "vitale", "essential": "viktige", "other": "andre"}
+        what = names.get(self.criticality, self.criticality) or ", ".join(self.atc)
+        weeks = f"{self.min_weeks:g}".replace(".", ",")
+        tail = " eller en avtale" if self.agreement_suffices else ""
+        keep = ", ikke kutt under dagens nivå" if self.keep_today else ""
+        return f"{what}: ≥ {weeks} uker{tail}{keep}"
 
     @classmethod
     def parse(cls, text: str) -> CoverRule:
@@ -116,6 +152,10 @@ class PlanParameters:
     * ``cover_rules``: minimum cover (see :class:`CoverRule`).
     * ``include_unqualified``: offer options on lines not yet qualified to make the substance.
     * ``mip_rel_gap``, ``time_limit_s``: HiGHS stopping rules.
+    * ``objective``: what the MILP minimises (docs/plan.md): ``loss`` (expected weighted loss),
+      ``vital-days`` (expected vital shortage-days, ties broken by loss) or ``loss-capped``
+      (expected weighted loss with P(a vital substance short > 7 days) capped at
+      ``vital_risk_cap`` × today's).
     """
 
     weeks_menu: Sequence[float] = DEFAULT_WEEKS_MENU
@@ -128,6 +168,8 @@ class PlanParameters:
     mip_rel_gap: float = 1e-3
     time_limit_s: float = 60.0
     costs: CostParameters = field(default_factory=CostParameters)
+    objective: str = "loss"
+    vital_risk_cap: float = 1.0
 
     def __post_init__(self) -> None:
         weeks = list(self.weeks_menu)
@@ -149,3 +191,7 @@ class PlanParameters:
             raise ValueError("mip_rel_gap must be in [0, 1)")
         if self.time_limit_s <= 0:
             raise ValueError("time_limit_s must be > 0")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}")
+        if self.vital_risk_cap < 0:
+            raise ValueError("vital_risk_cap must be ≥ 0")

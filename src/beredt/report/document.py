@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beredt.report.model import Report, Section
 from beredt.results import to_jsonable
+from beredt.views.model import Report, Section
 
 FORMAT = "beredt-report-results/1"
 

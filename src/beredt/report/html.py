@@ -14,9 +14,9 @@ import html
 import json
 from typing import Any
 
-from beredt.report.fmt import LANGS, format_money, format_value
-from beredt.report.i18n import Text, plain, section_title, t
-from beredt.report.model import Figure, Kpi, Report, Section, Table
+from beredt.views.fmt import LANGS, format_value
+from beredt.views.i18n import Text, plain, section_title, t
+from beredt.views.model import Figure, Kpi, Report, Section, Table
 
 _LANG_NAMES = {"nb": "Norsk bokmål", "en": "English"}
 
@@ -164,10 +164,7 @@ def render_table(section_key: str, table: Table, currency: str) -> str:
 
 def render_kpi(kpi: Kpi, currency: str) -> str:
     """A key-figure tile with its machine value in ``data-v``."""
-    if kpi.kind == "money":
-        shown = {lang: format_money(kpi.value, lang, currency) for lang in LANGS}
-    else:
-        shown = {lang: format_value(kpi.value, kpi.kind, lang, currency) for lang in LANGS}
+    shown = {lang: kpi.shown(lang, currency) for lang in LANGS}
     detail = f'<div class="l">{bi(kpi.detail)}</div>' if kpi.detail else ""
     return (
         f'<div class="kpi" data-kpi="{esc(kpi.key)}" data-v=\'{esc(_cell_json(kpi.value))}\'>'
@@ -241,9 +238,10 @@ def render_report(report: Report, lang: str) -> str:
     currency = str(meta.get("currency", ""))
     uses_plotly = any(f.kind == "plotly" for s in report.sections for f in s.figures)
     title = t("report_title")
+    data_title = {"nb": str(meta.get("title_nb") or ""), "en": str(meta.get("title") or "")}
     subtitle = t(
         "report_subtitle",
-        title=meta.get("title") or "",
+        title=data_title,
         country=meta.get("country") or "",
         as_of=meta.get("as_of") or "",
     )
@@ -275,7 +273,7 @@ def render_report(report: Report, lang: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title[lang])} — {esc(meta.get("title") or "")}</title>
+<title>{esc(title[lang])} — {esc(data_title[lang])}</title>
 <style>{CSS}</style>
 {plotly_tag}
 </head>

@@ -10,9 +10,10 @@ import pandas as pd
 
 from beredt.domain.dataset import Dataset
 from beredt.domain.enums import ShortageCause, ShortageStatus
+from beredt.errors import InvalidInput
 
 
-class NoticeError(ValueError):
+class NoticeError(InvalidInput, ValueError):
     """A notice that cannot be planned for (unknown id, substance or product, bad dates)."""
 
 

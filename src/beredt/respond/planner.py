@@ -147,7 +147,22 @@ class Exclusion:
 
     kind: ActionKind
     what: str
-    reason: str  # unqualified | other_route | agreement_inactive | no_stock
+    reason: str  # unqualified | other_route | agreement_inactive | no_stock | declined
+
+
+@dataclass(frozen=True)
+class ProducerAnswer:
+    """A domestic producer's answer to an activation, which the plan then takes as given.
+
+    Keyed in :func:`plan_response` by the action's source key (``agreement:ID`` or
+    ``domestic_unreserved:LINE``): a declined activation is left out of the plan (exclusion
+    ``declined``); a confirmed one starts output on the confirmed `start_date` at the confirmed
+    `ddd_per_day` (at most the line's capacity) instead of the response time's estimate.
+    """
+
+    declined: bool = False
+    start_date: dt.date | None = None
+    ddd_per_day: float | None = None
 
 
 @dataclass(frozen=True)
@@ -222,24 +237,6 @@ class ResponsePlan:
                 return a
         raise KeyError(action_id)
 
-    def summary(self, lang: str = "en") -> str:
-        """A plain-language summary in English (``en``) or Norwegian bokmål (``nb``)."""
-        from beredt.respond.text import summary
-
-        return summary(self, lang)
-
-    def to_markdown(self, lang: str = "en") -> str:
-        """The plan as a Markdown report."""
-        from beredt.respond.render import to_markdown
-
-        return to_markdown(self, lang)
-
-    def to_html(self, lang: str = "en") -> str:
-        """The plan as a standalone HTML page (interactive chart, plotly.js inlined)."""
-        from beredt.respond.render import to_html
-
-        return to_html(self, lang)
-
 
 # --------------------------------------------------------------------------------------------
 # Building the candidate actions from the dataset
@@ -286,6 +283,25 @@ class _Context:
     lost_share: float
     baseline_price_per_ddd: float
     exclusions: list[Exclusion] = field(default_factory=list)
+    answers: Mapping[str, ProducerAnswer] = field(default_factory=dict)
+
+    def answered(
+        self, key: str, start: int, rate: float, flags: tuple[str, ...]
+    ) -> tuple[int, float, tuple[str, ...]]:
+        """(start index, rate, flags) of a domestic action after its producer's confirmation."""
+        answer = self.answers.get(key)
+        if answer is None or answer.declined:
+            return start, rate, flags
+        if answer.start_date is not None:
+            start = (answer.start_date - self.t0).days
+        if answer.ddd_per_day is not None:
+            rate = min(rate, _snap(float(answer.ddd_per_day)))
+        return start, rate, (*flags, "confirmed")
+
+    def declined(self, key: str) -> bool:
+        """Whether the producer declined the activation behind this action."""
+        answer = self.answers.get(key)
+        return answer is not None and answer.declined
 
     def demand(self, horizon_days: int) -> np.ndarray:
         """Expected national demand per day from day 0 (DDD/day), seasonal if configured."""
@@ -358,9 +374,12 @@ def _build_context(dataset: Dataset, notice: ResponseNotice, params: ResponsePar
     products = dataset.products[dataset.products["atc_code"] == notice.atc_code]
     if notice.product_id is not None:
         scope: tuple[str, ...] = (notice.product_id,)
-        lost_share = float(
+        # shares normalised within the substance, as in the simulator (one supply model)
+        shares = products["market_share"].to_numpy(float)
+        raw = float(
             products.loc[products["product_id"] == notice.product_id, "market_share"].iloc[0]
         )
+        lost_share = raw / shares.sum() if shares.sum() > 0 else 1.0 / max(len(products), 1)
     else:
         scope = tuple(str(p) for p in products["product_id"])
         lost_share = 1.0
@@ -558,6 +577,15 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
             )
             continue
         line_id = str(ag["line_id"])
+        key = f"agreement:{ag['agreement_id']}"
+        if ctx.declined(key):
+            ctx.exclusions.append(
+                Exclusion(ActionKind.AGREEMENT, str(ag["agreement_id"]), "declined")
+            )
+            # the line stays out, unless its producer has since answered a request for an offer
+            if f"domestic_unreserved:{line_id}" not in ctx.answers:
+                agreement_lines.add(line_id)
+            continue
         agreement_lines.add(line_id)
         line = lines[line_id]
         capability = cap_by_line.get(line_id)
@@ -565,11 +593,12 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
         rate = min(float(ag["reserved_ddd_per_day"]), line_cap)
         start = ctx.lead(int(ag["response_days"]))
         api_limit, api_free, flags = _api(ctx, capability)
+        start, rate, flags = ctx.answered(key, start, rate, flags)
         unit = float(capability["unit_cost_per_ddd"]) if capability is not None else 0.0
         domestic.append(
             _Candidate(
                 source=Source(
-                    f"agreement:{ag['agreement_id']}",
+                    key,
                     Phase.FLOW,
                     eta=max(0, start),
                     segments=(Segment(start, rate, int(line["ramp_days"])),),
@@ -616,16 +645,26 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
                 )
             )
             continue
+        key = f"domestic_unreserved:{line_id}"
+        if ctx.declined(key):
+            ctx.exclusions.append(
+                Exclusion(ActionKind.DOMESTIC_UNRESERVED, f"{line['name']} ({line_id})", "declined")
+            )
+            continue
         full = float(capability["capacity_ddd_per_day"])
         rate = _snap(full * p.unreserved_capacity_share)
         response = int(line["response_days"]) + p.unreserved_extra_days
         start = ctx.lead(response)
         api_limit, api_free, flags = _api(ctx, capability)
+        answer = ctx.answers.get(key)
+        if answer is not None and answer.ddd_per_day is not None:
+            rate = min(full, _snap(float(answer.ddd_per_day)))  # a confirmed offer, not a share
+        start, rate, flags = ctx.answered(key, start, rate, flags)
         offer = offers[(offers["line_id"] == line_id) & (offers["atc_code"] == atc)]
         unreserved.append(
             _Candidate(
                 source=Source(
-                    f"domestic_unreserved:{line_id}",
+                    key,
                     Phase.FLOW,
                     eta=max(0, start),
                     segments=(Segment(start, rate, int(line["ramp_days"])),),
@@ -657,10 +696,16 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
     unreserved.sort(key=lambda c: (c.source.eta, c.source.key))
     out.extend(unreserved)
 
-    # 6. exemption import
+    # 6. exemption import: the dataset's levers.csv where it configures the substance (the
+    # simulator and the optimiser use the same lever), else the planner's own defaults
+    lever = ds.exemption_import().iloc[ds.substance_idx(atc)]
+    configured = lever["scope"] is not None
+    share = float(lever["share"]) if configured else p.exemption_import_share
+    lead_days = int(lever["lead_days"]) if configured else p.exemption_import_lead_days
+    premium = float(lever["price_premium"]) if configured else p.exemption_import_price_premium
     factor = p.global_cause_import_factor if ctx.notice.cause in GLOBAL_CAUSES else 1.0
-    rate = _snap(p.exemption_import_share * factor * mean)
-    start = ctx.lead(p.exemption_import_lead_days)
+    rate = _snap(share * factor * mean)
+    start = ctx.lead(lead_days)
     out.append(
         _Candidate(
             source=Source(
@@ -668,12 +713,16 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
             ),
             kind=ActionKind.EXEMPTION_IMPORT,
             text="exemption import of packs marketed abroad",
-            cost_per_ddd=ctx.baseline_price_per_ddd * (1 + p.exemption_import_price_premium),
+            cost_per_ddd=ctx.baseline_price_per_ddd * (1 + premium),
             atc_code=atc,
             ddd_per_pack=mean_pack,
             capacity=rate,
             flags=("global_cause",) if factor != 1.0 else (),
-            detail={"lead_time_days": p.exemption_import_lead_days},
+            detail={
+                "lead_time_days": lead_days,
+                "share_of_demand": share,
+                "source": f"levers.csv ({lever['scope']})" if configured else "planner default",
+            },
         )
     )
 
@@ -770,11 +819,17 @@ def plan_response(
     params: ResponseParams | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    answers: Mapping[str, ProducerAnswer] | None = None,
 ) -> ResponsePlan:
-    """Plan the response to a shortage notice (an id in the dataset, or a described notice)."""
+    """Plan the response to a shortage notice (an id in the dataset, or a described notice).
+
+    `answers`: domestic producers' answers to activations, by action source key
+    (:class:`ProducerAnswer`); the plan is recomputed with them as they arrive.
+    """
     params = params or ResponseParams()
     notice = resolve_notice(dataset, notice)
     ctx = _build_context(dataset, notice, params)
+    ctx.answers = dict(answers or {})
     model = duration_model(dataset, notice, params)
     end, end_basis = _end_date(ctx, model)
     horizon = (end - ctx.t0).days + 1

@@ -47,12 +47,26 @@ class Uncertainty:
     p_uncovered: float  # P(some demand uncovered before the shortage ends)
     p_closed_by_planned_end: float  # P(gap closed by the day after the planned end)
     uncovered_ddd_mean: float
+    uncovered_ddd_se: float
     uncovered_ddd_p50: float
     uncovered_ddd_p90: float
     closing_date_p50: dt.date | None  # None: not closed within the horizon
     closing_date_p90: dt.date | None
     censored_share: float  # samples ending beyond the horizon
     closed_by: pd.DataFrame  # date, day, p_shortage_over, p_gap_closed
+    #: the plan's uncovered DDD on each day of the evaluated horizon (from the timeline start)
+    uncovered_by_day: np.ndarray | None = None
+    start_offset_days: int = 0
+
+    def uncovered_for(self, durations: np.ndarray) -> np.ndarray:
+        """Uncovered DDD of the plan if the shortage lasts each of `durations` days (counted
+        from the notice's start; cut at the evaluated horizon)."""
+        if self.uncovered_by_day is None:
+            raise ValueError("this evaluation kept no daily uncovered demand")
+        cum = np.concatenate([[0.0], np.cumsum(self.uncovered_by_day)])
+        end = np.clip(np.asarray(durations) + self.start_offset_days, 0, len(cum) - 1)
+        out: np.ndarray = cum[end]
+        return out
 
     def p_gap_closed_by(self, date: dt.date) -> float:
         """P(no uncovered demand from `date` on)."""
@@ -130,12 +144,17 @@ def evaluate(
         p_uncovered=float((total_u > tolerance).mean()),
         p_closed_by_planned_end=float((closing <= plan_days).mean()),
         uncovered_ddd_mean=float(total_u.mean()),
+        uncovered_ddd_se=float(total_u.std(ddof=1) / math.sqrt(n_samples))
+        if n_samples > 1
+        else 0.0,
         uncovered_ddd_p50=float(np.quantile(total_u, 0.5)),
         uncovered_ddd_p90=float(np.quantile(total_u, 0.9)),
         closing_date_p50=q_closing(0.5),
         closing_date_p90=q_closing(0.9),
         censored_share=float(censored.mean()),
         closed_by=closed_by,
+        uncovered_by_day=np.asarray(uncovered, dtype=float).copy(),
+        start_offset_days=start_offset,
     )
 
 

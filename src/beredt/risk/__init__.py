@@ -7,7 +7,7 @@ words and a data-completeness figure per row. Heat maps by ATC group for reports
 
 from __future__ import annotations
 
-from beredt.risk.heatmap import heatmap_figure, heatmap_frame, heatmap_html, heatmap_png
+from beredt.risk.groups import heatmap_frame
 from beredt.risk.score import RiskTable, score
 from beredt.risk.weights import (
     FACTOR_KEYS,
@@ -30,10 +30,7 @@ __all__ = [
     "RiskWeights",
     "WeightsError",
     "default_weights",
-    "heatmap_figure",
     "heatmap_frame",
-    "heatmap_html",
-    "heatmap_png",
     "load_weights",
     "resolve_weights",
     "score",

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from beredt.domain.enums import Criticality
+from beredt.errors import InvalidInput
 from beredt.ingest.errors import Problem
 
 DEFAULT_WEIGHTS_FILE = "weights.toml"
@@ -144,7 +145,7 @@ def factor_def(key: str) -> FactorDef:
     return _BY_KEY[key]
 
 
-class WeightsError(ValueError):
+class WeightsError(InvalidInput, ValueError):
     """A weights file is malformed; lists every problem as ``file:line: field: reason``."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numba import njit
 
+from beredt.errors import InvalidInput
+
 if TYPE_CHECKING:
     from beredt.domain.dataset import Dataset
 
@@ -46,7 +48,7 @@ EMPIRICAL = 3
 _FAMILIES = {"fixed": FIXED, "geometric": GEOMETRIC, "lognormal": LOGNORMAL, "empirical": EMPIRICAL}
 
 
-class DurationError(ValueError):
+class DurationError(InvalidInput, ValueError):
     """A duration specification is invalid; the message names the field and the reason."""
 
     def __init__(self, field: str, reason: str) -> None:

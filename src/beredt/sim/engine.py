@@ -129,6 +129,13 @@ class SimResult:
     shortage_days_per_scenario: np.ndarray | None = None
     wall_seconds: float = 0.0
     imports_ddd_mean: np.ndarray | None = None
+    #: Per option and scenario (K × N): days short of the vital substances summed, whether a
+    #: vital substance was short on more than 7 days, how many substances were short, and
+    #: (K × N × 3) unmet DDD by criticality (vital, essential, other).
+    vital_shortage_days: np.ndarray | None = None
+    vital_over_7_days: np.ndarray | None = None
+    substances_short: np.ndarray | None = None
+    unmet_by_criticality: np.ndarray | None = None
 
     @property
     def n_options(self) -> int:
@@ -230,13 +237,45 @@ class SimResult:
 
         p_any = float(self.any_shortage[k].mean())
         p_vital = float(self.any_vital_shortage[k].mean())
-        return {
+        out: dict[str, Any] = {
             "weighted_unmet_ddd": stat(loss),
             "unmet_ddd": stat(unmet),
             "prob_any_shortage": p_any,
             "prob_any_shortage_se": float(np.sqrt(p_any * (1 - p_any) / n)),
             "prob_any_vital_shortage": p_vital,
             "prob_any_vital_shortage_se": float(np.sqrt(p_vital * (1 - p_vital) / n)),
+        }
+        out.update(self.severity(k))
+        return out
+
+    def severity(self, option: int = 0) -> dict[str, Any]:
+        """What an authority is accountable for, with standard errors over the scenarios:
+        P(a vital substance short on more than 7 days), expected vital shortage-days, untreated
+        patient-days by criticality and the expected number of substances short."""
+        if self.vital_over_7_days is None:
+            return {}
+        k = option
+        n = self.vital_over_7_days.shape[1]
+
+        def mean_se(x: np.ndarray) -> tuple[float, float]:
+            x = np.asarray(x, dtype=float)
+            return float(x.mean()), float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+
+        p7, p7_se = mean_se(self.vital_over_7_days[k])
+        vd, vd_se = mean_se(self.vital_shortage_days[k])  # type: ignore[index]
+        ns, ns_se = mean_se(self.substances_short[k])  # type: ignore[index]
+        by_crit = {}
+        for i, c in enumerate(CRITICALITIES):
+            m, se = mean_se(self.unmet_by_criticality[k, :, i])  # type: ignore[index]
+            by_crit[c] = {"mean": m, "se": se}
+        return {
+            "p_vital_shortage_over_7_days": p7,
+            "p_vital_shortage_over_7_days_se": p7_se,
+            "vital_shortage_days": vd,
+            "vital_shortage_days_se": vd_se,
+            "untreated_ddd_by_criticality": by_crit,
+            "substances_short": ns,
+            "substances_short_se": ns_se,
         }
 
     def to_dict(self, option: int | None = None) -> dict[str, Any]:
@@ -259,6 +298,12 @@ class SimResult:
                 for k in options
             ],
         }
+
+
+#: Criticality classes in the order of the by-criticality arrays.
+CRITICALITIES: tuple[str, ...] = ("vital", "essential", "other")
+#: A vital substance short on more than this many days of the horizon is a severe shortage.
+SEVERE_SHORTAGE_DAYS = 7
 
 
 def _pick(a: np.ndarray | None, k: int) -> np.ndarray | float:
@@ -419,6 +464,13 @@ def simulate(
         for name in ("surge", "prep", "alt", "imports", "short", "so")
     }
     national = np.zeros((k_opts, n, 4))
+    crit = np.asarray(model.criticality)
+    crit_masks = np.stack([crit == c for c in CRITICALITIES]).astype(float)  # (3, S)
+    vital_mask = crit == "vital"
+    vital_days = np.zeros((k_opts, n))
+    vital_over_7 = np.zeros((k_opts, n), dtype=bool)
+    n_short = np.zeros((k_opts, n), dtype=np.int32)
+    unmet_by_crit = np.zeros((k_opts, n, 3))
     day_type = np.int16 if horizon < 32767 else np.int32
     kept_unmet = np.zeros((k_opts, n, n_subs)) if keep else None
     kept_sdays = np.zeros((k_opts, n, n_subs), dtype=day_type) if keep else None
@@ -452,6 +504,12 @@ def simulate(
             sums["short"] += (fs >= 0).sum(axis=1)
             sums["so"] += (fo >= 0).sum(axis=1)
         national[:, done : done + count] = out.national
+        rows_sl = slice(done, done + count)
+        vital_sdays = out.sdays[:, :, vital_mask]
+        vital_days[:, rows_sl] = vital_sdays.sum(axis=2)
+        vital_over_7[:, rows_sl] = (vital_sdays > SEVERE_SHORTAGE_DAYS).any(axis=2)
+        n_short[:, rows_sl] = (out.sdays > 0).sum(axis=2)
+        unmet_by_crit[:, rows_sl] = out.unmet @ crit_masks.T
         if keep:
             assert kept_unmet is not None
             assert kept_sdays is not None
@@ -514,6 +572,10 @@ def simulate(
         unmet_per_scenario=kept_unmet,
         shortage_days_per_scenario=kept_sdays,
         wall_seconds=time.perf_counter() - started,
+        vital_shortage_days=vital_days,
+        vital_over_7_days=vital_over_7,
+        substances_short=n_short,
+        unmet_by_criticality=unmet_by_crit,
     )
     if sink is not None:
         sink.close(

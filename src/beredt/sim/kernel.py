@@ -8,15 +8,17 @@ Between active days a substance's state changes only by the deterministic rebuil
 which is applied lazily in one step from prefix sums of demand. Work therefore grows with the
 number and length of disruptions, not with the horizon.
 
-The fill order on an active day follows DESIGN.md §4: each product's own commercial stock →
-other products of the substance (their spare capacity after its lead time, then their stock) →
-the substance's preparedness stock → domestic surge production under agreements (after the
-response time, ramping to the reserved capacity, limited by API on hand when the API's source
-country is restricted; agreements on a shared line are scaled down pro rata to the load they
-ask for when together they would exceed the line) → exemption import (a share of mean demand from
-its lead time after the gap began, where the data configures it) → therapeutic alternatives in
-the ATC4 group
-(joint mode; at most a share of demand, drawn from the alternatives' own stock).
+The fill order on an active day is the shortage-response planner's (docs/simulation.md, "What
+happens on a day with a gap"): renewable supply first, because output not used today is lost
+while stock not used today is still there tomorrow — the other products' spare capacity after
+its lead time, domestic surge production under agreements (after the response time, ramping to
+the reserved capacity, limited by API on hand when the API's source country is restricted;
+agreements on a shared line are scaled down pro rata to the load they ask for when together
+they would exceed the line), exemption import (a share of mean demand from its lead time after
+the gap began, where the data configures it) — then stock: each product's own commercial stock
+for what it still misses, the other products' stock pro rata, the substance's preparedness
+stock; then therapeutic alternatives in the ATC4 group (joint mode; at most a share of demand,
+drawn from the alternatives' own stock).
 
 All randomness comes from :mod:`beredt.sim.rng` keyed by (seed, scenario, stream, …), so results
 do not depend on chunking, threads or the policy being evaluated. :func:`run_rows` releases the
@@ -1273,6 +1275,8 @@ def _run_option(
     ppos = pptr[:-1].copy()
     down = np.zeros(n_prod, dtype=np.bool_)
     api_left = m.agr_api0[a0:a1].copy()
+    pneed = np.zeros(n_prod, dtype=np.float64)
+    ntot = np.zeros(n_subs, dtype=np.float64)
     limited = np.zeros(a1 - a0, dtype=np.bool_)
     want = np.zeros(a1 - a0, dtype=np.float64)
     loss_taken = np.zeros(ev_tgt.shape[0], dtype=np.float64)
@@ -1483,8 +1487,8 @@ def _run_option(
                             if t >= hi:
                                 break
                         if t < dry_to:
-                            # Every down product is out of its own stock and nothing else changes
-                            # before dry_to (down set, readiness of spare capacity and imports, no
+                            # A steady gap: nothing but demand changes before dry_to (the set of
+                            # down products, the readiness of spare capacity and of imports; no
                             # agreements, surges or stock events): the full day below with what
                             # cannot happen left out, same arithmetic in the same order.
                             dry_end = min(hi, dry_to)
@@ -1494,8 +1498,9 @@ def _run_option(
                             gap_day = si[GAP, s]
                             for p in range(p0, p1):
                                 if down[p]:
-                                    dl[nd] = p
-                                    nd += 1
+                                    if prod_par[PP_SHARE, p] > 0.0:
+                                        dl[nd] = p
+                                        nd += 1
                                 else:
                                     ul[nu] = p
                                     nu += 1
@@ -1515,37 +1520,49 @@ def _run_option(
                                 for i in range(nd):
                                     r += prod_par[PP_SHARE, dl[i]] * d
                                 if r > 0.0:
+                                    # renewable supply: spare output, exemption import
+                                    need_total = r
                                     avail = 0.0
                                     for i in range(nr):
                                         avail += prod_par[PP_SPARE, rl[i]] * rt
                                     r -= min(r, avail)
+                                    if r > 0.0 and imp_on:
+                                        w = imp_share[s] * rt
+                                        if w > r:
+                                            w = r
+                                        r -= w
+                                        fo[O_IMP, s] += w
                                     if r > 0.0:
-                                        tot = 0.0
-                                        for p in range(p0, p1):
-                                            tot += stock[p]
-                                        if tot > 0.0:
-                                            if tot <= r:
-                                                for p in range(p0, p1):
-                                                    stock[p] = 0.0
-                                                r -= tot
-                                            else:
-                                                f = r / tot
-                                                for p in range(p0, p1):
-                                                    stock[p] -= stock[p] * f
-                                                r = 0.0
-                                    if r > 0.0 and prep[s] > 0.0:
-                                        take = min(r, prep[s])
-                                        prep[s] -= take
-                                        fo[O_PREP, s] += take
-                                        r -= take
-                                    if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-                                        io[O_FSO, s] = t
-                                if r > 0.0 and imp_on:
-                                    w = imp_share[s] * rt
-                                    if w > r:
-                                        w = r
-                                    r -= w
-                                    fo[O_IMP, s] += w
+                                        # stock: own, the other packs' (pro rata), preparedness
+                                        f = r / need_total
+                                        r = 0.0
+                                        for i in range(nd):
+                                            p = dl[i]
+                                            want_p = prod_par[PP_SHARE, p] * d * f
+                                            take = min(stock[p], want_p)
+                                            stock[p] -= take
+                                            r += want_p - take
+                                        if r > 0.0:
+                                            tot = 0.0
+                                            for p in range(p0, p1):
+                                                tot += stock[p]
+                                            if tot > 0.0:
+                                                if tot <= r:
+                                                    for p in range(p0, p1):
+                                                        stock[p] = 0.0
+                                                    r -= tot
+                                                else:
+                                                    f = r / tot
+                                                    for p in range(p0, p1):
+                                                        stock[p] -= stock[p] * f
+                                                    r = 0.0
+                                        if r > 0.0 and prep[s] > 0.0:
+                                            take = min(r, prep[s])
+                                            prep[s] -= take
+                                            fo[O_PREP, s] += take
+                                            r -= take
+                                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                                            io[O_FSO, s] = t
                                 if r > 0.0 and dry_alt:
                                     # would draw on an alternative: synchronise from this day
                                     if pass_ == 1:
@@ -1631,26 +1648,95 @@ def _run_option(
                                 need = prod_par[PP_SHARE, p] * d
                             else:
                                 need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                            pneed[p] = need
                             if need > 0.0:
                                 any_need = True
-                                take = min(stock[p], need)
-                                stock[p] -= take
-                                r += need - take
-                        need_own_only = any_need and r == 0.0 and not all_up
+                                r += need
                         if any_need:
                             in_episode[s] = True
                             if si[GAP, s] == NONE_DAY:
                                 si[GAP, s] = t
                                 if t == 0 and known[s] != NONE_DAY and known[s] < 0:
                                     si[GAP, s] = known[s]
+                            if si[ACT, s] == NONE_DAY:
+                                if trigger_stock:
+                                    tot = 0.0
+                                    for p in range(p0, p1):
+                                        tot += stock[p]
+                                    if tot < trigger_days * mean_demand[s]:
+                                        si[ACT, s] = t
+                                else:
+                                    si[ACT, s] = si[GAP, s] + notice_delay
+                        need_total = r
+                        flowing = False
                         if r > 0.0:
-                            # spare capacity → other products' stock → preparedness
+                            # renewable supply first (the stock is still there tomorrow): the
+                            # other packs' spare output, surge production, exemption import
                             gap_day = si[GAP, s]
                             avail = 0.0
                             for p in range(p0, p1):
                                 if not down[p] and t >= gap_day + lead[p]:
                                     avail += prod_par[PP_SPARE, p] * rt
-                            r -= min(r, avail)
+                            if avail > 0.0:
+                                flowing = True
+                                r -= min(r, avail)
+                            if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
+                                if halt_line and pass_ == 0:
+                                    ready = False
+                                    for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                        if t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
+                                            ready = True
+                                    if ready:
+                                        # would produce on a shared line: synchronise from here
+                                        halt[s] = t
+                                        if t < t_sync:
+                                            t_sync = t
+                                        break
+                                before = r
+                                r = _surge_alone(
+                                    s,
+                                    t,
+                                    r,
+                                    a0,
+                                    sub_agr[s],
+                                    sub_agr[s + 1],
+                                    si[ACT, s],
+                                    agr_f,
+                                    agr_i,
+                                    api_left,
+                                    limited,
+                                    rec,
+                                    key_ptr,
+                                    key_rec,
+                                    n_sites,
+                                    ev_stage_mask,
+                                    ev_scoped,
+                                    ev_scope_sub,
+                                    fo,
+                                )
+                                flowing = flowing or r < before
+                            if (
+                                r > 0.0
+                                and imp_share[s] > 0.0
+                                and t >= gap_day + np.int64(imp_lead[s])
+                            ):
+                                w = imp_share[s] * rt
+                                if w > r:
+                                    w = r
+                                r -= w
+                                fo[O_IMP, s] += w
+                                flowing = True
+                        if r > 0.0:
+                            # then stock: each pack's own for what it still misses, the other
+                            # packs' (pro rata), the preparedness stock
+                            f = r / need_total
+                            r = 0.0
+                            for p in range(p0, p1):
+                                if pneed[p] > 0.0:
+                                    want_p = pneed[p] * f
+                                    take = min(stock[p], want_p)
+                                    stock[p] -= take
+                                    r += want_p - take
                             if r > 0.0:
                                 tot = 0.0
                                 for p in range(p0, p1):
@@ -1672,57 +1758,7 @@ def _run_option(
                                 r -= take
                             if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
                                 io[O_FSO, s] = t
-                        if any_need and si[ACT, s] == NONE_DAY:
-                            if trigger_stock:
-                                tot = 0.0
-                                for p in range(p0, p1):
-                                    tot += stock[p]
-                                if tot < trigger_days * mean_demand[s]:
-                                    si[ACT, s] = t
-                            elif si[GAP, s] != NONE_DAY:
-                                si[ACT, s] = si[GAP, s] + notice_delay
-                        if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
-                            if halt_line and pass_ == 0:
-                                ready = False
-                                for ia in range(sub_agr[s], sub_agr[s + 1]):
-                                    if t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
-                                        ready = True
-                                if ready:
-                                    # would produce on a shared line: synchronise from this day
-                                    halt[s] = t
-                                    if t < t_sync:
-                                        t_sync = t
-                                    break
-                            r = _surge_alone(
-                                s,
-                                t,
-                                r,
-                                a0,
-                                sub_agr[s],
-                                sub_agr[s + 1],
-                                si[ACT, s],
-                                agr_f,
-                                agr_i,
-                                api_left,
-                                limited,
-                                rec,
-                                key_ptr,
-                                key_rec,
-                                n_sites,
-                                ev_stage_mask,
-                                ev_scoped,
-                                ev_scope_sub,
-                                fo,
-                            )
-                        if r > 0.0 and imp_share[s] > 0.0:
-                            # exemption import, from its lead time after the gap began
-                            gap_day = si[GAP, s]
-                            if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
-                                w = imp_share[s] * rt
-                                if w > r:
-                                    w = r
-                                r -= w
-                                fo[O_IMP, s] += w
+                        need_own_only = any_need and r == 0.0 and not all_up and not flowing
                         if r > 0.0:
                             if halt_alt and alt_ptr[s + 1] > alt_ptr[s] and pass_ == 0:
                                 # would draw on an alternative: synchronise from this day
@@ -1761,13 +1797,30 @@ def _run_option(
                             and not has_loss
                             and (not trigger_stock or si[ACT, s] != NONE_DAY)
                         ):
-                            # the next day on which a product of s changes state
+                            # the next day on which a product of s changes state, or on which
+                            # renewable supply could start (it would be used before the stock)
                             nxt = hi
                             for p in range(p0, p1):
                                 pos = ppos[p]
                                 if pos < pptr[p + 1]:
                                     edge = piv[pos, 1] if down[p] else piv[pos, 0]
                                     if edge < nxt:
+                                        nxt = edge
+                                if not down[p] and prod_par[PP_SPARE, p] > 0.0:
+                                    edge = si[GAP, s] + lead[p]
+                                    if t < edge < nxt:
+                                        nxt = edge
+                            if imp_share[s] > 0.0:
+                                edge = si[GAP, s] + np.int64(imp_lead[s])
+                                if t < edge < nxt:
+                                    nxt = edge
+                            if has_agr and si[ACT, s] != NONE_DAY:
+                                for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                    edge = si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia])
+                                    if edge <= t:
+                                        # producing but held back (API): it may resume any day
+                                        nxt = t
+                                    elif edge < nxt:
                                         nxt = edge
                             covered_to = nxt
                         elif (
@@ -1777,28 +1830,27 @@ def _run_option(
                             and not has_agr
                             and si[GAP, s] != NONE_DAY
                         ):
-                            dry = True
+                            # a steady gap until a product changes state, spare capacity or an
+                            # import becomes ready, or the interval ends
+                            nxt = hi
+                            gap_day = si[GAP, s]
                             for p in range(p0, p1):
-                                if down[p] and stock[p] != 0.0:
-                                    dry = False
-                            if dry:
-                                # until a product changes state, spare capacity or an import
-                                # becomes ready, or the interval ends
-                                nxt = hi
-                                gap_day = si[GAP, s]
-                                for p in range(p0, p1):
-                                    pos = ppos[p]
-                                    if pos < pptr[p + 1]:
-                                        edge = piv[pos, 1] if down[p] else piv[pos, 0]
-                                        if edge < nxt:
-                                            nxt = edge
-                                    if not down[p] and t < gap_day + lead[p] < nxt:
-                                        nxt = gap_day + lead[p]
-                                if imp_share[s] > 0.0:
-                                    ready = gap_day + np.int64(imp_lead[s])
-                                    if t < ready < nxt:
-                                        nxt = ready
-                                dry_to = nxt
+                                pos = ppos[p]
+                                if pos < pptr[p + 1]:
+                                    edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                    if edge < nxt:
+                                        nxt = edge
+                                if (
+                                    not down[p]
+                                    and prod_par[PP_SPARE, p] > 0.0
+                                    and t < gap_day + lead[p] < nxt
+                                ):
+                                    nxt = gap_day + lead[p]
+                            if imp_share[s] > 0.0:
+                                ready = gap_day + np.int64(imp_lead[s])
+                                if t < ready < nxt:
+                                    nxt = ready
+                            dry_to = nxt
                         t += 1
             if t_sync >= horizon:
                 break
@@ -1838,13 +1890,13 @@ def _run_option(
                             sdry[s] = -1
                         cur_end[s] = siv[order[q], 1]
                     q += 1
-                # own stock, other products, preparedness (as in the loop above)
+                # needs, activation and the other packs' spare output (as in the loop above)
                 for ai in range(n_act):
                     s = active[ai]
                     p0 = sub_prod_ptr[s]
                     p1 = sub_prod_ptr[s + 1]
                     if t < sdry[s]:
-                        # a dry day of s (see the dry-day loop above): nothing but demand changes
+                        # a steady day of s (see the steady loop above): only demand changes
                         rt = rate[s, t]
                         d = rt * 1.0
                         if noise_on:
@@ -1853,34 +1905,19 @@ def _run_option(
                         r = 0.0
                         for p in range(p0, p1):
                             if down[p]:
-                                r += prod_par[PP_SHARE, p] * d
+                                need = prod_par[PP_SHARE, p] * d
+                                pneed[p] = need
+                                if need > 0.0:
+                                    r += need
+                            else:
+                                pneed[p] = 0.0
+                        ntot[s] = r
                         if r > 0.0:
                             avail = 0.0
                             for p in range(p0, p1):
                                 if spare_ready[p]:
                                     avail += prod_par[PP_SPARE, p] * rt
                             r -= min(r, avail)
-                            if r > 0.0:
-                                tot = 0.0
-                                for p in range(p0, p1):
-                                    tot += stock[p]
-                                if tot > 0.0:
-                                    if tot <= r:
-                                        for p in range(p0, p1):
-                                            stock[p] = 0.0
-                                        r -= tot
-                                    else:
-                                        f = r / tot
-                                        for p in range(p0, p1):
-                                            stock[p] -= stock[p] * f
-                                        r = 0.0
-                            if r > 0.0 and prep[s] > 0.0:
-                                take = min(r, prep[s])
-                                prep[s] -= take
-                                fo[O_PREP, s] += take
-                                r -= take
-                            if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-                                io[O_FSO, s] = t
                         rem[s] = r
                         dem[s] = d
                         mult[s] = 1.0
@@ -1939,55 +1976,35 @@ def _run_option(
                             need = prod_par[PP_SHARE, p] * d
                         else:
                             need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                        pneed[p] = need
                         if need > 0.0:
                             any_need = True
-                            take = min(stock[p], need)
-                            stock[p] -= take
-                            r += need - take
+                            r += need
                     if any_need:
                         in_episode[s] = True
                         if si[GAP, s] == NONE_DAY:
                             si[GAP, s] = t
                             if t == 0 and known[s] != NONE_DAY and known[s] < 0:
                                 si[GAP, s] = known[s]
+                        if si[ACT, s] == NONE_DAY:
+                            if trigger_stock:
+                                tot = 0.0
+                                for p in range(p0, p1):
+                                    tot += stock[p]
+                                if tot < trigger_days * mean_demand[s]:
+                                    si[ACT, s] = t
+                            else:
+                                si[ACT, s] = si[GAP, s] + notice_delay
+                    ntot[s] = r
                     if r > 0.0:
-                        # spare capacity → other products' stock → preparedness
+                        # renewable supply first: the other packs' spare output (surge
+                        # production and exemption import follow for all members together)
                         gap_day = si[GAP, s]
                         avail = 0.0
                         for p in range(p0, p1):
                             if not down[p] and t >= gap_day + lead[p]:
                                 avail += prod_par[PP_SPARE, p] * rt
                         r -= min(r, avail)
-                        if r > 0.0:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot > 0.0:
-                                if tot <= r:
-                                    for p in range(p0, p1):
-                                        stock[p] = 0.0
-                                    r -= tot
-                                else:
-                                    f = r / tot
-                                    for p in range(p0, p1):
-                                        stock[p] -= stock[p] * f
-                                    r = 0.0
-                        if r > 0.0 and prep[s] > 0.0:
-                            take = min(r, prep[s])
-                            prep[s] -= take
-                            fo[O_PREP, s] += take
-                            r -= take
-                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-                            io[O_FSO, s] = t
-                    if any_need and si[ACT, s] == NONE_DAY:
-                        if trigger_stock:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot < trigger_days * mean_demand[s]:
-                                si[ACT, s] = t
-                        elif si[GAP, s] != NONE_DAY:
-                            si[ACT, s] = si[GAP, s] + notice_delay
                     rem[s] = r
                     dem[s] = d
                     mult[s] = mt
@@ -2047,19 +2064,56 @@ def _run_option(
                             s = active[ai]
                             for ia in range(sub_agr[s], sub_agr[s + 1]):
                                 line_load[agr_i[AI_LINE, ia]] = 0.0
-                # exemption import, from its lead time after each gap began; who is still short
+                # exemption import, from its lead time after each gap began; then stock: own,
+                # the other packs' (pro rata), preparedness (as above); who is still short
                 n_short = 0
                 for ai in range(n_act):
                     s = active[ai]
-                    if rem[s] > 0.0 and imp_share[s] > 0.0:
+                    r = rem[s]
+                    if r <= 0.0:
+                        continue
+                    if imp_share[s] > 0.0:
                         gap_day = si[GAP, s]
                         if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
                             w = imp_share[s] * rate[s, t]
-                            if w > rem[s]:
-                                w = rem[s]
-                            rem[s] -= w
+                            if w > r:
+                                w = r
+                            r -= w
                             fo[O_IMP, s] += w
-                    if couple and rem[s] > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
+                    if r > 0.0:
+                        p0 = sub_prod_ptr[s]
+                        p1 = sub_prod_ptr[s + 1]
+                        f = r / ntot[s]
+                        r = 0.0
+                        for p in range(p0, p1):
+                            if pneed[p] > 0.0:
+                                want_p = pneed[p] * f
+                                take = min(stock[p], want_p)
+                                stock[p] -= take
+                                r += want_p - take
+                        if r > 0.0:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot > 0.0:
+                                if tot <= r:
+                                    for p in range(p0, p1):
+                                        stock[p] = 0.0
+                                    r -= tot
+                                else:
+                                    f = r / tot
+                                    for p in range(p0, p1):
+                                        stock[p] -= stock[p] * f
+                                    r = 0.0
+                        if r > 0.0 and prep[s] > 0.0:
+                            take = min(r, prep[s])
+                            prep[s] -= take
+                            fo[O_PREP, s] += take
+                            r -= take
+                        if r > SHORT_RTOL * dem[s] + 1e-9 and io[O_FSO, s] < 0:
+                            io[O_FSO, s] = t
+                    rem[s] = r
+                    if couple and r > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
                         short_list[n_short] = s
                         n_short += 1
                 # therapeutic alternatives, in substance order, from their own stock
@@ -2154,14 +2208,11 @@ def _run_option(
                         and sub_loss_ptr[s + 1] == sub_loss_ptr[s]
                         and sub_agr[s + 1] == sub_agr[s]
                     ):
-                        # dry from tomorrow until a product or its spare capacity changes (the
-                        # import step below needs no help)
+                        # steady from tomorrow until a product or its spare capacity changes
+                        # (the import step needs no help)
                         gap_day = si[GAP, s]
                         nxt = cur_end[s]
                         for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
-                            if down[p] and stock[p] != 0.0:
-                                nxt = -1
-                                break
                             pos = ppos[p]
                             while pos < pptr[p + 1] and piv[pos, 1] <= t:
                                 pos += 1
@@ -2170,7 +2221,11 @@ def _run_option(
                                 if edge < nxt:
                                     nxt = edge
                             spare_ready[p] = not down[p] and t + 1 >= gap_day + lead[p]
-                            if not down[p] and t + 1 < gap_day + lead[p] < nxt:
+                            if (
+                                not down[p]
+                                and prod_par[PP_SPARE, p] > 0.0
+                                and t + 1 < gap_day + lead[p] < nxt
+                            ):
                                 nxt = gap_day + lead[p]
                         sdry[s] = nxt
                     if cur_end[s] <= t + 1:

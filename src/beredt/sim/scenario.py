@@ -36,7 +36,19 @@ EVENT_KINDS: dict[str, frozenset[str]] = {
 }
 _COMMON_EVENT_KEYS = frozenset({"kind", "name", "start_day", "duration", "probability"})
 _TOP_KEYS = frozenset(
-    {"name", "description", "horizon_days", "scenarios", "seed", "background", "model", "event"}
+    {
+        "name",
+        "description",
+        "name_nb",
+        "description_nb",
+        "horizon_days",
+        "scenarios",
+        "seed",
+        "probability_per_year",
+        "background",
+        "model",
+        "event",
+    }
 )
 SURGE_TRIGGERS = ("notice", "stock")
 DURATION_FAMILIES = ("data", "geometric", "fixed", "lognormal")
@@ -153,6 +165,11 @@ class Scenario:
     n_scenarios: int | None = None
     seed: int | None = None
     source: str = "<scenario>"
+    #: How often the whole scenario happens (events a year), for plans that weigh a stress
+    #: library; an event's own `probability` stays conditional on the scenario happening.
+    probability_per_year: float | None = None
+    name_nb: str = ""
+    description_nb: str = ""
 
     def with_events(self, *events: Event) -> Scenario:
         """A copy with more forced events."""
@@ -230,6 +247,25 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     if not isinstance(description, str):
         bad(lines.key("description"), "description", "must be text")
         description = ""
+    texts = {}
+    for key in ("name_nb", "description_nb"):
+        value = doc.get(key, "")
+        if not isinstance(value, str):
+            bad(lines.key(key), key, "must be text")
+            value = ""
+        texts[key] = value.strip()
+    probability = doc.get("probability_per_year")
+    if probability is not None and (
+        isinstance(probability, bool)
+        or not isinstance(probability, (int, float))
+        or not 0 <= probability <= 1
+    ):
+        bad(
+            lines.key("probability_per_year"),
+            "probability_per_year",
+            f"must be a number of events a year in [0, 1], got {probability!r}",
+        )
+        probability = None
     horizon = _opt_int(doc, "horizon_days", 1, 36500, lines.key("horizon_days"), bad)
     n_scen = _opt_int(doc, "scenarios", 1, 10**8, lines.key("scenarios"), bad)
     seed = _opt_int(doc, "seed", 0, 2**63 - 1, lines.key("seed"), bad)
@@ -276,6 +312,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         n_scenarios=n_scen,
         seed=seed,
         source=source,
+        probability_per_year=float(probability) if probability is not None else None,
+        name_nb=texts["name_nb"],
+        description_nb=texts["description_nb"],
     )
 
 

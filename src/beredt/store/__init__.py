@@ -3,9 +3,21 @@
 from beredt.store.store import (
     DEFAULT_URL,
     MergeSummary,
+    StockReceipt,
+    StockReport,
     Store,
     StoreError,
+    StoreUnavailable,
     database_url,
 )
 
-__all__ = ["DEFAULT_URL", "MergeSummary", "Store", "StoreError", "database_url"]
+__all__ = [
+    "DEFAULT_URL",
+    "MergeSummary",
+    "StockReceipt",
+    "StockReport",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "database_url",
+]

@@ -1,0 +1,1 @@
+"""Presentation helpers shared by every interface (DESIGN.md §1: views)."""

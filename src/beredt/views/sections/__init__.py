@@ -1,0 +1,1 @@
+"""Section builders: each turns the analyses into one :class:`~beredt.views.model.Section`."""
