@@ -59,6 +59,10 @@ def _numbers(r: SimResult) -> dict[str, object]:
         "imports": r.imports_ddd_mean,
         "national loss": r.national_loss,
         "any vital shortage": r.any_vital_shortage,
+        "vital shortage days": r.vital_shortage_days,
+        "vital over 7 days": r.vital_over_7_days,
+        "substances short": r.substances_short,
+        "unmet by criticality": r.unmet_by_criticality,
     }
 
 
@@ -109,6 +113,43 @@ def test_option_evaluation_on_the_active_client(small_dataset: Dataset, client: 
     np.testing.assert_array_equal(serial.unmet_ddd_mean, spread.unmet_ddd_mean)
     np.testing.assert_array_equal(serial.unmet_ddd_se, spread.unmet_ddd_se)
     np.testing.assert_array_equal(serial.loss_per_year, spread.loss_per_year)
+
+
+def _same(a: object, b: object) -> None:
+    """Equal JSON documents (NaN equal to NaN, as written)."""
+    assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def test_sensitivity_on_dask_equals_the_serial_run(small_dataset: Dataset, client: object) -> None:
+    from beredt.sim.sensitivity import tornado
+
+    serial = tornado(small_dataset, n_scenarios=128, horizon_days=120, seed=5)
+    with use_client(client):  # type: ignore[arg-type]
+        spread = tornado(small_dataset, n_scenarios=128, horizon_days=120, seed=5)
+    assert serial.baseline["untreated_patient_days"] > 0
+    _same(serial.to_dict(), spread.to_dict())
+
+
+@pytest.mark.slow
+def test_backtest_and_outlook_on_dask_equal_the_serial_runs(
+    sample_dataset: Dataset, client: object
+) -> None:
+    from beredt.calibrate.backtest import backtest, default_cuts
+    from beredt.calibrate.outlook import outlook
+
+    cuts = default_cuts(sample_dataset)[-2:]
+    assert len(cuts) == 2
+    serial_bt = backtest(sample_dataset, cuts, n_scenarios=64, seed=3)
+    serial_ol = outlook(sample_dataset, months=(3, 6), n_scenarios=300, seed=3)
+    steps: list[tuple[int, int]] = []
+    with use_client(client):  # type: ignore[arg-type]
+        spread_bt = backtest(
+            sample_dataset, cuts, n_scenarios=64, seed=3, progress=lambda d, n: steps.append((d, n))
+        )
+        spread_ol = outlook(sample_dataset, months=(3, 6), n_scenarios=300, seed=3)
+    assert steps == [(64, 128), (128, 128)]  # a cut is a task
+    _same(serial_bt.to_dict(), spread_bt.to_dict())
+    _same(serial_ol.to_dict(), spread_ol.to_dict())
 
 
 @pytest.mark.slow
