@@ -153,6 +153,33 @@ def test_backtest_and_outlook_on_dask_equal_the_serial_runs(
 
 
 @pytest.mark.slow
+def test_the_run_on_dask_writes_the_serial_results(tmp_path: Path, client: object) -> None:
+    """`beredt run --scheduler`: every stage that simulates (calibration's back-test and
+    outlook, plan, sensitivity, frontier, scenario library, investment cases) on the workers."""
+    from beredt.app.analyses import RunParameters
+    from beredt.app.pipeline import RunOptions, run_pipeline
+
+    sample = Path(__file__).parents[1] / "src" / "beredt" / "data" / "sample-no"
+    docs = []
+    for name, scheduler in (("serial", None), ("dask", client.scheduler.address)):  # type: ignore[attr-defined]
+        result = run_pipeline(
+            RunOptions(
+                bundle=sample,
+                out=tmp_path / name,
+                lang="en",
+                db=f"sqlite:///{tmp_path}/{name}.db",
+                parameters=RunParameters(scenarios=10, frontier_points=3),
+                scheduler=scheduler,
+            )
+        )
+        docs.append(result.results_json.read_text(encoding="utf-8"))
+    assert json.loads((tmp_path / "dask" / "run.json").read_text())["scheduler"].startswith(
+        "inproc"
+    )
+    assert docs[0] == docs[1]
+
+
+@pytest.mark.slow
 def test_local_worker_processes_start_without_malloc_trim() -> None:
     """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers; ours are spawned without it."""
     from distributed import Client
