@@ -1294,8 +1294,8 @@ def _run_option(
     halt = np.full(n_subs, horizon, dtype=np.int64)
     refill_base = headroom + 1.0 - 1.0  # the end-of-day rebuild rate without a surge
     noise_bases = np.zeros(n_subs, dtype=np.uint64)
-    # dry days of synchronised members (see there) and their spare-ready products
-    sdry = np.full(n_subs, -1, dtype=np.int64)
+    # steady days of synchronised members (see there) and their spare-ready products
+    steady = np.full(n_subs, -1, dtype=np.int64)
     spare_ready = np.zeros(n_prod, dtype=np.bool_)
     # down, up and spare-ready products of the substance being fast-forwarded
     dl = np.empty(n_prod, dtype=np.int64)
@@ -1423,7 +1423,7 @@ def _run_option(
                     # function call costs more than a day's work); the synchronised loop further
                     # down repeats it for several substances at once.
                     covered_to = -1  # days before this are covered by the down products' own stock
-                    dry_to = -1  # days before this run dry (see below)
+                    steady_to = -1  # days before this are a steady gap (see below)
                     t = lo
                     while t < hi:
                         if t < covered_to:
@@ -1486,12 +1486,12 @@ def _run_option(
                             si[LAST, s] = t
                             if t >= hi:
                                 break
-                        if t < dry_to:
-                            # A steady gap: nothing but demand changes before dry_to (the set of
-                            # down products, the readiness of spare capacity and of imports; no
-                            # agreements, surges or stock events): the full day below with what
-                            # cannot happen left out, same arithmetic in the same order.
-                            dry_end = min(hi, dry_to)
+                        if t < steady_to:
+                            # A steady gap: nothing but demand changes before steady_to (the
+                            # set of down products, the readiness of spare capacity and of
+                            # imports; no agreements, surges or stock events): the full day below
+                            # with what cannot happen left out, same arithmetic in the same order.
+                            steady_end = min(hi, steady_to)
                             nd = 0
                             nu = 0
                             nr = 0
@@ -1508,9 +1508,9 @@ def _run_option(
                                         rl[nr] = p
                                         nr += 1
                             imp_on = imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s])
-                            dry_alt = halt_alt and alt_ptr[s + 1] > alt_ptr[s]
+                            steady_alt = halt_alt and alt_ptr[s + 1] > alt_ptr[s]
                             halted = False
-                            while t < dry_end:
+                            while t < steady_end:
                                 rt = rate[s, t]
                                 d = rt * 1.0
                                 if noise_on:
@@ -1563,7 +1563,7 @@ def _run_option(
                                             r -= take
                                         if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
                                             io[O_FSO, s] = t
-                                if r > 0.0 and dry_alt:
+                                if r > 0.0 and steady_alt:
                                     # would draw on an alternative: synchronise from this day
                                     if pass_ == 1:
                                         raise RuntimeError("kernel: coupling while replaying")
@@ -1586,7 +1586,7 @@ def _run_option(
                                                 v = target
                                             stock[p] = v
                                 t += 1
-                            dry_to = -1
+                            steady_to = -1
                             si[LAST, s] = t
                             if halted:
                                 halt[s] = t
@@ -1850,7 +1850,7 @@ def _run_option(
                                 ready = gap_day + np.int64(imp_lead[s])
                                 if t < ready < nxt:
                                     nxt = ready
-                            dry_to = nxt
+                            steady_to = nxt
                         t += 1
             if t_sync >= horizon:
                 break
@@ -1887,7 +1887,7 @@ def _run_option(
                             active[n_act] = s
                             n_act += 1
                             noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
-                            sdry[s] = -1
+                            steady[s] = -1
                         cur_end[s] = siv[order[q], 1]
                     q += 1
                 # needs, activation and the other packs' spare output (as in the loop above)
@@ -1895,7 +1895,7 @@ def _run_option(
                     s = active[ai]
                     p0 = sub_prod_ptr[s]
                     p1 = sub_prod_ptr[s + 1]
-                    if t < sdry[s]:
+                    if t < steady[s]:
                         # a steady day of s (see the steady loop above): only demand changes
                         rt = rate[s, t]
                         d = rt * 1.0
@@ -2201,7 +2201,7 @@ def _run_option(
                         si[ACT, s] = NONE_DAY
                     si[LAST, s] = t + 1
                     if (
-                        sdry[s] <= t + 1
+                        steady[s] <= t + 1
                         and not all_up
                         and si[GAP, s] != NONE_DAY
                         and sub_surge_ptr[s + 1] == sub_surge_ptr[s]
@@ -2227,7 +2227,7 @@ def _run_option(
                                 and t + 1 < gap_day + lead[p] < nxt
                             ):
                                 nxt = gap_day + lead[p]
-                        sdry[s] = nxt
+                        steady[s] = nxt
                     if cur_end[s] <= t + 1:
                         is_active[s] = False
                         n_act -= 1
