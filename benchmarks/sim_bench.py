@@ -3,13 +3,15 @@
 Generates a synthetic national dataset (2,000 substances, ≈ 5,000 products, ≈ 1,500 sites in 12
 countries, 20 production lines with agreements) in this script, then prints
 
-* wall time, substance-scenario-days per second and peak RSS of the national run
-  (2,000 substances × 10,000 scenarios × 365 days, joint mode, today's plan);
+* wall and CPU time, substance-scenario-days per second and peak RSS of the national run
+  (2,000 substances × 10,000 scenarios × 365 days, today's plan, joint and decomposed mode),
+  with the load average of the machine beside each run (``--repeat`` runs each mode again:
+  the minimum and the median are printed);
 * in the same run, the ratio against the NumPy day-stepping reference (tests/sim_reference.py)
   and against a SimPy discrete-event model of the same supply chain, both run scaled down and
   extrapolated per substance-scenario-day (the unit of work of all three).
 
-Usage: ``python benchmarks/sim_bench.py [--scenarios N] [--substances S] [--quick]``.
+Usage: ``python benchmarks/sim_bench.py [--scenarios N] [--substances S] [--repeat R] [--quick]``.
 Numba threads follow ``NUMBA_NUM_THREADS`` (default: all cores).
 """
 
@@ -19,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -253,6 +256,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--horizon-days", type=int, default=365)
     parser.add_argument("--reference-scenarios", type=int, default=32)
     parser.add_argument("--simpy-runs", type=int, default=400)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each mode")
+    parser.add_argument(
+        "--parquet", type=Path, default=None, help="also write the joint run's values here"
+    )
     parser.add_argument("--quick", action="store_true", help="small run for a smoke test")
     args = parser.parse_args(argv)
     if args.quick:
@@ -273,29 +280,41 @@ def main(argv: list[str] | None = None) -> None:
     ssd = dataset.n_substances * args.scenarios * args.horizon_days
     rates: dict[str, float] = {}
     for mode in ("joint", "decomposed"):
-        t0 = time.perf_counter()
-        result = simulate(
-            dataset,
-            Scenario(),
-            n_scenarios=args.scenarios,
-            horizon_days=args.horizon_days,
-            seed=1,
-            mode=mode,
-        )
-        wall = time.perf_counter() - t0
-        rates[mode] = ssd / wall
-        print(
-            f"{mode:>10}: {wall:6.2f} s wall for {args.substances} × {args.scenarios} × "
-            f"{args.horizon_days}, {rates[mode] / 1e6:7.1f} M substance-scenario-days/s, "
-            f"E[weighted unmet] {result.national_loss_mean()[0]:.4g}, "
-            f"P(any vital shortage) {result.prob_any_vital_shortage()[0]:.3f}, "
-            f"peak RSS so far {peak_rss_mb():.0f} MB"
-        )
+        walls = []
+        for _ in range(args.repeat):
+            load = os.getloadavg()[0]
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = simulate(
+                dataset,
+                Scenario(),
+                n_scenarios=args.scenarios,
+                horizon_days=args.horizon_days,
+                seed=1,
+                mode=mode,
+            )
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            walls.append(wall)
+            print(
+                f"{mode:>10}: {wall:6.2f} s wall, {cpu:6.1f} s CPU for {args.substances} × "
+                f"{args.scenarios} × {args.horizon_days}, {ssd / wall / 1e6:7.1f} M "
+                f"substance-scenario-days/s, E[weighted unmet] {result.national_loss_mean()[0]:.6g}, "
+                f"P(any vital shortage) {result.prob_any_vital_shortage()[0]:.3f}, "
+                f"load average {load:.1f} → {os.getloadavg()[0]:.1f}, peak RSS so far "
+                f"{peak_rss_mb():.0f} MB",
+                flush=True,
+            )
+        rates[mode] = ssd / statistics.median(walls)
+        if args.repeat > 1:
+            print(
+                f"{mode:>10}: min {min(walls):.2f} s, median {statistics.median(walls):.2f} s "
+                f"over {args.repeat} runs"
+            )
     for mode in ("joint", "decomposed"):
         ref = reference_rate(dataset, mode, args.reference_scenarios, args.horizon_days)
         print(
             f"NumPy day-stepping reference ({mode}, {args.reference_scenarios} scenarios of the "
-            f"same dataset): {ref / 1e6:.3f} M/s → engine {rates[mode] / ref:,.0f}× faster"
+            f"same dataset): {ref / 1e6:.3f} M/s → engine {rates[mode] / ref:,.0f}× faster "
+            f"(median run)"
         )
     sp = simpy_rate(args.simpy_runs)
     print(
@@ -303,7 +322,53 @@ def main(argv: list[str] | None = None) -> None:
         f"day): {sp / 1e6:.4f} M/s → engine {rates['joint'] / sp:,.0f}× faster (joint), "
         f"{rates['decomposed'] / sp:,.0f}× (decomposed)"
     )
+    if args.parquet is not None:
+        parquet_figures(dataset, args, rates["joint"])
     print(f"peak RSS of the whole benchmark: {peak_rss_mb():.0f} MB")
+
+
+def parquet_figures(dataset: Dataset, args: argparse.Namespace, joint_rate: float) -> None:
+    """The joint run again with every per-scenario value written as Parquet; DuckDB queries."""
+    import duckdb
+
+    ssd = dataset.n_substances * args.scenarios * args.horizon_days
+    t0 = time.perf_counter()
+    result = simulate(
+        dataset,
+        Scenario(),
+        n_scenarios=args.scenarios,
+        horizon_days=args.horizon_days,
+        seed=1,
+        parquet=args.parquet,
+    )
+    wall = time.perf_counter() - t0
+    files = list(args.parquet.rglob("*.parquet"))
+    size = sum(f.stat().st_size for f in files)
+    print(
+        f"Parquet: {args.scenarios * dataset.n_substances:,} scenario × substance rows in "
+        f"{len(files)} files, {size / 1e6:.0f} MB; joint run with Parquet {wall:.2f} s wall "
+        f"(without {ssd / joint_rate:.2f} s, median above)"
+    )
+    rows = f"read_parquet('{args.parquet}/substances/*.parquet')"
+    con = duckdb.connect()
+    for label, sql in (
+        (
+            "worst 10 substances (mean, p95 of unmet DDD)",
+            f"SELECT atc_code, avg(unmet_ddd) AS mean, quantile_cont(unmet_ddd, 0.95) AS p95 "
+            f"FROM {rows} WHERE option = 0 GROUP BY atc_code ORDER BY mean DESC LIMIT 10",
+        ),
+        (
+            "national loss per scenario, 5/50/95 %",
+            f"SELECT quantile_cont(national_loss, [0.05, 0.5, 0.95]) FROM "
+            f"read_parquet('{args.parquet}/national/*.parquet')",
+        ),
+    ):
+        t0 = time.perf_counter()
+        answer = con.execute(sql).fetchall()
+        print(f"DuckDB, {label}: {time.perf_counter() - t0:.2f} s ({len(answer)} rows)")
+    total = con.execute(f"SELECT sum(unmet_ddd) FROM {rows}").fetchone()
+    expected = float(result.unmet_ddd.mean[0].sum() * args.scenarios)
+    print(f"DuckDB total unmet DDD {total[0] if total else 0:.6g} vs in memory {expected:.6g}")
 
 
 if __name__ == "__main__":

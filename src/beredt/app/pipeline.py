@@ -141,6 +141,10 @@ class RunOptions:
     parameters: RunParameters = field(default_factory=RunParameters)
     #: keep the report in the run's store for the dashboard (``beredt.app.dashboard``)
     keep: bool = True
+    #: where the simulations run (:func:`beredt.sim.distributed.session`): None in this
+    #: process, ``local[:N]`` on a Dask LocalCluster, else a scheduler's address; the numbers
+    #: are the same wherever they run
+    scheduler: str | None = None
 
 
 @dataclass
@@ -235,7 +239,15 @@ def keep_in_store(report: Report, raw: Mapping[str, Any], url: str | None) -> No
 
 
 def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> RunResult:
-    """Run every stage and write the report files into ``options.out``."""
+    """Run every stage and write the report files into ``options.out``; the simulations run
+    on ``options.scheduler``'s Dask workers when one is given (same numbers)."""
+    from beredt.sim.distributed import session
+
+    with session(options.scheduler):
+        return _run_stages(options, reporter)
+
+
+def _run_stages(options: RunOptions, reporter: StageReporter | None) -> RunResult:
     from beredt.ingest.bundle import read_bundle
 
     reporter = reporter or _Silent()
@@ -301,6 +313,7 @@ def run_pipeline(options: RunOptions, reporter: StageReporter | None = None) -> 
         "store": store_url,
         "store_generation": generation,
         "lang": options.lang,
+        "scheduler": options.scheduler,
         "out": str(out),
         "parameters": asdict(params),
         "stages": [asdict(t) for t in clock.timings],

@@ -366,12 +366,45 @@ def backtest(
     priors: Priors | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Backtest:
-    """Rolling-origin back-test over `cuts` (each calibrated only on what was known then)."""
+    """Rolling-origin back-test over `cuts` (each calibrated only on what was known then).
+
+    The cuts are independent: with an active Dask client (:func:`beredt.sim.distributed.session`)
+    each runs as one task on its workers, with the same numbers as here.
+    """
+    from beredt.sim.distributed import active_client
+
     if not cuts:
         raise ValueError("give at least one cut date")
     results = []
     done = 0
     total = len(cuts) * n_scenarios
+    client = active_client()
+    if client is not None:
+        [shared] = client.scatter([dataset], broadcast=True)
+        futures = [
+            client.submit(
+                backtest_cut,
+                shared,
+                cut,
+                horizon_days=horizon_days,
+                n_scenarios=n_scenarios,
+                seed=seed,
+                priors=priors,
+                pure=False,
+            )
+            for cut in sorted(cuts)
+        ]
+        try:
+            for future in futures:
+                results.append(future.result())
+                done += n_scenarios
+                if progress:
+                    progress(done, total)
+        finally:
+            for future in futures:
+                future.release()
+            shared.release()
+        return Backtest(tuple(results), n_scenarios, seed, dataset.as_of)
 
     def step(i: int, _n: int) -> None:
         if progress:

@@ -23,7 +23,7 @@ import numpy as np
 from beredt.calibrate.availability import simulate_outages
 from beredt.calibrate.fit import Calibration, calibrate
 from beredt.domain.dataset import Dataset
-from beredt.sim.engine import run_scenarios
+from beredt.sim.distributed import scenario_chunks
 from beredt.sim.model import Policies, compile_model
 from beredt.sim.scenario import Background, Scenario
 
@@ -104,10 +104,8 @@ def outlook(
     )
     model = compile_model(ds, scenario, Policies.today(ds), horizon, mode="joint")
     first_short = np.empty((n_scenarios, ds.n_substances), dtype=np.int64)
-    chunk = 256
-    for lo in range(0, n_scenarios, chunk):
-        count = min(chunk, n_scenarios - lo)
-        out = run_scenarios(model, seed, lo, count)
+    for lo, out in scenario_chunks(model, seed, n_scenarios, 256):  # here or on Dask workers
+        count = out.first_short.shape[1]
         first_short[lo : lo + count] = out.first_short[0]
         if progress:
             progress(n_scenarios + lo + count, total)

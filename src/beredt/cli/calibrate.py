@@ -17,6 +17,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     after_commit,
     as_date,
     check_json_target,
@@ -233,17 +234,19 @@ def backtest_command(
         typer.Option("--plot", metavar="FILE.png", dir_okay=False, help="Write the figure."),
     ] = None,
     priors: PriorsOption = None,
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
     """Back-test the calibrated model: forecast after each cut vs what the record then shows."""
     from beredt.app import compute
+    from beredt.sim.distributed import session
 
     console = console_for(json_target)
     dataset = load_dataset(as_of, db)
     cuts = compute.backtest_cuts(dataset, [c.date() for c in cut or ()])
-    with progress_bar("back-testing", len(cuts) * scenarios) as progress:
+    with session(scheduler), progress_bar("back-testing", len(cuts) * scenarios) as progress:
         try:
             result = compute.backtest_forecasts(
                 dataset,
@@ -372,6 +375,7 @@ def outlook_command(
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", min=0, metavar="S", help="Random seed.")] = 1,
     priors: PriorsOption = None,
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
@@ -380,6 +384,7 @@ def outlook_command(
     from beredt.calibrate import CalibrationError, calibrate
     from beredt.calibrate.outlook import outlook
     from beredt.risk import score
+    from beredt.sim.distributed import session
 
     try:
         windows = sorted({int(m) for m in months.split(",") if m.strip()})
@@ -398,7 +403,7 @@ def outlook_command(
         str(r["atc_code"]): [r[c] for c in ("driver_1", "driver_2", "driver_3") if r[c]]
         for r in risk.substances.to_dict("records")
     }
-    with progress_bar("outlook", 2 * scenarios) as progress:
+    with session(scheduler), progress_bar("outlook", 2 * scenarios) as progress:
         result = outlook(
             dataset,
             months=windows,

@@ -58,6 +58,18 @@ JsonOption = Annotated[
         "--json", metavar="PATH|-", help="Write machine-readable JSON to PATH, or - for stdout."
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        envvar="BEREDT_SCHEDULER",
+        help="Run the simulations on Dask: local (or local:N) starts a LocalCluster of N worker "
+        "processes on this machine, tcp://HOST:8786 uses a running scheduler; same numbers. "
+        "Default: this process.",
+        show_envvar=True,
+    ),
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(

@@ -18,6 +18,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     after_commit,
     check_json_target,
     console_for,
@@ -501,6 +502,7 @@ def plan_command(
     save: Annotated[
         str | None, typer.Option("--save", help="Save the plan in the store under this key.")
     ] = None,
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     json_target: JsonOption = None,
     xlsx: XlsxOption = None,
@@ -510,6 +512,7 @@ def plan_command(
     """Choose stockpile weeks and capacity agreements per substance to minimise expected loss."""
     from beredt.plan.milp import PlanInfeasible
     from beredt.results import to_jsonable
+    from beredt.sim.distributed import session
 
     console = console_for(json_target)
     if save:
@@ -528,18 +531,19 @@ def plan_command(
         objective,
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(
-        dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
-    )
     try:
-        with progress_bar("plan: solving", 3) as progress:
-            # what runs next once a step is done (the joint re-evaluation is the long one)
-            after = {1: "valuing offers", 2: "joint re-evaluation"}
+        with session(scheduler):
+            model = _prepare(
+                dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
+            )
+            with progress_bar("plan: solving", 3) as progress:
+                # what runs next once a step is done (the joint re-evaluation is the long one)
+                after = {1: "valuing offers", 2: "joint re-evaluation"}
 
-            def step(done: int, total: int) -> None:
-                progress(done, total, f"plan: {after[done] if done < total else 'done'}")
+                def step(done: int, total: int) -> None:
+                    progress(done, total, f"plan: {after[done] if done < total else 'done'}")
 
-            result = model.plan(amount, reevaluate=reevaluate, progress=step)
+                result = model.plan(amount, reevaluate=reevaluate, progress=step)
     except PlanInfeasible as exc:
         fail(
             f"{exc}; at {_money(amount, dataset.currency)} no plan meets the floors and the "
@@ -612,9 +616,12 @@ def frontier_command(
     xlsx: XlsxOption = None,
     png: PngOption = None,
     html: HtmlOption = None,
+    scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
     """Sweep budgets: budget → expected loss and → P(any vital shortage), today's plan marked."""
+    from beredt.sim.distributed import session
+
     console = console_for(json_target)
     amounts = parse_budgets(budgets)
     parameters, pol = _parameters(
@@ -630,11 +637,12 @@ def frontier_command(
         objective,
     )
     dataset = load_dataset(as_of, db)
-    model = _prepare(
-        dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
-    )
-    with progress_bar("budgets solved", len(amounts)) as progress:
-        result = model.frontier(amounts, progress=progress)
+    with session(scheduler):
+        model = _prepare(
+            dataset, parameters, scenario, seed, console, scenario_dir=scenario_dir, policy=pol
+        )
+        with progress_bar("budgets solved", len(amounts)) as progress:
+            result = model.frontier(amounts, progress=progress)
     cur = result.currency
     table = data_table(
         (f"budget (M{cur}/yr)", "number"),

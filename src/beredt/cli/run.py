@@ -19,7 +19,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from beredt.cli.common import DatabaseOption, fail, make_console, note_line, styled
+from beredt.cli.common import (
+    DatabaseOption,
+    SchedulerOption,
+    fail,
+    make_console,
+    note_line,
+    styled,
+)
 from beredt.views.fmt import number
 from beredt.views.sections.headline import headline_section
 from beredt.views.terminal import Col, data_table, render_section, show
@@ -138,6 +145,7 @@ def run(
     lang: Annotated[
         str, typer.Option("--lang", help="Language shown first: nb (bokmål) or en.")
     ] = "nb",
+    scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
     """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
@@ -172,6 +180,7 @@ def run(
         db=db,
         scenario_dir=scenario_dir,
         parameters=params,
+        scheduler=scheduler,
     )
     console = make_console(stderr=True)
     try:

@@ -19,6 +19,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     console_for,
     emit_json,
     fail,
@@ -146,6 +147,17 @@ def simulate_command(
     list_: Annotated[
         bool, typer.Option("--list", help="List the scenario library and exit.")
     ] = False,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--parquet",
+            metavar="DIR",
+            file_okay=False,
+            help="Write every per-scenario value (option × scenario × substance rows) as Parquet "
+            "files into DIR, chunk by chunk, for DuckDB (docs/simulation.md).",
+        ),
+    ] = None,
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
@@ -153,6 +165,7 @@ def simulate_command(
     """Simulate disruptions of a scenario: unmet patient-days, shortages, stock-outs."""
     from beredt.ingest.errors import ImportRejected
     from beredt.sim import check_scenario, load_scenario, simulate
+    from beredt.sim.distributed import session
     from beredt.sim.engine import DEFAULT_N_SCENARIOS
 
     console = console_for(json_target)
@@ -176,7 +189,7 @@ def simulate_command(
     if problems:
         fail("the scenario does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
     n = scenarios or parsed.n_scenarios or DEFAULT_N_SCENARIOS
-    with progress_bar(f"simulating {parsed.name}", n) as progress:
+    with session(scheduler), progress_bar(f"simulating {parsed.name}", n) as progress:
         result = simulate(
             dataset,
             parsed,
@@ -185,8 +198,11 @@ def simulate_command(
             seed=seed,
             mode=mode,
             progress=progress,
+            parquet=parquet,
         )
     _print_summary(console, result, top)
+    if parquet is not None:
+        console.print(f"per-scenario values: {parquet}/substances, {parquet}/national (Parquet)")
     for target in plot or []:
         from beredt.views.charts.sim import figure_html, figure_png
 

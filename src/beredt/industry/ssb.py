@@ -274,7 +274,8 @@ def trade_rows(ds: JsonStatDataset, source: str | None = None) -> TradeImport:
         {
             "period": period,
             "hs_code": hs,
-            "flow": flow,
+            # back to the enum: with pyarrow installed pandas stores the column as plain strings
+            "flow": TradeFlow(flow),
             "partner_country": partner,
             "value": value,
             "quantity_kg": kg,

@@ -40,7 +40,7 @@ from beredt.sim import (
     country_index,
     line_index,
     load_scenario,
-    run_scenarios,
+    scenario_chunks,
     simulate,
 )
 from beredt.sim.engine import SEVERE_SHORTAGE_DAYS
@@ -201,9 +201,8 @@ def evaluate_options(
     done = 0
     if progress:
         progress(0, n)
-    while done < n:
-        count = min(rows, n - done)
-        out = run_scenarios(model, seed, done, count)
+    for done, out in scenario_chunks(model, seed, n, rows):  # here, or on Dask workers
+        count = out.unmet.shape[1]
         values = out.unmet[slot, :, group]  # (options, count)
         today_values = out.unmet[today_slot, :, group]
         sdays = out.sdays[slot, :, group]

@@ -58,7 +58,13 @@ from beredt.plan.cashflow import (
 from beredt.plan.costs import substance_economics
 from beredt.plan.parameters import CostParameters
 from beredt.results import Provenance, provenance
-from beredt.sim import Policies, Scenario, agreements_from_dataset, compile_model, run_scenarios
+from beredt.sim import (
+    Policies,
+    Scenario,
+    agreements_from_dataset,
+    compile_model,
+    scenario_chunks,
+)
 from beredt.sim.model import country_index
 
 Progress = Callable[[int, int], None]
@@ -596,14 +602,11 @@ def simulate_years(
         the_seed = _seed(seed, scenario.name)
         surge = np.zeros((n, len(specs)))
         avoided = np.zeros((n, len(specs)))
-        done = 0
-        while done < n:
-            count = min(rows, n - done)
-            out = run_scenarios(model, the_seed, done, count)
+        for done, out in scenario_chunks(model, the_seed, n, rows):  # here or on Dask workers
+            count = out.unmet.shape[1]
             rows_ = slice(done, done + count)
             surge[rows_] = (out.surge[slots, :, subs] - out.surge[0][:, subs].T).T
             avoided[rows_] = ((out.unmet[0][:, subs].T - out.unmet[slots, :, subs]).T) * weight
-            done += count
             done_all += count
             if progress:
                 progress(done_all, total)

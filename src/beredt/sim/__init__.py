@@ -5,6 +5,7 @@ Main entry: :func:`simulate` (dataset, scenario, options) → :class:`SimResult`
 distributions (also used by the shortage-response planner): :mod:`beredt.sim.durations`.
 """
 
+from beredt.sim.distributed import scenario_chunks
 from beredt.sim.durations import (
     Duration,
     DurationError,
@@ -61,5 +62,6 @@ __all__ = [
     "parse_duration",
     "parse_scenario",
     "run_scenarios",
+    "scenario_chunks",
     "simulate",
 ]

@@ -22,6 +22,7 @@ from beredt.domain.dataset import Dataset
 from beredt.results import Provenance, provenance
 from beredt.sim.kernel import run_rows
 from beredt.sim.model import CompiledModel, Policies, compile_model
+from beredt.sim.reduce import percentiles
 from beredt.sim.scenario import Scenario, load_scenario
 
 #: Statistics are reduced over blocks of this many scenarios, in order.
@@ -350,10 +351,11 @@ def _run_threaded(
     out_f: np.ndarray,
     out_i: np.ndarray,
     national: np.ndarray,
+    threads: int | None = None,
 ) -> None:
     """Run the kernel over the chunk's rows on several threads (it releases the GIL); every
     row is one scenario written to its own slots, so the split never changes a number."""
-    threads = min(worker_threads(), count)
+    threads = min(threads or worker_threads(), count)
     if threads <= 1:
         run_rows(k, seed, first, 0, count, out_f, out_i, national)
         return
@@ -371,15 +373,20 @@ def _run_threaded(
             job.result()
 
 
-def run_scenarios(model: CompiledModel, seed: int, first: int, count: int) -> ChunkOutput:
-    """Simulate scenarios first … first + count − 1 (the chunk kernel; any order, any worker)."""
+def run_scenarios(
+    model: CompiledModel, seed: int, first: int, count: int, *, threads: int | None = None
+) -> ChunkOutput:
+    """Simulate scenarios first … first + count − 1 (the chunk kernel; any order, any worker).
+
+    `threads` kernel threads (default :func:`worker_threads`); the numbers do not depend on it.
+    """
     k = model.kernel
     n_subs = k.sub_prod_ptr.shape[0] - 1
     out_f = np.zeros((k.n_options, count, 5, n_subs))
     out_i = np.zeros((k.n_options, count, 3, n_subs), dtype=np.int32)
     national = np.zeros((k.n_options, count, 4))
     if count > 0:
-        _run_threaded(k, int(seed), int(first), count, out_f, out_i, national)
+        _run_threaded(k, int(seed), int(first), count, out_f, out_i, national, threads)
     return ChunkOutput(
         unmet=out_f[:, :, 0],
         sdays=out_i[:, :, 0],
@@ -406,6 +413,8 @@ def simulate(
     keep_per_scenario: bool | None = None,
     chunk_scenarios: int | None = None,
     criticality_weights: Mapping[str, float] | None = None,
+    client: Any = None,
+    parquet: str | Path | None = None,
 ) -> SimResult:
     """Monte-Carlo disruption simulation of `dataset` under `scenario` (DESIGN.md §4).
 
@@ -415,7 +424,14 @@ def simulate(
     alternatives; ``decomposed`` gives every agreement its own capacity and no substitution
     between substances, so substances are independent (for the preparedness optimiser).
     Values not given come from the scenario file, else 10,000 scenarios, 365 days, seed 1.
+
+    Chunks of scenarios run on `client`'s Dask workers (default: the client made active by
+    :func:`beredt.sim.distributed.session`, else here on threads) with the same numbers.
+    `parquet` writes every per-scenario value into that folder as it is simulated
+    (:mod:`beredt.sim.parquet`), for runs too large to keep them in memory.
     """
+    from beredt.sim.distributed import scenario_chunks
+
     started = time.perf_counter()
     scen = _as_scenario(scenario)
     n = int(n_scenarios or scen.n_scenarios or DEFAULT_N_SCENARIOS)
@@ -461,12 +477,17 @@ def simulate(
     kept_fshort = np.zeros((k_opts, n, n_subs), dtype=day_type) if keep else None
     kept_fso = np.zeros((k_opts, n, n_subs), dtype=day_type) if keep else None
 
-    done = 0
+    sink = None
+    if parquet is not None:
+        from beredt.sim.parquet import ParquetSink
+
+        sink = ParquetSink(parquet, model)
     if progress:
         progress(0, n)
-    while done < n:
-        count = min(rows, n - done)
-        out = run_scenarios(model, the_seed, done, count)
+    for done, out in scenario_chunks(model, the_seed, n, rows, client):
+        count = out.unmet.shape[1]
+        if sink is not None:
+            sink.write(done, out)
         for b0 in range(0, count, REDUCTION_BLOCK):
             b1 = min(count, b0 + REDUCTION_BLOCK)
             sl = slice(b0, b1)
@@ -498,20 +519,14 @@ def simulate(
             kept_sdays[:, done : done + count] = out.sdays
             kept_fshort[:, done : done + count] = out.first_short
             kept_fso[:, done : done + count] = out.first_stockout
-        done += count
         if progress:
-            progress(done, n)
+            progress(done + count, n)
 
     def stat(w: _Welford, kept: np.ndarray | None, conditional: bool = False) -> Stat:
         mean, se = w.result(conditional)
         if kept is None:
             return Stat(mean, se, count=w.n.astype(np.int64) if conditional else None)
-        if conditional:
-            data = np.where(kept >= 0, kept.astype(float), np.nan)
-            with np.errstate(all="ignore"), _Quiet():
-                p = np.nanpercentile(data, PERCENTILES, axis=1)
-        else:
-            p = np.percentile(kept, PERCENTILES, axis=1)
+        p = percentiles(kept, PERCENTILES, conditional=conditional, threads=worker_threads())
         return Stat(mean, se, p[0], p[1], p[2], w.n.astype(np.int64) if conditional else None)
 
     result = SimResult(
@@ -562,18 +577,9 @@ def simulate(
         substances_short=n_short,
         unmet_by_criticality=unmet_by_crit,
     )
+    if sink is not None:
+        sink.close(
+            result.provenance,
+            {"scenario": scen.name, "n_scenarios": n, "seed": the_seed, "weights": result.weights},
+        )
     return result
-
-
-class _Quiet:
-    """Silence NumPy's 'All-NaN slice' warnings for substances that never run out."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: Any) -> None:
-        self._ctx.__exit__(*exc)

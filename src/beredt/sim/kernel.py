@@ -8,15 +8,17 @@ Between active days a substance's state changes only by the deterministic rebuil
 which is applied lazily in one step from prefix sums of demand. Work therefore grows with the
 number and length of disruptions, not with the horizon.
 
-The fill order on an active day follows DESIGN.md §4: each product's own commercial stock →
-other products of the substance (their spare capacity after its lead time, then their stock) →
-the substance's preparedness stock → domestic surge production under agreements (after the
-response time, ramping to the reserved capacity, limited by API on hand when the API's source
-country is restricted; agreements on a shared line are scaled down pro rata to the load they
-ask for when together they would exceed the line) → exemption import (a share of mean demand from
-its lead time after the gap began, where the data configures it) → therapeutic alternatives in
-the ATC4 group
-(joint mode; at most a share of demand, drawn from the alternatives' own stock).
+The fill order on an active day is the shortage-response planner's (docs/simulation.md, "What
+happens on a day with a gap"): renewable supply first, because output not used today is lost
+while stock not used today is still there tomorrow — the other products' spare capacity after
+its lead time, domestic surge production under agreements (after the response time, ramping to
+the reserved capacity, limited by API on hand when the API's source country is restricted;
+agreements on a shared line are scaled down pro rata to the load they ask for when together
+they would exceed the line), exemption import (a share of mean demand from its lead time after
+the gap began, where the data configures it) — then stock: each product's own commercial stock
+for what it still misses, the other products' stock pro rata, the substance's preparedness
+stock; then therapeutic alternatives in the ATC4 group (joint mode; at most a share of demand,
+drawn from the alternatives' own stock).
 
 All randomness comes from :mod:`beredt.sim.rng` keyed by (seed, scenario, stream, …), so results
 do not depend on chunking, threads or the policy being evaluated. :func:`run_rows` releases the
@@ -29,7 +31,6 @@ calling helpers, because a call with many array arguments costs more than a day'
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -48,6 +49,7 @@ from beredt.sim.rng import (
     hash_from_base,
     key_base,
     uniform,
+    uniform_from_base,
 )
 
 # forced event kinds in the kernel
@@ -67,6 +69,9 @@ NOISE_LEVELS = 256
 TARGET_RTOL = 1e-9
 #: A day counts as a shortage day when unmet demand exceeds this share of demand (+1e-9 DDD).
 SHORT_RTOL = 1e-9
+#: A synchronised component goes back to simulating its members one by one after this many days
+#: in a row on which none was coupled to another (speed only: the numbers do not depend on it).
+CALM_DAYS = 3
 
 
 class KernelModel(NamedTuple):
@@ -96,6 +101,8 @@ class KernelModel(NamedTuple):
     cumrate: np.ndarray
     noise_z: np.ndarray
     noise_par: np.ndarray
+    # exp(σ z + μ) for every substance and noise level (S × 256): a table look-up per day
+    noise_mult: np.ndarray
     mean_demand: np.ndarray
     weight: np.ndarray
     vital: np.ndarray
@@ -114,6 +121,9 @@ class KernelModel(NamedTuple):
     prod_grp_ptr: np.ndarray
     grp_site_ptr: np.ndarray
     grp_site: np.ndarray
+    # the products each site makes (CSR by site)
+    site_prod_ptr: np.ndarray
+    site_prod: np.ndarray
     # sites and countries
     site_country: np.ndarray
     site_stage_bit: np.ndarray
@@ -122,11 +132,14 @@ class KernelModel(NamedTuple):
     site_a: np.ndarray
     site_b: np.ndarray
     site_mean: np.ndarray
+    # a uniform below this makes a site's first up spell outlast the horizon (see quiet_below)
+    site_quiet: np.ndarray
     country_alpha: np.ndarray
     country_code: np.ndarray
     country_a: np.ndarray
     country_b: np.ndarray
     country_mean: np.ndarray
+    country_quiet: np.ndarray
     # forced events
     ev_kind: np.ndarray
     ev_prob: np.ndarray
@@ -176,6 +189,90 @@ class KernelModel(NamedTuple):
     sub_imp: np.ndarray
 
 
+_I8 = np.dtype(np.int64)
+_F8 = np.dtype(np.float64)
+_B1 = np.dtype(np.bool_)
+_U1 = np.dtype(np.uint8)
+_SCALARS: dict[str, type] = {
+    "horizon": int,
+    "n_options": int,
+    "joint": bool,
+    "headroom": float,
+    "alt_share": float,
+    "trigger_stock": bool,
+    "notice_delay": int,
+    "stock_trigger_days": float,
+    "noise_on": bool,
+    "bg_sites": bool,
+    "bg_countries": bool,
+    "stationary": bool,
+    "n_lines": int,
+}
+_TWO_D = {
+    "rate", "cumrate", "noise_par", "noise_mult", "ev_scope_sub", "prep0", "sub_agr_ptr",
+    "prod_par", "agr_f", "agr_i", "sub_imp",
+}  # fmt: skip
+_DTYPES: dict[str, np.dtype] = {
+    **dict.fromkeys(
+        (
+            "rate", "cumrate", "noise_z", "noise_par", "noise_mult", "mean_demand", "weight",
+            "share", "spare", "stock0", "site_alpha", "site_a", "site_b", "site_mean",
+            "country_alpha", "country_a", "country_b", "country_mean", "ev_prob", "ev_a", "ev_b",
+            "ev_ulo", "tab_values", "tab_cdf", "tab_rcdf", "ev_tgt_amount", "ev_mult",
+            "ev_sub_value", "prep0", "agr_reserved", "agr_api0", "agr_cap", "par", "prod_par",
+            "agr_f", "sub_imp", "site_quiet", "country_quiet",
+        ),
+        _F8,
+    ),
+    **dict.fromkeys(
+        (
+            "sub_prod_ptr", "alt_ptr", "alt_idx", "sub_surge_ptr", "sub_surge", "sub_loss_ptr",
+            "sub_loss", "prod_sub", "lead", "prod_grp_ptr", "grp_site_ptr", "grp_site",
+            "site_country", "site_stage_bit", "site_code", "country_code", "ev_kind", "ev_start",
+            "ev_has_duration", "ev_code", "ev_tab_ptr", "ev_tgt_ptr", "ev_tgt", "ev_sub_ptr",
+            "ev_sub", "ev_stage_mask", "ev_scoped", "agr_ptr", "sub_agr_ptr", "agr_sub",
+            "site_prod_ptr", "site_prod",
+            "agr_line", "agr_response", "agr_ramp", "agr_api_country", "agr_i", "comp_of_sub",
+            "comp_ptr", "comp_sub",
+        ),
+        _I8,
+    ),
+    "vital": _B1,
+    "comp_sync": _B1,
+    "ev_scope_sub": _U1,
+}  # fmt: skip
+
+
+def field_type(name: str) -> tuple[np.dtype, int]:
+    """The dtype and number of dimensions that array field `name` has for every dataset."""
+    return _DTYPES[name], 2 if name in _TWO_D else 1
+
+
+def canonical(model: KernelModel) -> KernelModel:
+    """The model with every field in its one declared type: scalars as Python int/bool/float,
+    arrays C-contiguous, writeable and of the declared dtype and rank, empty ones included.
+
+    Numba compiles a function once per distinct argument type, and an array's type includes its
+    dtype, rank, layout and whether it is read-only (pandas hands out read-only views). With
+    every dataset mapped to the same types, the compile cached on disk serves all of them.
+    """
+    values: dict[str, object] = {}
+    for name in KernelModel._fields:
+        value = getattr(model, name)
+        if name in _SCALARS:
+            values[name] = _SCALARS[name](value)
+            continue
+        dtype, ndim = field_type(name)
+        arr = np.asarray(value)
+        if arr.ndim != ndim:
+            raise ValueError(f"kernel field {name} has {arr.ndim} dimensions, expected {ndim}")
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        if not arr.flags.writeable:
+            arr = arr.copy()
+        values[name] = arr
+    return KernelModel(**values)  # type: ignore[arg-type]
+
+
 @njit(cache=True)
 def _push(rec: np.ndarray, count: int, a: int, b: int, c: int, d: int, e: int):
     if count >= rec.shape[0]:
@@ -211,11 +308,13 @@ def _spells(
     stationary,
 ):
     """Append the down spells in [0, horizon) of one alternating up/down process."""
+    # uniform(seed, scen, stream, uid, k) with the key chain hashed once per process
+    base = key_base(seed, scen, stream, uid)
     k = 0
     t = 0
     if stationary:
         p_down = mean_down / (1.0 / alpha + mean_down)
-        u = uniform(seed, scen, stream, uid, k)
+        u = uniform_from_base(base, k)
         k += 1
         if u < p_down:
             r = residual_from_uniform(
@@ -224,23 +323,51 @@ def _spells(
                 b,
                 values,
                 rcdf,
-                uniform(seed, scen, stream, uid, k),
-                uniform(seed, scen, stream, uid, k + 1),
+                uniform_from_base(base, k),
+                uniform_from_base(base, k + 1),
             )
             k += 2
             rec, count = _push(rec, count, rtype, uid, -1, 0, min(r, horizon))
             t = r
     while t < horizon:
-        up = geometric_from_uniform(alpha, uniform(seed, scen, stream, uid, k))
+        up = geometric_from_uniform(alpha, uniform_from_base(base, k))
         k += 1
         t += up
         if t >= horizon:
             break
-        d = duration_from_uniform(code, a, b, values, cdf, uniform(seed, scen, stream, uid, k))
+        d = duration_from_uniform(code, a, b, values, cdf, uniform_from_base(base, k))
         k += 1
         rec, count = _push(rec, count, rtype, uid, -1, t, min(t + d, horizon))
         t += d
     return rec, count
+
+
+def quiet_below(alpha: np.ndarray, horizon: int) -> np.ndarray:
+    """Per process, a uniform below which its first up spell surely lasts the whole horizon.
+
+    :func:`geometric_from_uniform` gives k = 1 + ⌊ln u / ln(1 − α)⌋, which is ≥ horizon exactly
+    when u ≤ (1 − α)^(horizon − 1); the relative margin of 10⁻⁹ keeps the shortcut on the safe
+    side of rounding, and a draw near the threshold takes the full path (:func:`_quiet`).
+    """
+    a = np.asarray(alpha, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.exp((horizon - 1) * np.log1p(-a)) * (1.0 - 1e-9)
+    out[(a <= 0.0) | (a >= 1.0) | ~np.isfinite(out)] = 0.0
+    return out
+
+
+@njit(cache=True)
+def _quiet(seed, scen, stream, uid, alpha, mean_down, quiet, stationary):
+    """Whether a process stays up all horizon: the draws of :func:`_spells` before its first
+    outage, without its logarithms (most sites and countries never fail within a year)."""
+    base = key_base(seed, scen, stream, uid)
+    k = 0
+    if stationary:
+        p_down = mean_down / (1.0 / alpha + mean_down)
+        if uniform_from_base(base, 0) < p_down:
+            return False
+        k = 1
+    return uniform_from_base(base, k) < quiet
 
 
 @njit(cache=True)
@@ -333,6 +460,11 @@ def draw_scenario(m: KernelModel, seed: int, scen: int):
     if m.bg_sites:
         for u in range(n_sites):
             if m.site_alpha[u] > 0.0:
+                if _quiet(
+                    seed, scen, STREAM_SITE, u, m.site_alpha[u], m.site_mean[u], m.site_quiet[u],
+                    m.stationary,
+                ):  # fmt: skip
+                    continue
                 rec, count = _spells(
                     rec,
                     count,
@@ -355,6 +487,11 @@ def draw_scenario(m: KernelModel, seed: int, scen: int):
     if m.bg_countries:
         for c in range(n_countries):
             if m.country_alpha[c] > 0.0:
+                if _quiet(
+                    seed, scen, STREAM_COUNTRY, c, m.country_alpha[c], m.country_mean[c],
+                    m.country_quiet[c], m.stationary,
+                ):  # fmt: skip
+                    continue
                 rec, count = _spells(
                     rec,
                     count,
@@ -554,17 +691,61 @@ def product_intervals(m: KernelModel, rec, count):
         if rec[i, 0] == REC_COUNTRY and rec[i, 2] >= 0:
             scoped[rec[i, 1]] = True
     eff_ptr, eff = _site_effective(rec, key_ptr, key_rec, n_sites, m.site_country)
+    # only products with a site that is ever down, or records of their own, can be down
+    touched = np.zeros(n_prod, dtype=np.bool_)
+    any_scoped = False
+    for c in range(n_countries):
+        if scoped[c]:
+            any_scoped = True
+    if any_scoped:
+        touched[:] = True
+    else:
+        for u in range(n_sites):
+            if eff_ptr[u + 1] > eff_ptr[u]:
+                for q in range(m.site_prod_ptr[u], m.site_prod_ptr[u + 1]):
+                    touched[m.site_prod[q]] = True
+        for i in range(count):
+            if rec[i, 0] == REC_PRODUCT:
+                touched[rec[i, 1]] = True
     buf = np.empty((16, 2), dtype=np.int64)
     tmp = np.empty((16, 2), dtype=np.int64)
     tmp2 = np.empty((16, 2), dtype=np.int64)
     for p in range(n_prod):
+        if not touched[p]:
+            ptr[p + 1] = n_iv
+            continue
         kp = n_sites + n_countries + p
         fast = key_ptr[kp + 1] == key_ptr[kp]
         if fast:
+            # most products have no stage all of whose sites are ever down: no intervals at all;
+            # many have one such stage with a single site: its intervals are the product's
+            n_cand = 0
+            only = -1
             for g in range(m.prod_grp_ptr[p], m.prod_grp_ptr[p + 1]):
+                stage_down = True
                 for gs in range(m.grp_site_ptr[g], m.grp_site_ptr[g + 1]):
-                    if scoped[m.site_country[m.grp_site[gs]]]:
+                    u = m.grp_site[gs]
+                    if scoped[m.site_country[u]]:
                         fast = False
+                    if eff_ptr[u + 1] == eff_ptr[u]:
+                        stage_down = False
+                if stage_down:
+                    n_cand += 1
+                    only = g
+            if fast and n_cand == 0:
+                ptr[p + 1] = n_iv
+                continue
+            if fast and n_cand == 1 and m.grp_site_ptr[only + 1] - m.grp_site_ptr[only] == 1:
+                u = m.grp_site[m.grp_site_ptr[only]]
+                k = eff_ptr[u + 1] - eff_ptr[u]
+                if iv.shape[0] < n_iv + k:
+                    iv = _grow(iv, n_iv + k)
+                for i in range(k):
+                    iv[n_iv + i, 0] = eff[eff_ptr[u] + i, 0]
+                    iv[n_iv + i, 1] = eff[eff_ptr[u] + i, 1]
+                n_iv += k
+                ptr[p + 1] = n_iv
+                continue
         if fast:
             # union over stages of the intersection over each stage's sites
             nb = 0
@@ -962,6 +1143,58 @@ def _surge_alone(
 
 
 @njit(cache=True)
+def _copy_members(
+    members,
+    sub_prod_ptr,
+    sub_agr,
+    a0,
+    sub_loss_ptr,
+    stock,
+    ppos,
+    prep,
+    si,
+    in_episode,
+    fo,
+    io,
+    api_left,
+    loss_taken,
+    prep_taken,
+    to_stock,
+    to_ppos,
+    to_prep,
+    to_si,
+    to_ep,
+    to_fo,
+    to_io,
+    to_api,
+    to_loss,
+    to_prep_taken,
+):
+    """Copy the state of the substances `members` (stock, positions, outputs, …) to the to_*
+    arrays: saves a component's state, or restores it with the arguments swapped."""
+    any_loss = False
+    for s in members:
+        for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+            to_stock[p] = stock[p]
+            to_ppos[p] = ppos[p]
+        to_prep[s] = prep[s]
+        for i in range(3):
+            to_si[i, s] = si[i, s]
+            to_io[i, s] = io[i, s]
+        for i in range(5):
+            to_fo[i, s] = fo[i, s]
+        to_ep[s] = in_episode[s]
+        for ia in range(sub_agr[s], sub_agr[s + 1]):
+            to_api[ia - a0] = api_left[ia - a0]
+        if sub_loss_ptr[s + 1] > sub_loss_ptr[s]:
+            any_loss = True
+    if any_loss:
+        # stock taken by loss events, to be returned: rare, so copied whole
+        to_loss[:] = loss_taken
+        to_prep_taken[:] = prep_taken
+
+
+@njit(cache=True)
 def _run_option(
     m,
     k,
@@ -991,8 +1224,7 @@ def _run_option(
     sub_prod_ptr = m.sub_prod_ptr
     rate = m.rate
     cumrate = m.cumrate
-    noise_z = m.noise_z
-    noise_par = m.noise_par
+    noise_mult = m.noise_mult
     prod_par = m.prod_par
     lead = m.lead
     mean_demand = m.mean_demand
@@ -1062,6 +1294,24 @@ def _run_option(
     halt = np.full(n_subs, horizon, dtype=np.int64)
     refill_base = headroom + 1.0 - 1.0  # the end-of-day rebuild rate without a surge
     noise_bases = np.zeros(n_subs, dtype=np.uint64)
+    # steady days of synchronised members (see there) and their spare-ready products
+    steady = np.full(n_subs, -1, dtype=np.int64)
+    spare_ready = np.zeros(n_prod, dtype=np.bool_)
+    # down, up and spare-ready products of the substance being fast-forwarded
+    dl = np.empty(n_prod, dtype=np.int64)
+    ul = np.empty(n_prod, dtype=np.int64)
+    rl = np.empty(n_prod, dtype=np.int64)
+    # the state of a component's members on its last quiet day (see below)
+    snap_stock = np.empty(n_prod, dtype=np.float64)
+    snap_ppos = np.empty(n_prod, dtype=np.int64)
+    snap_prep = np.empty(n_subs, dtype=np.float64)
+    snap_si = np.empty((3, n_subs), dtype=np.int64)
+    snap_ep = np.empty(n_subs, dtype=np.bool_)
+    snap_fo = np.empty_like(fo)
+    snap_io = np.empty_like(io)
+    snap_api = np.empty(a1 - a0, dtype=np.float64)
+    snap_loss = np.empty_like(loss_taken)
+    snap_prep_taken = np.empty_like(prep_taken)
     n_iv = siv.shape[0]
     q0 = 0
     while q0 < n_iv:
@@ -1069,332 +1319,566 @@ def _run_option(
         q1 = q0 + 1
         while q1 < n_iv and comp[siv_sub[order[q1]]] == c:
             q1 += 1
-        # Members are first simulated one by one (pass 0). A component coupled only by
-        # therapeutic alternatives needs synchronising from the first day a member would draw
-        # on an alternative (t_sync); before that day nothing couples them, so after a reset
-        # pass 1 replays the members alone up to t_sync and the rest runs day-synchronously.
-        # A component with an over-committed line is synchronised throughout.
-        t_sync = horizon
-        if comp_sync[c]:
-            t_sync = siv[order[q0], 0]
-        stop = couple and comp_ptr[c + 1] - comp_ptr[c] > 1
-        for pass_ in range(2):
-            if pass_ == 1:
-                if t_sync >= horizon or comp_sync[c]:
-                    break
-                # back to the initial state for the component's members
-                for qm in range(comp_ptr[c], comp_ptr[c + 1]):
-                    s = comp_sub[qm]
-                    for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
-                        stock[p] = prod_par[PP_STOCK0, p]
-                        ppos[p] = pptr[p]
-                        down[p] = False
-                    prep[s] = m.prep0[k, s]
-                    si[LAST, s] = 0
-                    si[GAP, s] = NONE_DAY
-                    si[ACT, s] = NONE_DAY
-                    in_episode[s] = False
-                    halt[s] = horizon
-                    for o in range(5):
-                        fo[o, s] = 0.0
-                    io[O_SDAYS, s] = 0
-                    io[O_FSHORT, s] = -1
-                    io[O_FSO, s] = -1
-                    for ia in range(sub_agr[s], sub_agr[s + 1]):
-                        api_left[ia - a0] = m.agr_api0[ia]
-            for q in range(q0, q1):
-                iv = order[q]
-                s = siv_sub[iv]
-                lo = siv[iv, 0]
-                # in pass 0 nothing after the earliest need found so far matters
-                hi = min(siv[iv, 1], t_sync)
-                if lo >= hi or lo >= halt[s]:
-                    continue
-                has_agr = sub_agr[s + 1] > sub_agr[s]
-                has_loss = sub_loss_ptr[s + 1] > sub_loss_ptr[s]
-                has_surge = sub_surge_ptr[s + 1] > sub_surge_ptr[s]
-                p0 = sub_prod_ptr[s]
-                p1 = sub_prod_ptr[s + 1]
-                _catch_up(s, lo, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode)
-                noise_base = key_base(seed, scen, STREAM_DEMAND, s)
-                # The day loop below is _begin_day → _surge_alone → _end_day written out (a
-                # function call costs more than a day's work); the synchronised loop further
-                # down repeats it for several substances at once.
-                covered_to = -1  # days before this are covered by the down products' own stock
-                t = lo
-                while t < hi:
-                    if t < covered_to:
-                        # Fast-forward (same arithmetic as the full day below): only the down
-                        # products' own stock changes while it covers their share of demand, the
-                        # set of down products stays the same and demand is not surging.
-                        stop = min(hi, covered_to)
-                        while t < stop:
-                            rt = rate[s, t]
-                            d = rt * 1.0
-                            if noise_on:
-                                h = hash_from_base(noise_base, t)
-                                d *= math.exp(
-                                    noise_par[0, s]
-                                    * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
-                                    + noise_par[1, s]
-                                )
-                            enough = True
-                            for p in range(p0, p1):
-                                if down[p] and stock[p] < prod_par[PP_SHARE, p] * d:
-                                    enough = False
-                                    break
-                            if not enough:
-                                break
+        m0 = comp_ptr[c]
+        m1 = comp_ptr[c + 1]
+        # Optimistic simulation with roll-back (the idea of Jefferson's Time Warp, "Virtual
+        # time", ACM TOPLAS 7(3), 1985): members are simulated one by one (pass 0) from t_start
+        # until the first day t_sync on which one would be coupled to another — it would draw
+        # on a therapeutic alternative, or produce on a line that the component's agreements
+        # could over-commit. Before t_sync nothing couples them, so pass 1 rolls the members
+        # back to t_start and replays them alone up to t_sync; from t_sync the component runs
+        # day-synchronously until CALM_DAYS days in a row without coupling (or a day with no
+        # member active), where the state is saved as the new t_start and the members go on
+        # alone from there.
+        halt_alt = couple and m1 - m0 > 1
+        halt_line = comp_sync[c]
+        comp_agr = False  # whether a member has an agreement in this option
+        for qm in range(m0, m1):
+            if sub_agr[comp_sub[qm] + 1] > sub_agr[comp_sub[qm]]:
+                comp_agr = True
+        qs = q0  # intervals before qs end by t_start
+        t_start = 0
+        saved = False  # whether a snapshot exists (else t_start = 0 and the initial state)
+        while True:
+            t_sync = horizon
+            for pass_ in range(2):
+                if pass_ == 1:
+                    if t_sync >= horizon:
+                        break
+                    if saved:
+                        _copy_members(
+                            comp_sub[m0:m1],
+                            sub_prod_ptr,
+                            sub_agr,
+                            a0,
+                            sub_loss_ptr,
+                            snap_stock,
+                            snap_ppos,
+                            snap_prep,
+                            snap_si,
+                            snap_ep,
+                            snap_fo,
+                            snap_io,
+                            snap_api,
+                            snap_loss,
+                            snap_prep_taken,
+                            stock,
+                            ppos,
+                            prep,
+                            si,
+                            in_episode,
+                            fo,
+                            io,
+                            api_left,
+                            loss_taken,
+                            prep_taken,
+                        )
+                    else:
+                        # back to the initial state for the component's members
+                        for qm in range(m0, m1):
+                            s = comp_sub[qm]
+                            for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+                                stock[p] = prod_par[PP_STOCK0, p]
+                                ppos[p] = pptr[p]
+                            prep[s] = m.prep0[k, s]
+                            si[LAST, s] = 0
+                            si[GAP, s] = NONE_DAY
+                            si[ACT, s] = NONE_DAY
+                            in_episode[s] = False
+                            for o in range(5):
+                                fo[o, s] = 0.0
+                            io[O_SDAYS, s] = 0
+                            io[O_FSHORT, s] = -1
+                            io[O_FSO, s] = -1
+                            for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                api_left[ia - a0] = m.agr_api0[ia]
+                            for qq in range(sub_loss_ptr[s], sub_loss_ptr[s + 1]):
+                                e = sub_loss[qq]
+                                for tq in range(ev_tgt_ptr[e], ev_tgt_ptr[e + 1]):
+                                    if prod_sub[ev_tgt[tq]] == s:
+                                        loss_taken[tq] = 0.0
+                                for sq in range(ev_sub_ptr[e], ev_sub_ptr[e + 1]):
+                                    if ev_sub[sq] == s:
+                                        prep_taken[sq] = 0.0
+                    for qm in range(m0, m1):
+                        halt[comp_sub[qm]] = horizon
+                for q in range(qs, q1):
+                    iv = order[q]
+                    s = siv_sub[iv]
+                    lo = max(siv[iv, 0], t_start)
+                    # in pass 0 nothing after the earliest need found so far matters
+                    hi = min(siv[iv, 1], t_sync)
+                    if lo >= hi or lo >= halt[s]:
+                        continue
+                    has_agr = sub_agr[s + 1] > sub_agr[s]
+                    has_loss = sub_loss_ptr[s + 1] > sub_loss_ptr[s]
+                    has_surge = sub_surge_ptr[s + 1] > sub_surge_ptr[s]
+                    p0 = sub_prod_ptr[s]
+                    p1 = sub_prod_ptr[s + 1]
+                    _catch_up(
+                        s, lo, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode
+                    )
+                    noise_base = key_base(seed, scen, STREAM_DEMAND, s)
+                    # The day loop below is _begin_day → _surge_alone → _end_day written out (a
+                    # function call costs more than a day's work); the synchronised loop further
+                    # down repeats it for several substances at once.
+                    covered_to = -1  # days before this are covered by the down products' own stock
+                    steady_to = -1  # days before this are a steady gap (see below)
+                    t = lo
+                    while t < hi:
+                        if t < covered_to:
+                            # Fast-forward (same arithmetic as the full day below): only the down
+                            # products' own stock changes while it covers their share of demand, the
+                            # set of down products stays the same and demand is not surging.
+                            ff_end = min(hi, covered_to)
+                            t_ff = t
+                            nd = 0
                             for p in range(p0, p1):
                                 if down[p]:
-                                    stock[p] -= prod_par[PP_SHARE, p] * d
-                                else:
+                                    dl[nd] = p
+                                    nd += 1
+                            if nd == 1:
+                                p = dl[0]
+                                sh = prod_par[PP_SHARE, p]
+                                v = stock[p]
+                                while t < ff_end:
+                                    d = rate[s, t] * 1.0
+                                    if noise_on:
+                                        h = hash_from_base(noise_base, t)
+                                        d *= noise_mult[
+                                            s, np.int64(h & np.uint64(NOISE_LEVELS - 1))
+                                        ]
+                                    need = sh * d
+                                    if v < need:
+                                        break
+                                    v -= need
+                                    t += 1
+                                stock[p] = v
+                            else:
+                                while t < ff_end:
+                                    d = rate[s, t] * 1.0
+                                    if noise_on:
+                                        h = hash_from_base(noise_base, t)
+                                        d *= noise_mult[
+                                            s, np.int64(h & np.uint64(NOISE_LEVELS - 1))
+                                        ]
+                                    enough = True
+                                    for i in range(nd):
+                                        if stock[dl[i]] < prod_par[PP_SHARE, dl[i]] * d:
+                                            enough = False
+                                    if not enough:
+                                        break
+                                    for i in range(nd):
+                                        stock[dl[i]] -= prod_par[PP_SHARE, dl[i]] * d
+                                    t += 1
+                            if t > t_ff and refill_base > 0.0:
+                                # the products that are up rebuild over [t_ff, t) in one step
+                                add = refill_base * (cumrate[s, t] - cumrate[s, t_ff])
+                                for p in range(p0, p1):
                                     target = prod_par[PP_STOCK0, p]
                                     v = stock[p]
-                                    if v < target and refill_base > 0.0:
-                                        v += prod_par[PP_SHARE, p] * rt * refill_base
+                                    if not down[p] and v < target:
+                                        v += prod_par[PP_SHARE, p] * add
                                         if v >= target:
                                             v = target
                                         stock[p] = v
-                            t += 1
-                        covered_to = -1
-                        si[LAST, s] = t
-                        if t >= hi:
-                            break
-                    if has_loss:
-                        _stock_events(
-                            s,
-                            t,
-                            occurs,
-                            ev_s,
-                            ev_e,
-                            sub_loss_ptr,
-                            sub_loss,
-                            ev_tgt_ptr,
-                            ev_tgt,
-                            ev_tgt_amount,
-                            prod_sub,
-                            ev_sub_ptr,
-                            ev_sub,
-                            ev_sub_value,
-                            prod_par,
-                            stock,
-                            prep,
-                            loss_taken,
-                            prep_taken,
-                            in_episode,
-                        )
-                    mt = 1.0
-                    if has_surge:
-                        for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
-                            e = sub_surge[qq]
-                            if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
-                                mt *= ev_mult[e]
-                    rt = rate[s, t]
-                    d = rt * mt
-                    if noise_on:
-                        h = hash_from_base(noise_base, t)
-                        d *= math.exp(
-                            noise_par[0, s] * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
-                            + noise_par[1, s]
-                        )
-                    up_factor = 1.0
-                    if mt > 1.0 + headroom:
-                        up_factor = (1.0 + headroom) / mt
-                    r = 0.0
-                    any_need = False
-                    all_up = True
-                    for p in range(p0, p1):
-                        pe = pptr[p + 1]
-                        pos = ppos[p]
-                        while pos < pe and piv[pos, 1] <= t:
-                            pos += 1
-                        ppos[p] = pos
-                        dn = pos < pe and piv[pos, 0] <= t
-                        down[p] = dn
-                        if dn:
-                            all_up = False
-                            need = prod_par[PP_SHARE, p] * d
-                        else:
-                            need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
-                        pneed[p] = need
-                        if need > 0.0:
-                            any_need = True
-                            r += need
-                    if any_need:
-                        in_episode[s] = True
-                        if si[GAP, s] == NONE_DAY:
-                            si[GAP, s] = t
-                            if t == 0 and known[s] != NONE_DAY and known[s] < 0:
-                                si[GAP, s] = known[s]
-                        if si[ACT, s] == NONE_DAY:
-                            if trigger_stock:
+                            covered_to = -1
+                            si[LAST, s] = t
+                            if t >= hi:
+                                break
+                        if t < steady_to:
+                            # A steady gap: nothing but demand changes before steady_to (the
+                            # set of down products, the readiness of spare capacity and of
+                            # imports; no agreements, surges or stock events): the full day below
+                            # with what cannot happen left out, same arithmetic in the same order.
+                            steady_end = min(hi, steady_to)
+                            nd = 0
+                            nu = 0
+                            nr = 0
+                            gap_day = si[GAP, s]
+                            for p in range(p0, p1):
+                                if down[p]:
+                                    if prod_par[PP_SHARE, p] > 0.0:
+                                        dl[nd] = p
+                                        nd += 1
+                                else:
+                                    ul[nu] = p
+                                    nu += 1
+                                    if t >= gap_day + lead[p]:
+                                        rl[nr] = p
+                                        nr += 1
+                            imp_on = imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s])
+                            steady_alt = halt_alt and alt_ptr[s + 1] > alt_ptr[s]
+                            halted = False
+                            while t < steady_end:
+                                rt = rate[s, t]
+                                d = rt * 1.0
+                                if noise_on:
+                                    h = hash_from_base(noise_base, t)
+                                    d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                                r = 0.0
+                                for i in range(nd):
+                                    r += prod_par[PP_SHARE, dl[i]] * d
+                                if r > 0.0:
+                                    # renewable supply: spare output, exemption import
+                                    need_total = r
+                                    avail = 0.0
+                                    for i in range(nr):
+                                        avail += prod_par[PP_SPARE, rl[i]] * rt
+                                    r -= min(r, avail)
+                                    if r > 0.0 and imp_on:
+                                        w = imp_share[s] * rt
+                                        if w > r:
+                                            w = r
+                                        r -= w
+                                        fo[O_IMP, s] += w
+                                    if r > 0.0:
+                                        # stock: own, the other packs' (pro rata), preparedness
+                                        f = r / need_total
+                                        r = 0.0
+                                        for i in range(nd):
+                                            p = dl[i]
+                                            want_p = prod_par[PP_SHARE, p] * d * f
+                                            take = min(stock[p], want_p)
+                                            stock[p] -= take
+                                            r += want_p - take
+                                        if r > 0.0:
+                                            tot = 0.0
+                                            for p in range(p0, p1):
+                                                tot += stock[p]
+                                            if tot > 0.0:
+                                                if tot <= r:
+                                                    for p in range(p0, p1):
+                                                        stock[p] = 0.0
+                                                    r -= tot
+                                                else:
+                                                    f = r / tot
+                                                    for p in range(p0, p1):
+                                                        stock[p] -= stock[p] * f
+                                                    r = 0.0
+                                        if r > 0.0 and prep[s] > 0.0:
+                                            take = min(r, prep[s])
+                                            prep[s] -= take
+                                            fo[O_PREP, s] += take
+                                            r -= take
+                                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                                            io[O_FSO, s] = t
+                                if r > 0.0 and steady_alt:
+                                    # would draw on an alternative: synchronise from this day
+                                    if pass_ == 1:
+                                        raise RuntimeError("kernel: coupling while replaying")
+                                    halted = True
+                                    break
+                                if r > 0.0:
+                                    fo[O_UNMET, s] += r
+                                    if r > SHORT_RTOL * d + 1e-9:
+                                        io[O_SDAYS, s] += 1
+                                        if io[O_FSHORT, s] < 0:
+                                            io[O_FSHORT, s] = t
+                                if refill_base > 0.0:
+                                    for i in range(nu):
+                                        p = ul[i]
+                                        target = prod_par[PP_STOCK0, p]
+                                        v = stock[p]
+                                        if v < target:
+                                            v += prod_par[PP_SHARE, p] * rt * refill_base
+                                            if v >= target:
+                                                v = target
+                                            stock[p] = v
+                                t += 1
+                            steady_to = -1
+                            si[LAST, s] = t
+                            if halted:
+                                halt[s] = t
+                                if t < t_sync:
+                                    t_sync = t
+                                break
+                            if t >= hi:
+                                break
+                        if has_loss:
+                            _stock_events(
+                                s,
+                                t,
+                                occurs,
+                                ev_s,
+                                ev_e,
+                                sub_loss_ptr,
+                                sub_loss,
+                                ev_tgt_ptr,
+                                ev_tgt,
+                                ev_tgt_amount,
+                                prod_sub,
+                                ev_sub_ptr,
+                                ev_sub,
+                                ev_sub_value,
+                                prod_par,
+                                stock,
+                                prep,
+                                loss_taken,
+                                prep_taken,
+                                in_episode,
+                            )
+                        mt = 1.0
+                        if has_surge:
+                            for qq in range(sub_surge_ptr[s], sub_surge_ptr[s + 1]):
+                                e = sub_surge[qq]
+                                if occurs[e] and ev_s[e] <= t and (ev_e[e] < 0 or t < ev_e[e]):
+                                    mt *= ev_mult[e]
+                        rt = rate[s, t]
+                        d = rt * mt
+                        if noise_on:
+                            h = hash_from_base(noise_base, t)
+                            d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                        up_factor = 1.0
+                        if mt > 1.0 + headroom:
+                            up_factor = (1.0 + headroom) / mt
+                        r = 0.0
+                        any_need = False
+                        all_up = True
+                        for p in range(p0, p1):
+                            pe = pptr[p + 1]
+                            pos = ppos[p]
+                            while pos < pe and piv[pos, 1] <= t:
+                                pos += 1
+                            ppos[p] = pos
+                            dn = pos < pe and piv[pos, 0] <= t
+                            down[p] = dn
+                            if dn:
+                                all_up = False
+                                need = prod_par[PP_SHARE, p] * d
+                            else:
+                                need = prod_par[PP_SHARE, p] * d * (1.0 - up_factor)
+                            pneed[p] = need
+                            if need > 0.0:
+                                any_need = True
+                                r += need
+                        if any_need:
+                            in_episode[s] = True
+                            if si[GAP, s] == NONE_DAY:
+                                si[GAP, s] = t
+                                if t == 0 and known[s] != NONE_DAY and known[s] < 0:
+                                    si[GAP, s] = known[s]
+                            if si[ACT, s] == NONE_DAY:
+                                if trigger_stock:
+                                    tot = 0.0
+                                    for p in range(p0, p1):
+                                        tot += stock[p]
+                                    if tot < trigger_days * mean_demand[s]:
+                                        si[ACT, s] = t
+                                else:
+                                    si[ACT, s] = si[GAP, s] + notice_delay
+                        need_total = r
+                        flowing = False
+                        if r > 0.0:
+                            # renewable supply first (the stock is still there tomorrow): the
+                            # other packs' spare output, surge production, exemption import
+                            gap_day = si[GAP, s]
+                            avail = 0.0
+                            for p in range(p0, p1):
+                                if not down[p] and t >= gap_day + lead[p]:
+                                    avail += prod_par[PP_SPARE, p] * rt
+                            if avail > 0.0:
+                                flowing = True
+                                r -= min(r, avail)
+                            if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
+                                if halt_line and pass_ == 0:
+                                    ready = False
+                                    for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                        if t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
+                                            ready = True
+                                    if ready:
+                                        # would produce on a shared line: synchronise from here
+                                        halt[s] = t
+                                        if t < t_sync:
+                                            t_sync = t
+                                        break
+                                before = r
+                                r = _surge_alone(
+                                    s,
+                                    t,
+                                    r,
+                                    a0,
+                                    sub_agr[s],
+                                    sub_agr[s + 1],
+                                    si[ACT, s],
+                                    agr_f,
+                                    agr_i,
+                                    api_left,
+                                    limited,
+                                    rec,
+                                    key_ptr,
+                                    key_rec,
+                                    n_sites,
+                                    ev_stage_mask,
+                                    ev_scoped,
+                                    ev_scope_sub,
+                                    fo,
+                                )
+                                flowing = flowing or r < before
+                            if (
+                                r > 0.0
+                                and imp_share[s] > 0.0
+                                and t >= gap_day + np.int64(imp_lead[s])
+                            ):
+                                w = imp_share[s] * rt
+                                if w > r:
+                                    w = r
+                                r -= w
+                                fo[O_IMP, s] += w
+                                flowing = True
+                        if r > 0.0:
+                            # then stock: each pack's own for what it still misses, the other
+                            # packs' (pro rata), the preparedness stock
+                            f = r / need_total
+                            r = 0.0
+                            for p in range(p0, p1):
+                                if pneed[p] > 0.0:
+                                    want_p = pneed[p] * f
+                                    take = min(stock[p], want_p)
+                                    stock[p] -= take
+                                    r += want_p - take
+                            if r > 0.0:
                                 tot = 0.0
                                 for p in range(p0, p1):
                                     tot += stock[p]
-                                if tot < trigger_days * mean_demand[s]:
-                                    si[ACT, s] = t
-                            else:
-                                si[ACT, s] = si[GAP, s] + notice_delay
-                    need_total = r
-                    flowing = False
-                    if r > 0.0:
-                        # renewable supply first (the stock is still there tomorrow): the other
-                        # packs' spare output, surge production, exemption import
-                        gap_day = si[GAP, s]
-                        avail = 0.0
-                        for p in range(p0, p1):
-                            if not down[p] and t >= gap_day + lead[p]:
-                                avail += prod_par[PP_SPARE, p] * rt
-                        if avail > 0.0:
-                            flowing = True
-                            r -= min(r, avail)
-                        if r > 0.0 and has_agr and si[ACT, s] != NONE_DAY:
-                            before = r
-                            r = _surge_alone(
-                                s,
-                                t,
-                                r,
-                                a0,
-                                sub_agr[s],
-                                sub_agr[s + 1],
-                                si[ACT, s],
-                                agr_f,
-                                agr_i,
-                                api_left,
-                                limited,
-                                rec,
-                                key_ptr,
-                                key_rec,
-                                n_sites,
-                                ev_stage_mask,
-                                ev_scoped,
-                                ev_scope_sub,
-                                fo,
-                            )
-                            flowing = flowing or r < before
-                        if r > 0.0 and imp_share[s] > 0.0 and t >= gap_day + np.int64(imp_lead[s]):
-                            w = imp_share[s] * rt
-                            if w > r:
-                                w = r
-                            r -= w
-                            fo[O_IMP, s] += w
-                            flowing = True
-                    if r > 0.0:
-                        # then stock: each pack's own for what it still misses, the other packs'
-                        # (pro rata), the preparedness stock
-                        f = r / need_total
-                        r = 0.0
-                        for p in range(p0, p1):
-                            if pneed[p] > 0.0:
-                                want_p = pneed[p] * f
-                                take = min(stock[p], want_p)
-                                stock[p] -= take
-                                r += want_p - take
+                                if tot > 0.0:
+                                    if tot <= r:
+                                        for p in range(p0, p1):
+                                            stock[p] = 0.0
+                                        r -= tot
+                                    else:
+                                        f = r / tot
+                                        for p in range(p0, p1):
+                                            stock[p] -= stock[p] * f
+                                        r = 0.0
+                            if r > 0.0 and prep[s] > 0.0:
+                                take = min(r, prep[s])
+                                prep[s] -= take
+                                fo[O_PREP, s] += take
+                                r -= take
+                            if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
+                                io[O_FSO, s] = t
+                        need_own_only = any_need and r == 0.0 and not all_up and not flowing
                         if r > 0.0:
-                            tot = 0.0
-                            for p in range(p0, p1):
-                                tot += stock[p]
-                            if tot > 0.0:
-                                if tot <= r:
-                                    for p in range(p0, p1):
-                                        stock[p] = 0.0
-                                    r -= tot
-                                else:
-                                    f = r / tot
-                                    for p in range(p0, p1):
-                                        stock[p] -= stock[p] * f
-                                    r = 0.0
-                        if r > 0.0 and prep[s] > 0.0:
-                            take = min(r, prep[s])
-                            prep[s] -= take
-                            fo[O_PREP, s] += take
-                            r -= take
-                        if r > SHORT_RTOL * d + 1e-9 and io[O_FSO, s] < 0:
-                            io[O_FSO, s] = t
-                    need_own_only = any_need and r == 0.0 and not all_up and not flowing
-                    if r > 0.0:
-                        if stop and pass_ == 0:
-                            # would draw on an alternative: synchronise from this day
-                            halt[s] = t
-                            if t < t_sync:
-                                t_sync = t
-                            break
-                        fo[O_UNMET, s] += r
-                        if r > SHORT_RTOL * d + 1e-9:
-                            io[O_SDAYS, s] += 1
-                            if io[O_FSHORT, s] < 0:
-                                io[O_FSHORT, s] = t
-                    # rebuild the stock of the products that are up
-                    refill = headroom + 1.0 - mt
-                    full = True
-                    for p in range(p0, p1):
-                        target = prod_par[PP_STOCK0, p]
-                        v = stock[p]
-                        if v < target:
-                            if refill > 0.0 and not down[p]:
-                                v += prod_par[PP_SHARE, p] * rt * refill
-                                if v >= target:
-                                    v = target
-                                stock[p] = v
-                            if v < target - TARGET_RTOL * (target + 1.0):
-                                full = False
-                    if all_up and mt == 1.0 and full:
-                        in_episode[s] = False
-                        si[GAP, s] = NONE_DAY
-                        si[ACT, s] = NONE_DAY
-                    si[LAST, s] = t + 1
-                    if (
-                        r == 0.0
-                        and need_own_only
-                        and not has_surge
-                        and not has_loss
-                        and (not trigger_stock or si[ACT, s] != NONE_DAY)
-                    ):
-                        # the next day on which a product of s changes state, or on which
-                        # renewable supply could start (it would be used before the stock)
-                        nxt = hi
+                            if halt_alt and alt_ptr[s + 1] > alt_ptr[s] and pass_ == 0:
+                                # would draw on an alternative: synchronise from this day
+                                halt[s] = t
+                                if t < t_sync:
+                                    t_sync = t
+                                break
+                            fo[O_UNMET, s] += r
+                            if r > SHORT_RTOL * d + 1e-9:
+                                io[O_SDAYS, s] += 1
+                                if io[O_FSHORT, s] < 0:
+                                    io[O_FSHORT, s] = t
+                        # rebuild the stock of the products that are up
+                        refill = headroom + 1.0 - mt
+                        full = True
                         for p in range(p0, p1):
-                            pos = ppos[p]
-                            if pos < pptr[p + 1]:
-                                edge = piv[pos, 1] if down[p] else piv[pos, 0]
-                                if edge < nxt:
-                                    nxt = edge
-                            if not down[p] and prod_par[PP_SPARE, p] > 0.0:
-                                edge = si[GAP, s] + lead[p]
+                            target = prod_par[PP_STOCK0, p]
+                            v = stock[p]
+                            if v < target:
+                                if refill > 0.0 and not down[p]:
+                                    v += prod_par[PP_SHARE, p] * rt * refill
+                                    if v >= target:
+                                        v = target
+                                    stock[p] = v
+                                if v < target - TARGET_RTOL * (target + 1.0):
+                                    full = False
+                        if all_up and mt == 1.0 and full:
+                            in_episode[s] = False
+                            si[GAP, s] = NONE_DAY
+                            si[ACT, s] = NONE_DAY
+                        si[LAST, s] = t + 1
+                        if (
+                            r == 0.0
+                            and need_own_only
+                            and not has_surge
+                            and not has_loss
+                            and (not trigger_stock or si[ACT, s] != NONE_DAY)
+                        ):
+                            # the next day on which a product of s changes state, or on which
+                            # renewable supply could start (it would be used before the stock)
+                            nxt = hi
+                            for p in range(p0, p1):
+                                pos = ppos[p]
+                                if pos < pptr[p + 1]:
+                                    edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                    if edge < nxt:
+                                        nxt = edge
+                                if not down[p] and prod_par[PP_SPARE, p] > 0.0:
+                                    edge = si[GAP, s] + lead[p]
+                                    if t < edge < nxt:
+                                        nxt = edge
+                            if imp_share[s] > 0.0:
+                                edge = si[GAP, s] + np.int64(imp_lead[s])
                                 if t < edge < nxt:
                                     nxt = edge
-                        if imp_share[s] > 0.0:
-                            edge = si[GAP, s] + np.int64(imp_lead[s])
-                            if t < edge < nxt:
-                                nxt = edge
-                        if has_agr and si[ACT, s] != NONE_DAY:
-                            for ia in range(sub_agr[s], sub_agr[s + 1]):
-                                edge = si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia])
-                                if edge <= t:
-                                    # producing but held back (API): it may resume any day
-                                    nxt = t
-                                elif edge < nxt:
-                                    nxt = edge
-                        covered_to = nxt
-                    t += 1
-        if t_sync < horizon:
+                            if has_agr and si[ACT, s] != NONE_DAY:
+                                for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                    edge = si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia])
+                                    if edge <= t:
+                                        # producing but held back (API): it may resume any day
+                                        nxt = t
+                                    elif edge < nxt:
+                                        nxt = edge
+                            covered_to = nxt
+                        elif (
+                            not all_up
+                            and not has_surge
+                            and not has_loss
+                            and not has_agr
+                            and si[GAP, s] != NONE_DAY
+                        ):
+                            # a steady gap until a product changes state, spare capacity or an
+                            # import becomes ready, or the interval ends
+                            nxt = hi
+                            gap_day = si[GAP, s]
+                            for p in range(p0, p1):
+                                pos = ppos[p]
+                                if pos < pptr[p + 1]:
+                                    edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                    if edge < nxt:
+                                        nxt = edge
+                                if (
+                                    not down[p]
+                                    and prod_par[PP_SPARE, p] > 0.0
+                                    and t < gap_day + lead[p] < nxt
+                                ):
+                                    nxt = gap_day + lead[p]
+                            if imp_share[s] > 0.0:
+                                ready = gap_day + np.int64(imp_lead[s])
+                                if t < ready < nxt:
+                                    nxt = ready
+                            steady_to = nxt
+                        t += 1
+            if t_sync >= horizon:
+                break
             # days in order from t_sync over the union of the component's active intervals
             n_act = 0
-            q = q0
+            q = qs
             t = t_sync
             while q < q1 and siv[order[q], 1] <= t_sync:
                 q += 1
+            quiet = False
+            calm = 0
             while True:
                 if n_act == 0:
                     while q < q1 and siv[order[q], 1] <= t:
                         q += 1
                     if q >= q1:
                         break
+                    if t > t_sync:
+                        quiet = True  # no member active on day t
+                        break
                     if siv[order[q], 0] > t:
                         t = siv[order[q], 0]
                 if t >= horizon:
                     break
+                if calm >= CALM_DAYS:
+                    quiet = True
+                    break
+                coupled = False
                 while q < q1 and siv[order[q], 0] <= t:
                     s = siv_sub[order[q]]
                     if siv[order[q], 1] > t:
@@ -1403,6 +1887,7 @@ def _run_option(
                             active[n_act] = s
                             n_act += 1
                             noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
+                            steady[s] = -1
                         cur_end[s] = siv[order[q], 1]
                     q += 1
                 # needs, activation and the other packs' spare output (as in the loop above)
@@ -1410,6 +1895,33 @@ def _run_option(
                     s = active[ai]
                     p0 = sub_prod_ptr[s]
                     p1 = sub_prod_ptr[s + 1]
+                    if t < steady[s]:
+                        # a steady day of s (see the steady loop above): only demand changes
+                        rt = rate[s, t]
+                        d = rt * 1.0
+                        if noise_on:
+                            h = hash_from_base(noise_bases[s], t)
+                            d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
+                        r = 0.0
+                        for p in range(p0, p1):
+                            if down[p]:
+                                need = prod_par[PP_SHARE, p] * d
+                                pneed[p] = need
+                                if need > 0.0:
+                                    r += need
+                            else:
+                                pneed[p] = 0.0
+                        ntot[s] = r
+                        if r > 0.0:
+                            avail = 0.0
+                            for p in range(p0, p1):
+                                if spare_ready[p]:
+                                    avail += prod_par[PP_SPARE, p] * rt
+                            r -= min(r, avail)
+                        rem[s] = r
+                        dem[s] = d
+                        mult[s] = 1.0
+                        continue
                     if si[LAST, s] < t:
                         _catch_up(
                             s, t, sub_prod_ptr, cumrate, prod_par, headroom, stock, si, in_episode
@@ -1446,10 +1958,7 @@ def _run_option(
                     d = rt * mt
                     if noise_on:
                         h = hash_from_base(noise_bases[s], t)
-                        d *= math.exp(
-                            noise_par[0, s] * noise_z[np.int64(h & np.uint64(NOISE_LEVELS - 1))]
-                            + noise_par[1, s]
-                        )
+                        d *= noise_mult[s, np.int64(h & np.uint64(NOISE_LEVELS - 1))]
                     up_factor = 1.0
                     if mt > 1.0 + headroom:
                         up_factor = (1.0 + headroom) / mt
@@ -1500,115 +2009,117 @@ def _run_option(
                     dem[s] = d
                     mult[s] = mt
                 # surge production; agreements on a line share it pro rata to what they ask
-                for ai in range(n_act):
-                    s = active[ai]
-                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
-                        continue
-                    left = rem[s]
-                    for ia in range(sub_agr[s], sub_agr[s + 1]):
-                        w = _agreement_want(
-                            ia,
-                            ia - a0,
-                            s,
-                            t,
-                            left,
-                            si[ACT, s],
-                            agr_f,
-                            agr_i,
-                            api_left,
-                            limited,
-                            rec,
-                            key_ptr,
-                            key_rec,
-                            n_sites,
-                            ev_stage_mask,
-                            ev_scoped,
-                            ev_scope_sub,
-                        )
-                        want[ia - a0] = w
-                        left -= w
-                        if joint and w > 0.0:
-                            line_load[agr_i[AI_LINE, ia]] += w / agr_f[AF_CAP, ia]
-                for ai in range(n_act):
-                    s = active[ai]
-                    if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
-                        continue
-                    for ia in range(sub_agr[s], sub_agr[s + 1]):
-                        a = ia - a0
-                        w = want[a]
-                        if w <= 0.0:
-                            continue
-                        if joint:
-                            load = line_load[agr_i[AI_LINE, ia]]
-                            if load > 1.0:
-                                w = w / load
-                        rem[s] = max(rem[s] - w, 0.0)
-                        fo[O_SURGE, s] += w
-                        if limited[a]:
-                            api_left[a] = max(api_left[a] - w, 0.0)
-                        want[a] = 0.0
-                if joint:
+                if comp_agr:
                     for ai in range(n_act):
                         s = active[ai]
+                        if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
+                            continue
+                        left = rem[s]
                         for ia in range(sub_agr[s], sub_agr[s + 1]):
-                            line_load[agr_i[AI_LINE, ia]] = 0.0
-                # exemption import, from its lead time after each gap began
-                for ai in range(n_act):
-                    s = active[ai]
-                    if rem[s] > 0.0 and imp_share[s] > 0.0:
-                        gap_day = si[GAP, s]
-                        if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
-                            w = imp_share[s] * rate[s, t]
-                            if w > rem[s]:
-                                w = rem[s]
-                            rem[s] -= w
-                            fo[O_IMP, s] += w
-                # then stock: own, the other packs' (pro rata), preparedness (as above)
+                            w = _agreement_want(
+                                ia,
+                                ia - a0,
+                                s,
+                                t,
+                                left,
+                                si[ACT, s],
+                                agr_f,
+                                agr_i,
+                                api_left,
+                                limited,
+                                rec,
+                                key_ptr,
+                                key_rec,
+                                n_sites,
+                                ev_stage_mask,
+                                ev_scoped,
+                                ev_scope_sub,
+                            )
+                            want[ia - a0] = w
+                            left -= w
+                            if joint and w > 0.0:
+                                line_load[agr_i[AI_LINE, ia]] += w / agr_f[AF_CAP, ia]
+                            if halt_line and t >= si[ACT, s] + np.int64(agr_f[AF_RESPONSE, ia]):
+                                coupled = True
+                    for ai in range(n_act):
+                        s = active[ai]
+                        if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
+                            continue
+                        for ia in range(sub_agr[s], sub_agr[s + 1]):
+                            a = ia - a0
+                            w = want[a]
+                            if w <= 0.0:
+                                continue
+                            if joint:
+                                load = line_load[agr_i[AI_LINE, ia]]
+                                if load > 1.0:
+                                    w = w / load
+                            rem[s] = max(rem[s] - w, 0.0)
+                            fo[O_SURGE, s] += w
+                            if limited[a]:
+                                api_left[a] = max(api_left[a] - w, 0.0)
+                            want[a] = 0.0
+                    if joint:
+                        for ai in range(n_act):
+                            s = active[ai]
+                            for ia in range(sub_agr[s], sub_agr[s + 1]):
+                                line_load[agr_i[AI_LINE, ia]] = 0.0
+                # exemption import, from its lead time after each gap began; then stock: own,
+                # the other packs' (pro rata), preparedness (as above); who is still short
+                n_short = 0
                 for ai in range(n_act):
                     s = active[ai]
                     r = rem[s]
                     if r <= 0.0:
                         continue
-                    p0 = sub_prod_ptr[s]
-                    p1 = sub_prod_ptr[s + 1]
-                    f = r / ntot[s]
-                    r = 0.0
-                    for p in range(p0, p1):
-                        if pneed[p] > 0.0:
-                            want_p = pneed[p] * f
-                            take = min(stock[p], want_p)
-                            stock[p] -= take
-                            r += want_p - take
+                    if imp_share[s] > 0.0:
+                        gap_day = si[GAP, s]
+                        if gap_day != NONE_DAY and t >= gap_day + np.int64(imp_lead[s]):
+                            w = imp_share[s] * rate[s, t]
+                            if w > r:
+                                w = r
+                            r -= w
+                            fo[O_IMP, s] += w
                     if r > 0.0:
-                        tot = 0.0
+                        p0 = sub_prod_ptr[s]
+                        p1 = sub_prod_ptr[s + 1]
+                        f = r / ntot[s]
+                        r = 0.0
                         for p in range(p0, p1):
-                            tot += stock[p]
-                        if tot > 0.0:
-                            if tot <= r:
-                                for p in range(p0, p1):
-                                    stock[p] = 0.0
-                                r -= tot
-                            else:
-                                f = r / tot
-                                for p in range(p0, p1):
-                                    stock[p] -= stock[p] * f
-                                r = 0.0
-                    if r > 0.0 and prep[s] > 0.0:
-                        take = min(r, prep[s])
-                        prep[s] -= take
-                        fo[O_PREP, s] += take
-                        r -= take
-                    if r > SHORT_RTOL * dem[s] + 1e-9 and io[O_FSO, s] < 0:
-                        io[O_FSO, s] = t
+                            if pneed[p] > 0.0:
+                                want_p = pneed[p] * f
+                                take = min(stock[p], want_p)
+                                stock[p] -= take
+                                r += want_p - take
+                        if r > 0.0:
+                            tot = 0.0
+                            for p in range(p0, p1):
+                                tot += stock[p]
+                            if tot > 0.0:
+                                if tot <= r:
+                                    for p in range(p0, p1):
+                                        stock[p] = 0.0
+                                    r -= tot
+                                else:
+                                    f = r / tot
+                                    for p in range(p0, p1):
+                                        stock[p] -= stock[p] * f
+                                    r = 0.0
+                        if r > 0.0 and prep[s] > 0.0:
+                            take = min(r, prep[s])
+                            prep[s] -= take
+                            fo[O_PREP, s] += take
+                            r -= take
+                        if r > SHORT_RTOL * dem[s] + 1e-9 and io[O_FSO, s] < 0:
+                            io[O_FSO, s] = t
                     rem[s] = r
+                    if couple and r > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
+                        short_list[n_short] = s
+                        n_short += 1
                 # therapeutic alternatives, in substance order, from their own stock
                 if couple:
-                    n_short = 0
-                    for ai in range(n_act):
-                        s = active[ai]
-                        if rem[s] > 0.0 and alt_ptr[s + 1] > alt_ptr[s]:
-                            short_list[n_short] = s
-                            n_short += 1
+                    if n_short > 0:
+                        coupled = True
                     if n_short > 1:
                         short_list[:n_short].sort()
                     for oi in range(n_short):
@@ -1620,23 +2131,27 @@ def _run_option(
                         for qa in range(alt_ptr[s], alt_ptr[s + 1]):
                             j = alt_idx[qa]
                             last_j = si[LAST, j]
+                            if last_j < t and in_episode[j]:
+                                # _catch_up(j, t) written out, summing the stock as it goes: this
+                                # runs every short day
+                                add_rate = headroom * (cumrate[j, t] - cumrate[j, last_j])
+                                full = True
+                                for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
+                                    target = prod_par[PP_STOCK0, p]
+                                    v = stock[p] + prod_par[PP_SHARE, p] * add_rate
+                                    if v >= target:
+                                        v = target
+                                    stock[p] = v
+                                    tot += v
+                                    if v < target - TARGET_RTOL * (target + 1.0):
+                                        full = False
+                                if full:
+                                    in_episode[j] = False
+                                    si[GAP, j] = NONE_DAY
+                                    si[ACT, j] = NONE_DAY
+                                si[LAST, j] = t
+                                continue
                             if last_j < t:
-                                # _catch_up(j, t), written out: this runs every short day
-                                if in_episode[j]:
-                                    add_rate = headroom * (cumrate[j, t] - cumrate[j, last_j])
-                                    full = True
-                                    for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
-                                        target = prod_par[PP_STOCK0, p]
-                                        v = stock[p] + prod_par[PP_SHARE, p] * add_rate
-                                        if v >= target:
-                                            v = target
-                                        stock[p] = v
-                                        if v < target - TARGET_RTOL * (target + 1.0):
-                                            full = False
-                                    if full:
-                                        in_episode[j] = False
-                                        si[GAP, j] = NONE_DAY
-                                        si[ACT, j] = NONE_DAY
                                 si[LAST, j] = t
                             for p in range(sub_prod_ptr[j], sub_prod_ptr[j + 1]):
                                 tot += stock[p]
@@ -1685,15 +2200,80 @@ def _run_option(
                         si[GAP, s] = NONE_DAY
                         si[ACT, s] = NONE_DAY
                     si[LAST, s] = t + 1
+                    if (
+                        steady[s] <= t + 1
+                        and not all_up
+                        and si[GAP, s] != NONE_DAY
+                        and sub_surge_ptr[s + 1] == sub_surge_ptr[s]
+                        and sub_loss_ptr[s + 1] == sub_loss_ptr[s]
+                        and sub_agr[s + 1] == sub_agr[s]
+                    ):
+                        # steady from tomorrow until a product or its spare capacity changes
+                        # (the import step needs no help)
+                        gap_day = si[GAP, s]
+                        nxt = cur_end[s]
+                        for p in range(sub_prod_ptr[s], sub_prod_ptr[s + 1]):
+                            pos = ppos[p]
+                            while pos < pptr[p + 1] and piv[pos, 1] <= t:
+                                pos += 1
+                            if pos < pptr[p + 1]:
+                                edge = piv[pos, 1] if down[p] else piv[pos, 0]
+                                if edge < nxt:
+                                    nxt = edge
+                            spare_ready[p] = not down[p] and t + 1 >= gap_day + lead[p]
+                            if (
+                                not down[p]
+                                and prod_par[PP_SPARE, p] > 0.0
+                                and t + 1 < gap_day + lead[p] < nxt
+                            ):
+                                nxt = gap_day + lead[p]
+                        steady[s] = nxt
                     if cur_end[s] <= t + 1:
                         is_active[s] = False
                         n_act -= 1
                         active[ai] = active[n_act]
                     else:
                         ai += 1
+                calm = 0 if coupled else calm + 1
                 t += 1
             for ai in range(n_act):
                 is_active[active[ai]] = False
+            if not quiet:
+                break
+            _copy_members(
+                comp_sub[m0:m1],
+                sub_prod_ptr,
+                sub_agr,
+                a0,
+                sub_loss_ptr,
+                stock,
+                ppos,
+                prep,
+                si,
+                in_episode,
+                fo,
+                io,
+                api_left,
+                loss_taken,
+                prep_taken,
+                snap_stock,
+                snap_ppos,
+                snap_prep,
+                snap_si,
+                snap_ep,
+                snap_fo,
+                snap_io,
+                snap_api,
+                snap_loss,
+                snap_prep_taken,
+            )
+            saved = True
+            t_start = t
+            # intervals still under way on day t lie before q: go back to the first of them
+            qs_new = qs
+            while qs_new < q and siv[order[qs_new], 1] <= t:
+                qs_new += 1
+            qs = qs_new
         q0 = q1
     return 0
 

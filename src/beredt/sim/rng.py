@@ -62,3 +62,9 @@ def hash_key(seed: int, scenario: int, stream: int, a: int, b: int) -> np.uint64
 def uniform(seed: int, scenario: int, stream: int, a: int, b: int) -> float:
     """A uniform number in the open interval (0, 1) for the key (seed, scenario, stream, a, b)."""
     return (float(hash_key(seed, scenario, stream, a, b) >> _S11) + 0.5) * _INV53
+
+
+@njit(cache=True, inline="always")
+def uniform_from_base(base: np.uint64, b: int) -> float:
+    """:func:`uniform` for (…, b) given the :func:`key_base` of the rest (the same number)."""
+    return (float(hash_from_base(base, b) >> _S11) + 0.5) * _INV53
