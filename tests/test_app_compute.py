@@ -58,3 +58,16 @@ def test_the_plan_of_the_cli_equals_the_servers_use_case(db: str, tmp_path: Path
     assert from_app["chosen"] == from_cli["chosen"]
     assert from_app["today"] == from_cli["today"]
     assert from_app["substances"] == from_cli["substances"]
+
+
+def test_the_simulation_of_the_cli_equals_the_servers_use_case(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "sim.json"
+    args = ["simulate", "background", "--db", db, "-n", "64", "--seed", "3", "--json", str(out)]
+    cli = CliRunner().invoke(get_app(), args)
+    assert cli.exit_code == 0, cli.output
+    from_cli = json.loads(out.read_text(encoding="utf-8"))
+    from_app = compute.simulate(open_store(db), "background", scenarios=64, seed=3)
+    assert from_app["n_scenarios"] == from_cli["n_scenarios"] == 64
+    assert from_app["options"] == from_cli["options"]  # national and per substance, same draws
+    with pytest.raises(InvalidInput, match="mode"):
+        compute.simulate(open_store(db), "background", scenarios=64, mode="sideways")

@@ -81,6 +81,39 @@ def _fitting(scenario: Scenario, dataset: Any, name: str) -> Scenario:
     return scenario
 
 
+def simulation(
+    dataset: Any,
+    scenario: Scenario,
+    *,
+    scenarios: int | None = None,
+    horizon_days: int | None = None,
+    seed: int | None = None,
+    mode: str = "joint",
+    parquet: Path | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """Simulate a checked scenario on a dataset (``SimulationResult``): what ``beredt simulate``
+    prints and :func:`simulate` returns as JSON. `scheduler`: Dask workers (same numbers)."""
+    from beredt.sim import simulate as run_simulation
+    from beredt.sim.distributed import session
+    from beredt.sim.engine import DEFAULT_N_SCENARIOS
+
+    if mode not in ("joint", "decomposed"):
+        raise InvalidInput(f"mode: joint or decomposed, not {mode!r}")
+    with session(scheduler):
+        return run_simulation(
+            dataset,
+            scenario,
+            n_scenarios=scenarios or scenario.n_scenarios or DEFAULT_N_SCENARIOS,
+            horizon_days=horizon_days,
+            seed=seed,
+            mode=mode,
+            progress=progress,
+            parquet=parquet,
+        )
+
+
 def simulate(
     store: Store,
     scenario: str,
@@ -90,30 +123,15 @@ def simulate(
     seed: int | None = None,
     mode: str = "joint",
     as_of: dt.date | None = None,
-    scenario_toml: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Simulate a library scenario: ``beredt simulate NAME --json``; with `scenario_toml`, the
-    scenario file given as text (an upload, named `scenario`) instead."""
-    from beredt.sim import simulate as run_simulation
-    from beredt.sim.engine import DEFAULT_N_SCENARIOS
-
-    if mode not in ("joint", "decomposed"):
-        raise InvalidInput(f"mode: joint or decomposed, not {mode!r}")
+    """Simulate a library scenario: ``beredt simulate NAME --json``."""
     dataset = dataset_on(store, as_of)
-    if scenario_toml is not None:
-        parsed = uploaded_scenario(scenario_toml, dataset, scenario)
-    else:
-        parsed = fitting_scenario(library_scenario(scenario), dataset)
-    result = run_simulation(
-        dataset,
-        parsed,
-        n_scenarios=scenarios or parsed.n_scenarios or DEFAULT_N_SCENARIOS,
-        horizon_days=horizon_days,
-        seed=seed,
-        mode=mode,
+    parsed = fitting_scenario(library_scenario(scenario), dataset)
+    result = simulation(
+        dataset, parsed, scenarios=scenarios, horizon_days=horizon_days, seed=seed, mode=mode,
         progress=progress,
-    )
+    )  # fmt: skip
     return dict(to_jsonable(result.to_dict(0)))
 
 

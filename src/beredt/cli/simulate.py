@@ -29,7 +29,6 @@ from beredt.cli.common import (
 )
 from beredt.views.terminal import data_table, did_you_mean, show
 
-LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 _PLOT_SUFFIXES = {".png", ".html", ".htm"}
 
 
@@ -40,7 +39,9 @@ def register(app: typer.Typer) -> None:
 
 def library() -> list[Path]:
     """The scenario files shipped with Beredt (``beredt/scenarios/*.toml``)."""
-    return sorted(LIBRARY.glob("*.toml"))
+    from beredt.app.compute import scenario_library
+
+    return scenario_library()
 
 
 def resolve_scenario(name: str) -> Path:
@@ -48,6 +49,8 @@ def resolve_scenario(name: str) -> Path:
     path = Path(name)
     if path.is_file():
         return path
+    from beredt.app.compute import LIBRARY
+
     for candidate in (LIBRARY / name, LIBRARY / f"{name}.toml"):
         if candidate.is_file():
             return candidate
@@ -163,9 +166,9 @@ def simulate_command(
     json_target: JsonOption = None,
 ) -> None:
     """Simulate disruptions of a scenario: unmet patient-days, shortages, stock-outs."""
+    from beredt.app import compute
     from beredt.ingest.errors import ImportRejected
-    from beredt.sim import check_scenario, load_scenario, simulate
-    from beredt.sim.distributed import session
+    from beredt.sim import check_scenario, load_scenario
     from beredt.sim.engine import DEFAULT_N_SCENARIOS
 
     console = console_for(json_target)
@@ -189,16 +192,17 @@ def simulate_command(
     if problems:
         fail("the scenario does not fit the dataset:\n" + scenario_problems(problems, dataset), 2)
     n = scenarios or parsed.n_scenarios or DEFAULT_N_SCENARIOS
-    with session(scheduler), progress_bar(f"simulating {parsed.name}", n) as progress:
-        result = simulate(
+    with progress_bar(f"simulating {parsed.name}", n) as progress:
+        result = compute.simulation(
             dataset,
             parsed,
-            n_scenarios=n,
+            scenarios=n,
             horizon_days=horizon_days,
             seed=seed,
             mode=mode,
-            progress=progress,
             parquet=parquet,
+            scheduler=scheduler,
+            progress=progress,
         )
     _print_summary(console, result, top)
     if parquet is not None:
