@@ -168,7 +168,7 @@ def _print_plan(console: Console, plan: ResponsePlan, lang: str) -> None:
     )
     console.print(summary(plan, lang), markup=False)
     table = data_table(
-        ("#", "number"),
+        ("Prioritet" if nb else "Priority", "number"),  # the action's rank, shared by its kind
         ("Tiltak" if nb else "Action", "name"),
         ("Status", "text"),
         Col("ETA", "number", justify="left"),
