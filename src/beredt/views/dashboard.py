@@ -148,25 +148,47 @@ def days_left_figure(rows: Sequence[Mapping[str, Any]], top: int = 20) -> dict[s
     shown = [r for r in rows if r.get("days_left") is not None][:top]
     if not shown:
         return None
+    return _bars(
+        [f"{r['name']} ({r['notice_id']})" for r in shown],
+        [float(r["days_left"]) for r in shown],
+        colour="#9c2a00",
+        title={"nb": "dager med lager igjen", "en": "days of supply left"},
+        left_margin=260,
+        min_height=240,
+        row_height=24,
+    )
+
+
+def _bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    colour: str,
+    title: Mapping[str, str],
+    left_margin: int,
+    min_height: int,
+    row_height: int,
+    series: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Horizontal bars, the first label on top, in each language (title and series name)."""
     out = {}
     for lang in LANGS:
-        data = [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "y": [f"{r['name']} ({r['notice_id']})" for r in shown][::-1],
-                "x": [float(r["days_left"]) for r in shown][::-1],
-                "marker": {"color": "#9c2a00"},
-            }
-        ]
-        title = "dager med lager igjen" if lang == "nb" else "days of supply left"
+        bar: dict[str, Any] = {
+            "type": "bar",
+            "orientation": "h",
+            "y": list(labels)[::-1],
+            "x": list(values)[::-1],
+            "marker": {"color": colour},
+        }
+        if series is not None:
+            bar["name"] = series[lang]
         out[lang] = _spec(
-            data,
+            [bar],
             _layout(
                 separators=_separators(lang),
-                margin={"l": 260, "r": 20, "t": 20, "b": 50},
-                xaxis={"title": {"text": title}},
-                height=max(240, 24 * len(shown) + 80),
+                margin={"l": left_margin, "r": 20, "t": 20, "b": 50},
+                xaxis={"title": {"text": title[lang]}},
+                height=max(min_height, row_height * len(labels) + 80),
                 showlegend=False,
             ),
         )
@@ -370,37 +392,23 @@ def simulation_tables(result: Mapping[str, Any], top: int = 20) -> tuple[list[Kp
 
 
 def simulation_figure(result: Mapping[str, Any], top: int = 15) -> dict[str, str] | None:
-    """Bars: the substances with the most patient-days without treatment (mean, P95 whisker)."""
+    """Bars: the substances with the most patient-days without treatment (mean over scenarios)."""
     rows = sorted(
         result["options"][0]["substances"], key=lambda r: -(r.get("unmet_ddd_mean") or 0.0)
     )[:top]
     rows = [r for r in rows if (r.get("unmet_ddd_mean") or 0) > 0]
     if not rows:
         return None
-    out = {}
-    for lang in LANGS:
-        data = [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": "snitt" if lang == "nb" else "mean",
-                "y": [f"{r['name']} ({r['atc_code']})" for r in rows][::-1],
-                "x": [float(r["unmet_ddd_mean"]) for r in rows][::-1],
-                "marker": {"color": "#1f4e79"},
-            }
-        ]
-        title = "pasientdager uten behandling" if lang == "nb" else "patient-days without treatment"
-        out[lang] = _spec(
-            data,
-            _layout(
-                separators=_separators(lang),
-                margin={"l": 240, "r": 20, "t": 20, "b": 50},
-                xaxis={"title": {"text": title}},
-                height=max(260, 26 * len(rows) + 80),
-                showlegend=False,
-            ),
-        )
-    return out
+    return _bars(
+        [f"{r['name']} ({r['atc_code']})" for r in rows],
+        [float(r["unmet_ddd_mean"]) for r in rows],
+        colour="#1f4e79",
+        title={"nb": "pasientdager uten behandling", "en": "patient-days without treatment"},
+        left_margin=240,
+        min_height=260,
+        row_height=26,
+        series={"nb": "snitt", "en": "mean"},
+    )
 
 
 def simulation_csv(result: Mapping[str, Any]) -> str:
