@@ -38,6 +38,14 @@ def test_plan_parameters_refuse_what_the_cli_refuses(db: str) -> None:
     )
     assert cli.exit_code == 2
     assert "objective: one of" in cli.output
+    # the whole run refuses the same parameters before it writes anything
+    store = open_store(db)
+    with pytest.raises(InvalidInput, match="policy: default or none"):
+        compute.run(store, policy="my-file.toml")
+    with pytest.raises(InvalidInput, match="objective"):
+        compute.run(store, objective="cheapest")
+    with pytest.raises(InvalidInput):
+        compute.run(store, min_cover=["vital=-3"])
 
 
 def test_backtest_cuts_after_the_record_are_refused_alike(db: str) -> None:

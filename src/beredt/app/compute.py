@@ -142,6 +142,13 @@ def plan_policy(path: Path | None = None, *, none: bool = False) -> Any:
     return no_policy() if none else load_policy(path)
 
 
+def named_policy(name: str) -> Any:
+    """A policy a client may name: ``default`` (the shipped one) or ``none``; never a file."""
+    if name not in ("default", "none"):
+        raise InvalidInput(f"policy: default or none, not {name!r}")
+    return plan_policy(none=name == "none")
+
+
 def plan_parameters(
     *,
     policy: Any,
@@ -213,9 +220,9 @@ def plan_model(
             dataset, parameters, scenario=scenario, library=list(library), seed=seed,
             progress=progress, policy=policy.to_dict() if policy is not None else None,
         )  # fmt: skip
+    except InvalidInput:
+        raise
     except ValueError as exc:
-        if isinstance(exc, InvalidInput):
-            raise
         raise InvalidInput(str(exc)) from None
 
 
@@ -239,9 +246,7 @@ def plan(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The best preparedness plan within `budget`: ``beredt plan --json``."""
-    if policy not in ("default", "none"):
-        raise InvalidInput(f"policy: default or none, not {policy!r}")
-    chosen = plan_policy(none=policy == "none")
+    chosen = named_policy(policy)
     parameters = plan_parameters(
         policy=chosen, weeks=weeks, value_per_patient_day=value_per_patient_day,
         horizon_days=horizon_days, scenarios=scenarios, gap=gap, holding_rate=holding_rate,
@@ -374,19 +379,11 @@ def run(
     from beredt.app.context import require_dataset
     from beredt.app.pipeline import RunOptions, run_pipeline, stage_keys
     from beredt.ingest.bundle import write_bundle
-    from beredt.plan.parameters import OBJECTIVES, CoverRule
 
     if hazards not in ("calibrated", "data"):
         raise InvalidInput(f"hazards: calibrated or data, not {hazards!r}")
-    if policy not in ("default", "none"):
-        raise InvalidInput(f"policy: default or none, not {policy!r}")
-    if objective is not None and objective not in OBJECTIVES:
-        raise InvalidInput(f"objective: one of {', '.join(OBJECTIVES)}, not {objective!r}")
-    for rule in min_cover:
-        try:
-            CoverRule.parse(rule)
-        except ValueError as exc:
-            raise InvalidInput(f"min_cover: {exc}") from None
+    # the plan stage's own checks, before the bundle is written: the same answer as plan's
+    plan_parameters(policy=named_policy(policy), objective=objective, min_cover=min_cover)
     bundle = require_dataset(store)
     keys = list(stage_keys())
 
