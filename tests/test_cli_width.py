@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from beredt.app.compute import scenario_library
 from beredt.cli import get_app
-from beredt.cli.simulate import library
 from beredt.views.respond_text import number
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample-no"
@@ -107,7 +107,7 @@ def _simulate(d: Any) -> list[str | None]:
 
 
 def _library(_d: Any) -> list[str | None]:
-    return [p.stem for p in library()]
+    return [p.stem for p in scenario_library()]
 
 
 def _calibrate(d: Any) -> list[str | None]:

@@ -37,19 +37,13 @@ def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_command)
 
 
-def library() -> list[Path]:
-    """The scenario files shipped with Beredt (``beredt/scenarios/*.toml``)."""
-    from beredt.app.compute import scenario_library
-
-    return scenario_library()
-
-
 def resolve_scenario(name: str) -> Path:
     """A scenario file by path, or by name from the library (``background``, …)."""
+    from beredt.app.compute import LIBRARY, scenario_library
+
     path = Path(name)
     if path.is_file():
         return path
-    from beredt.app.compute import LIBRARY
 
     for candidate in (LIBRARY / name, LIBRARY / f"{name}.toml"):
         if candidate.is_file():
@@ -57,7 +51,7 @@ def resolve_scenario(name: str) -> Path:
     fail_unknown(
         "scenario file or library scenario",
         name,
-        [p.stem for p in library()],
+        [p.stem for p in scenario_library()],
         "`beredt simulate --list` lists the library",
         code=2,
     )
@@ -220,6 +214,7 @@ def simulate_command(
 
 
 def _print_library(console: Console) -> None:
+    from beredt.app.compute import scenario_library
     from beredt.sim import load_scenario
 
     view = data_table(
@@ -229,7 +224,7 @@ def _print_library(console: Console) -> None:
         ("events", "number"),
         title="Scenario library",
     )
-    for path in library():
+    for path in scenario_library():
         sc = load_scenario(path)
         view.add_row(path.stem, sc.name, f"{sc.horizon_days or 365} d", str(len(sc.events)))
     show(console, view)
