@@ -1790,13 +1790,22 @@ def _run_option(
                             si[GAP, s] = NONE_DAY
                             si[ACT, s] = NONE_DAY
                         si[LAST, s] = t + 1
-                        if (
+                        own_only = (
                             r == 0.0
                             and need_own_only
                             and not has_surge
                             and not has_loss
                             and (not trigger_stock or si[ACT, s] != NONE_DAY)
-                        ):
+                        )
+                        if own_only and not has_agr:
+                            # A down pack whose own stock is spent stops the own-stock loop on
+                            # its first day: the other packs' stock covers, so what follows is
+                            # a steady gap (below), which steps those days without the full day.
+                            for p in range(p0, p1):
+                                if down[p] and prod_par[PP_SHARE, p] > 0.0 and stock[p] <= 0.0:
+                                    own_only = False
+                                    break
+                        if own_only:
                             # the next day on which a product of s changes state, or on which
                             # renewable supply could start (it would be used before the stock)
                             nxt = hi
@@ -1856,6 +1865,7 @@ def _run_option(
                 break
             # days in order from t_sync over the union of the component's active intervals
             n_act = 0
+            n_act_agr = 0  # active members with an agreement in this option
             q = qs
             t = t_sync
             while q < q1 and siv[order[q], 1] <= t_sync:
@@ -1886,6 +1896,8 @@ def _run_option(
                             is_active[s] = True
                             active[n_act] = s
                             n_act += 1
+                            if sub_agr[s + 1] > sub_agr[s]:
+                                n_act_agr += 1
                             noise_bases[s] = key_base(seed, scen, STREAM_DEMAND, s)
                             steady[s] = -1
                         cur_end[s] = siv[order[q], 1]
@@ -2009,7 +2021,7 @@ def _run_option(
                     dem[s] = d
                     mult[s] = mt
                 # surge production; agreements on a line share it pro rata to what they ask
-                if comp_agr:
+                if comp_agr and n_act_agr > 0:
                     for ai in range(n_act):
                         s = active[ai]
                         if rem[s] <= 0.0 or si[ACT, s] == NONE_DAY:
@@ -2231,6 +2243,8 @@ def _run_option(
                     if cur_end[s] <= t + 1:
                         is_active[s] = False
                         n_act -= 1
+                        if sub_agr[s + 1] > sub_agr[s]:
+                            n_act_agr -= 1
                         active[ai] = active[n_act]
                     else:
                         ai += 1
