@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from distributed import get_task_stream
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from beredt.api import create_app
 from beredt.cli import get_app
 from beredt.domain.dataset import Dataset
+from beredt.errors import InvalidInput, Unavailable
 from beredt.plan.evaluate import evaluate_options
 from beredt.plan.options import build_options
 from beredt.plan.parameters import PlanParameters
@@ -26,6 +31,7 @@ from beredt.sim.distributed import (
     scenario_chunks,
     use_client,
 )
+from tests.api_support import make_site
 
 SCENARIO = (
     Path(__file__).parents[1] / "src" / "beredt" / "scenarios" / "export-ban-analgesics-api.toml"
@@ -96,7 +102,7 @@ def test_chunks_come_back_in_scenario_order(small_dataset: Dataset, client: obje
     assert chunk_rows(10_000, 2_000, 2) == 1_280
     assert parse_local("local") is None
     assert parse_local("local:3") == 3
-    with pytest.raises(ValueError, match="local"):
+    with pytest.raises(InvalidInput, match="local"):
         parse_local("local:none")
 
 
@@ -264,3 +270,118 @@ def test_simulate_command_with_scheduler_and_parquet(
     assert one["national"] == two["national"]
     assert one["substances"] == two["substances"]
     assert sorted(p.name for p in (out / "national").iterdir())[0] == "part-000000000.parquet"
+
+
+def test_the_active_client_belongs_to_its_thread(client: object) -> None:
+    """A server's request threads do not pick up the cluster of a job running beside them."""
+    import threading
+
+    seen: list[object] = []
+    with use_client(client):  # type: ignore[arg-type]
+        assert active_client() is client
+        other = threading.Thread(target=lambda: seen.append(active_client()))
+        other.start()
+        other.join()
+        with use_client(client):  # type: ignore[arg-type]
+            assert active_client() is client
+        assert active_client() is client  # the inner block leaves the outer one active
+    assert seen == [None]
+    assert active_client() is None
+
+
+def test_a_scheduler_that_cannot_be_used_gets_a_clear_error(
+    small_bundle_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from beredt.sim import distributed
+
+    with pytest.raises(InvalidInput, match="not a Dask scheduler address"):
+        distributed.check_scheduler("bogus")
+    with pytest.raises(InvalidInput, match="local:N"):
+        distributed.check_scheduler("local:0")
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: nobody answers there
+        with pytest.raises(Unavailable, match="no Dask scheduler answered"):
+            distributed.check_scheduler(f"tcp://127.0.0.1:{port}")
+        # a host whose name begins with "local" is an address, not a local cluster
+        with pytest.raises(Unavailable, match=f"localhost:{port}"):
+            distributed.check_scheduler(f"localhost:{port}")
+    env = {"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "COLUMNS": "200"}
+    runner = CliRunner()
+    assert (
+        runner.invoke(get_app(), ["import", "bundle", str(small_bundle_path)], env=env).exit_code
+        == 0
+    )
+    for command in (["simulate", "background", "-n", "64"], ["serve", "--port", "1"]):
+        result = runner.invoke(get_app(), [*command, "--scheduler", "tcp//nowhere"], env=env)
+        assert result.exit_code == 2, result.output
+        assert "error: --scheduler 'tcp//nowhere': not a Dask scheduler address" in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_server_jobs_simulate_on_the_scheduler(client: object, tmp_path: Path) -> None:
+    """`beredt serve --scheduler`: a job's chunks run on the workers, with the serial numbers."""
+    site = make_site(f"sqlite:///{tmp_path / 'beredt.db'}")
+    address = client.scheduler.address  # type: ignore[attr-defined]
+    job = {
+        "kind": "simulate",
+        "parameters": {"scenario": "export-ban-analgesics-api", "scenarios": 256, "seed": 3},
+    }
+    results, tasks = [], []
+    for scheduler in (None, address):
+        with (
+            get_task_stream(client) as stream,  # type: ignore[arg-type]
+            TestClient(create_app(site.url, scheduler=scheduler)) as api,
+        ):
+            auth = site.headers("analyst")
+            job_id = api.post("/api/v1/jobs", headers=auth, json=job).json()["job_id"]
+            for _ in range(600):
+                state = api.get(f"/api/v1/jobs/{job_id}", headers=auth).json()
+                if state["status"] in ("succeeded", "failed"):
+                    break
+                time.sleep(0.1)
+            assert state["status"] == "succeeded", state
+            doc = api.get(f"/api/v1/jobs/{job_id}/result", headers=auth).json()
+            doc.pop("wall_seconds")
+            results.append(doc)
+            assert active_client() is None  # nothing leaks into the request threads
+        tasks.append(
+            {
+                str(task["key"][0] if isinstance(task["key"], tuple) else task["key"]).split("-")[0]
+                for task in stream.data
+            }
+        )
+    assert results[0] == results[1]
+    assert tasks[0] == set()  # without a scheduler the server simulates itself
+    assert "_run_chunk" in tasks[1]
+
+
+def test_invest_command_on_the_scheduler(
+    small_bundle_path: Path, tmp_path: Path, client: object
+) -> None:
+    """`beredt invest --scheduler`: the lines' simulated years on the workers, same numbers."""
+    env = {"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "COLUMNS": "200"}
+    runner = CliRunner()
+    assert (
+        runner.invoke(get_app(), ["import", "bundle", str(small_bundle_path)], env=env).exit_code
+        == 0
+    )
+    line = (
+        "id=T1,capex=40M,fixed=3M,build_days=365,life_years=12,atc=J01CA04,capacity=20000,"
+        "unit_cost=1.5,domestic=5000,export=6000,price=4,fee=1.5M,reserved=6000,response_days=30"
+    )
+    args = ["invest", "--line", line, "--scenarios", "128", "--paths", "300", "--json", "-"]
+    docs = []
+    for extra in ([], ["--scheduler", client.scheduler.address]):  # type: ignore[attr-defined]
+        with get_task_stream(client) as stream:  # type: ignore[arg-type]
+            result = runner.invoke(get_app(), [*args, *extra], env=env)
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout[result.stdout.index("{") :])
+        assert doc["result"].pop("wall_seconds") > 0
+        docs.append(doc)
+        assert bool(stream.data) == bool(extra)
+    assert docs[0] == docs[1]
+    assert docs[0]["result"]["cases"][0]["p_at_break_even"] >= 0.9

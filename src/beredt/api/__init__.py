@@ -36,14 +36,17 @@ def create_app(
     cors_origins: Sequence[str] = (),
     job_workers: int = 1,
     web: bool = True,
+    scheduler: str | None = None,
 ) -> FastAPI:
     """The API on the store at `url` (default: ``BEREDT_DATABASE_URL`` or ``./beredt.db``),
-    with the web dashboard (:mod:`beredt.web`) at ``/`` unless not `web`."""
+    with the web dashboard (:mod:`beredt.web`) at ``/`` unless not `web`; background jobs
+    simulate on the Dask `scheduler` when one is given (same numbers)."""
     store = open_store(url)
-    runner = JobRunner(store, job_workers)
+    runner = JobRunner(store, job_workers, scheduler)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner.start()
         recovered = runner.recover()
         if recovered:
             log.warning("%d unfinished jobs of an earlier server marked failed", recovered)

@@ -4,7 +4,9 @@ A job is a row of the store (``jobs``): its kind and parameters, its status (que
 succeeded, failed), its progress (done of total, and what runs now) and, when it succeeded, its
 result: the same JSON document as the command's ``--json``. The runner is a thread pool inside
 the server process (one worker by default: the analyses use every core already); a server that
-stops leaves its unfinished jobs marked failed when it starts again.
+stops leaves its unfinished jobs marked failed when it starts again. Given a Dask scheduler
+(``beredt serve --scheduler``), the jobs' simulations run on its workers, with the same numbers;
+the server's own requests stay in the server process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from typing import Any
 
 from beredt.app import compute
@@ -42,14 +45,37 @@ PROGRESS_INTERVAL = 0.5
 class JobRunner:
     """Runs jobs of one store in background threads and records their progress."""
 
-    def __init__(self, store: Store, workers: int = 1) -> None:
-        """`workers` = 0 queues jobs without running them (a front end that runs none)."""
+    def __init__(self, store: Store, workers: int = 1, scheduler: str | None = None) -> None:
+        """`workers` = 0 queues jobs without running them (a front end that runs none);
+        `scheduler`: the jobs simulate on this Dask cluster (see :mod:`beredt.sim.distributed`),
+        connected by :meth:`start`."""
         self.store = store
         self.repo = ServerStore(store)
+        self.scheduler = scheduler
+        self.client: Any = None
+        self._resources = ExitStack()
         self.pool = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="beredt-job")
             if workers > 0
             else None
+        )
+
+    def start(self) -> None:
+        """Connect to the scheduler (a ``local`` one is started here); fails with the reason."""
+        if self.scheduler is None or self.pool is None or self.client is not None:
+            return
+        from beredt.sim.distributed import connect
+
+        try:
+            self.client = self._resources.enter_context(connect(self.scheduler))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"--scheduler {self.scheduler}: cannot connect ({exc})") from exc
+        workers = self.client.nthreads()
+        log.info(
+            "jobs simulate on the Dask scheduler %s (%d workers, %d threads)",
+            self.client.scheduler.address,
+            len(workers),
+            sum(workers.values()),
         )
 
     def recover(self) -> int:
@@ -92,7 +118,10 @@ class JobRunner:
                 parameters["as_of"] = as_date(parameters["as_of"])
             if kind in _WITH_PROGRESS:
                 parameters["progress"] = progress
-            result = KINDS[kind](self.store, **parameters)
+            from beredt.sim.distributed import use_client
+
+            with use_client(self.client) if self.client is not None else nullcontext():
+                result = KINDS[kind](self.store, **parameters)
             self.repo.update_job(
                 job_id,
                 status="succeeded",
@@ -113,6 +142,8 @@ class JobRunner:
         """Stop taking jobs (running ones finish when `wait`)."""
         if self.pool is not None:
             self.pool.shutdown(wait=wait, cancel_futures=True)
+        self._resources.close()
+        self.client = None
 
 
 def _now() -> Any:

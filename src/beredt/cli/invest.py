@@ -20,6 +20,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     check_json_target,
     console_for,
     emit_json,
@@ -128,6 +129,7 @@ def invest_command(
         Path | None, typer.Option("--xlsx", help="Write every table to this Excel workbook.")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Chart language: en or nb.")] = "en",
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
@@ -139,6 +141,7 @@ def invest_command(
     from beredt.plan.cashflow import FinanceParameters
     from beredt.plan.invest import InvestParameters, SpecError, invest, parse_line_spec
     from beredt.sim import check_scenario, load_scenario
+    from beredt.sim.distributed import session
 
     if lang not in ("en", "nb"):
         fail(f"--lang must be en or nb, not {lang!r}")
@@ -183,7 +186,10 @@ def invest_command(
                 library.append(sc)
     console = console_for(json_target)
     try:
-        with progress_bar("simulating the lines' years", scenarios) as progress:
+        with (
+            session(scheduler),
+            progress_bar("simulating the lines' years", scenarios) as progress,
+        ):
             result = invest(dataset, specs, params, library=library, seed=seed, progress=progress)
     except (SpecError, ValueError) as exc:
         fail(str(exc), code=2)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from beredt.cli.common import DatabaseOption, fail, make_console, open_store
+from beredt.cli.common import DatabaseOption, SchedulerOption, fail, make_console, open_store
 from beredt.views.terminal import data_table, show
 
 user_app = typer.Typer(help="Accounts of the server: roles, API tokens, passwords.")
@@ -138,14 +138,17 @@ def serve(
         typer.Option("--cors-origin", metavar="URL", help="Allow browser pages of this origin."),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning.")] = "info",
+    scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
-    """Serve the HTTP API (FastAPI on uvicorn) on the store; docs at /api/v1/docs."""
+    """Serve the HTTP API (FastAPI on uvicorn) on the store; docs at /api/v1/docs. With
+    --scheduler the background jobs simulate on Dask workers (same numbers)."""
     import logging
 
     import uvicorn
 
     from beredt.api import create_app
+    from beredt.sim.distributed import check_scheduler
 
     if log_level not in ("debug", "info", "warning", "error"):
         fail(f"--log-level must be debug, info, warning or error, not {log_level!r}", code=2)
@@ -155,9 +158,13 @@ def serve(
     store = open_store(db)  # fails now, with the reason, when the database cannot be opened
     url = store.url
     store.dispose()
-    app = create_app(url, cors_origins=cors_origin or (), job_workers=job_workers)
+    check_scheduler(scheduler)  # likewise a scheduler that does not answer
+    app = create_app(
+        url, cors_origins=cors_origin or (), job_workers=job_workers, scheduler=scheduler
+    )
+    where = f"; jobs simulate on {scheduler}" if scheduler else ""
     make_console(stderr=True).print(
-        f"serving {store.display_url} on http://{host}:{port}/api/v1 (docs: /api/v1/docs)"
+        f"serving {store.display_url} on http://{host}:{port}/api/v1 (docs: /api/v1/docs){where}"
     )
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 

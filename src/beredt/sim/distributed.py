@@ -9,7 +9,8 @@ fanned out over ``dask.distributed``:
 * :func:`scenario_chunks` maps :func:`beredt.sim.engine.run_scenarios` over scenario chunks and
   yields the chunk outputs in scenario order (on the active client's workers, else here);
   :func:`beredt.sim.simulate` and the optimiser's option evaluation reduce them as they come.
-* :func:`session` makes a client active for a block of code: ``None`` runs in this process,
+* :func:`session` makes a client active for a block of code in this thread (a server's job
+  threads each their own; see :class:`beredt.app.jobs.JobRunner`): ``None`` runs in this process,
   ``"local"`` (or ``"local:N"``) starts a ``LocalCluster`` of N worker processes (default one
   per core) and closes it at the end, any other string is the address of a running scheduler
   (``tcp://host:8786``). The command line's ``--scheduler`` option is this argument.
@@ -27,11 +28,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from beredt.errors import InvalidInput, Unavailable
 from beredt.sim.engine import REDUCTION_BLOCK, ChunkOutput, run_scenarios
 from beredt.sim.model import CompiledModel
 
@@ -48,23 +51,37 @@ WORKER_ENVIRON: dict[str, str | None] = {
 }
 #: Chunks per worker thread a run is cut into at least (load balance on uneven chunks).
 CHUNKS_PER_THREAD = 4
+#: Seconds to wait for a scheduler to answer before saying that none does.
+CONNECT_TIMEOUT_S = 10
 
-_ACTIVE: list[Client] = []
+# Per thread: a server's request threads must not pick up the cluster of a job running beside
+# them, and two jobs may run on different clients.
+_ACTIVE = threading.local()
+
+
+def _stack() -> list[Client]:
+    stack: list[Client] | None = getattr(_ACTIVE, "clients", None)
+    if stack is None:
+        stack = _ACTIVE.clients = []
+    return stack
 
 
 def active_client() -> Client | None:
-    """The client that :func:`scenario_chunks` uses by default (innermost :func:`use_client`)."""
-    return _ACTIVE[-1] if _ACTIVE else None
+    """The client that :func:`scenario_chunks` uses by default in this thread (innermost
+    :func:`use_client`)."""
+    stack = _stack()
+    return stack[-1] if stack else None
 
 
 @contextmanager
 def use_client(client: Client) -> Iterator[Client]:
-    """Run the simulations of the enclosed block on `client`'s workers."""
-    _ACTIVE.append(client)
+    """Run the simulations of the enclosed block, in this thread, on `client`'s workers."""
+    stack = _stack()
+    stack.append(client)
     try:
         yield client
     finally:
-        _ACTIVE.remove(client)
+        stack.pop()
 
 
 def parse_local(scheduler: str) -> int | None:
@@ -73,7 +90,10 @@ def parse_local(scheduler: str) -> int | None:
         return None
     head, _, count = scheduler.partition(":")
     if head != LOCAL or not count.isdigit() or int(count) < 1:
-        raise ValueError(f"not a local cluster: {scheduler!r} (local or local:N)")
+        raise InvalidInput(
+            f"--scheduler {scheduler!r}: not a local cluster (local, or local:N with N ≥ 1 "
+            "worker processes)"
+        )
     return int(count)
 
 
@@ -81,9 +101,17 @@ def is_local(scheduler: str) -> bool:
     """Whether `scheduler` asks for a LocalCluster (``local`` or ``local:N``)."""
     try:
         parse_local(scheduler)
-    except ValueError:
+    except InvalidInput:
         return False
     return True
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Fail now, with the reason, if `scheduler` is not a local cluster or a scheduler that
+    answers (a server checks before it starts rather than on its first job)."""
+    if scheduler is not None and not is_local(scheduler):
+        with connect(scheduler):
+            pass
 
 
 def local_cluster(
@@ -129,9 +157,23 @@ def connect(scheduler: str | None) -> Iterator[Client | None]:
                 yield client
         finally:
             cluster.close()
-    else:
-        with Client(scheduler) as client:
-            yield client
+        return
+    if scheduler.partition(":")[0] == LOCAL:
+        parse_local(scheduler)  # local with a bad count: says what is wrong
+    try:
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except ValueError as exc:
+        raise InvalidInput(
+            f"--scheduler {scheduler!r}: not a Dask scheduler address ({exc}); use local, "
+            "local:N or tcp://HOST:PORT"
+        ) from exc
+    except OSError as exc:
+        raise Unavailable(
+            f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_TIMEOUT_S} s "
+            f"({exc})"
+        ) from exc
+    with client:
+        yield client
 
 
 @contextmanager
