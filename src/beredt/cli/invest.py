@@ -134,8 +134,10 @@ def invest_command(
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
-    """The producer's NPV and IRR over the simulator's futures with and without an agreement,
-    the break-even fee at a chosen P(NPV > 0) (the risk relief), and the state's side.
+    """A producer's NPV and IRR with and without an agreement, and the break-even fee.
+
+    Over the simulator's futures: the fee at a chosen P(NPV > 0) (the risk relief) and the
+    state's side. With --scheduler the simulated years run on Dask workers (same numbers).
     """
     from beredt.app.pipeline import default_scenario_dir
     from beredt.plan.cashflow import FinanceParameters

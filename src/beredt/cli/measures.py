@@ -126,8 +126,9 @@ def measures_command(
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
-    """The export report's four measures by year against their targets: clinical trials, the
-    home market, competence and risk relief.
+    """The export report's four measures by year against their targets.
+
+    Clinical trials, the home market, competence and risk relief.
     """
     from beredt.industry.measures import load_targets, measure_indicators
     from beredt.ingest.errors import ImportRejected

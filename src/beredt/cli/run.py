@@ -148,8 +148,10 @@ def run(
     scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
-    """Import the bundle (replacing the store's dataset), score, simulate, optimise, plan
-    responses and write report.html, report.xlsx, results.json and run.json."""
+    """Import the bundle, score, simulate, optimise, plan responses and write the report.
+
+    The bundle replaces the store's dataset; the run writes report.html, report.xlsx,
+    results.json and run.json."""
     from beredt.app.analyses import RunParameters
     from beredt.app.pipeline import (
         DEFAULT_SCENARIOS,

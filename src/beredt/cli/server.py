@@ -141,8 +141,9 @@ def serve(
     scheduler: SchedulerOption = None,
     db: DatabaseOption = None,
 ) -> None:
-    """Serve the HTTP API (FastAPI on uvicorn) on the store; docs at /api/v1/docs. With
-    --scheduler the background jobs simulate on Dask workers (same numbers)."""
+    """Serve the HTTP API (FastAPI on uvicorn) on the store; docs at /api/v1/docs.
+
+    With --scheduler the background jobs simulate on Dask workers (same numbers)."""
     import logging
 
     import uvicorn
