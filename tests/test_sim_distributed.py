@@ -304,10 +304,10 @@ def test_a_scheduler_that_cannot_be_used_gets_a_clear_error(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, not listening: nobody answers there
-        with pytest.raises(Unavailable, match="no Dask scheduler answered"):
+        with pytest.raises(Unavailable, match="no Dask scheduler answers at 127.0.0.1 port"):
             distributed.check_scheduler(f"tcp://127.0.0.1:{port}")
         # a host whose name begins with "local" is an address, not a local cluster
-        with pytest.raises(Unavailable, match=f"localhost:{port}"):
+        with pytest.raises(Unavailable, match=f"localhost:{port}: no Dask scheduler"):
             distributed.check_scheduler(f"localhost:{port}")
     env = {"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "COLUMNS": "200"}
     runner = CliRunner()
@@ -385,3 +385,16 @@ def test_invest_command_on_the_scheduler(
         assert bool(stream.data) == bool(extra)
     assert docs[0] == docs[1]
     assert docs[0]["result"]["cases"][0]["p_at_break_even"] >= 0.9
+
+
+def test_the_server_log_keeps_dask_to_its_warnings() -> None:
+    import logging
+
+    from beredt.cli.server import _quiet_dask
+
+    def record(name: str, level: int) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, "message", None, None)
+
+    assert not _quiet_dask(record("distributed.scheduler", logging.INFO))
+    assert _quiet_dask(record("distributed.worker", logging.WARNING))
+    assert _quiet_dask(record("beredt.jobs", logging.INFO))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from typing import Annotated
@@ -124,6 +125,11 @@ def user_list(db: DatabaseOption = None) -> None:
     show(make_console(), table)
 
 
+def _quiet_dask(record: logging.LogRecord) -> bool:
+    """Pass warnings and errors of Dask's loggers, and everything else."""
+    return record.levelno >= logging.WARNING or not record.name.startswith("distributed")
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
@@ -144,7 +150,6 @@ def serve(
     """Serve the HTTP API (FastAPI on uvicorn) on the store; docs at /api/v1/docs.
 
     With --scheduler the background jobs simulate on Dask workers (same numbers)."""
-    import logging
 
     import uvicorn
 
@@ -156,6 +161,11 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_level != "debug":
+        # Dask's scheduler, nanny and workers log every connection at info (their loggers set
+        # their own levels); the jobs' log line says where they simulate
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_dask)
     store = open_store(db)  # fails now, with the reason, when the database cannot be opened
     url = store.url
     store.dispose()

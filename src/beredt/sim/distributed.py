@@ -158,15 +158,9 @@ def connect(scheduler: str | None) -> Iterator[Client | None]:
         finally:
             cluster.close()
         return
-    if scheduler.partition(":")[0] == LOCAL:
-        parse_local(scheduler)  # local with a bad count: says what is wrong
+    _probe(scheduler)
     try:
         client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
-    except ValueError as exc:
-        raise InvalidInput(
-            f"--scheduler {scheduler!r}: not a Dask scheduler address ({exc}); use local, "
-            "local:N or tcp://HOST:PORT"
-        ) from exc
     except OSError as exc:
         raise Unavailable(
             f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_TIMEOUT_S} s "
@@ -174,6 +168,33 @@ def connect(scheduler: str | None) -> Iterator[Client | None]:
         ) from exc
     with client:
         yield client
+
+
+def _probe(scheduler: str) -> None:
+    """Check the address before a client is made: a client that fails half-way leaves Dask's
+    shared event loop to a later client in a state that can hang it (seen in tests)."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    if scheduler.partition(":")[0] == LOCAL:
+        parse_local(scheduler)  # local with a bad count: says what is wrong
+    try:
+        scheme, location = parse_address(scheduler)
+        host_port = parse_host_port(location) if scheme in ("tcp", "tls") else None
+    except ValueError as exc:
+        raise InvalidInput(
+            f"--scheduler {scheduler!r}: not a Dask scheduler address ({exc}); use local, "
+            "local:N or tcp://HOST:PORT"
+        ) from exc
+    if host_port is not None:
+        try:
+            socket.create_connection(host_port, timeout=CONNECT_TIMEOUT_S).close()
+        except OSError as exc:
+            raise Unavailable(
+                f"--scheduler {scheduler}: no Dask scheduler answers at {host_port[0]} port "
+                f"{host_port[1]} ({exc})"
+            ) from exc
 
 
 @contextmanager
