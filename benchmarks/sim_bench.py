@@ -11,7 +11,8 @@ countries, 20 production lines with agreements) in this script, then prints
   and against a SimPy discrete-event model of the same supply chain, both run scaled down and
   extrapolated per substance-scenario-day (the unit of work of all three).
 
-Usage: ``python benchmarks/sim_bench.py [--scenarios N] [--substances S] [--repeat R] [--quick]``.
+Usage: ``python benchmarks/sim_bench.py [--scenarios N] [--substances S] [--repeat R] [--quick]
+[--alternative-max-share X] [--parquet DIR]``.
 Numba threads follow ``NUMBA_NUM_THREADS`` (default: all cores).
 """
 
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from beredt.domain.bundle import Bundle, BundleMeta  # noqa: E402
 from beredt.domain.dataset import Dataset, build_dataset  # noqa: E402
-from beredt.sim import Scenario, simulate  # noqa: E402
+from beredt.sim import ModelParameters, Scenario, simulate  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)
 LETTERS = "ABCDGHJLMNPRSV"
@@ -225,14 +226,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def reference_rate(dataset: Dataset, mode: str, scenarios: int, horizon: int) -> float:
+def reference_rate(
+    dataset: Dataset, mode: str, scenarios: int, horizon: int, scenario: Scenario | None = None
+) -> float:
     """Substance-scenario-days per second of the NumPy day-stepping reference on a slice."""
     from sim_reference import run_reference
 
     from beredt.sim import Policies
     from beredt.sim.model import compile_model
 
-    model = compile_model(dataset, Scenario(), Policies.today(dataset), horizon, mode).kernel
+    scen = scenario or Scenario()
+    model = compile_model(dataset, scen, Policies.today(dataset), horizon, mode).kernel
     t0 = time.perf_counter()
     run_reference(model, 1, 0, scenarios)
     return dataset.n_substances * scenarios * horizon / (time.perf_counter() - t0)
@@ -261,7 +265,19 @@ def main(argv: list[str] | None = None) -> None:
         "--parquet", type=Path, default=None, help="also write the joint run's values here"
     )
     parser.add_argument("--quick", action="store_true", help="small run for a smoke test")
+    parser.add_argument(
+        "--alternative-max-share",
+        type=float,
+        default=None,
+        help="the model's alternative_max_share (0: no substitution, which leaves joint mode "
+        "without its coupling; default: the model's)",
+    )
     args = parser.parse_args(argv)
+    scenario = (
+        Scenario()
+        if args.alternative_max_share is None
+        else Scenario(model=ModelParameters(alternative_max_share=args.alternative_max_share))
+    )
     if args.quick:
         args.scenarios, args.substances = 256, 200
         args.reference_scenarios, args.simpy_runs = 8, 50
@@ -272,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         f"dataset: {dataset.n_substances} substances, {len(dataset.products)} products, "
         f"{len(dataset.sites)} sites, {len(dataset.active_agreements)} agreements "
         f"(built in {time.perf_counter() - t0:.1f} s); {threads} Numba threads; "
+        f"alternative_max_share {scenario.model.alternative_max_share}; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     t0 = time.perf_counter()
@@ -286,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
             t0, c0 = time.perf_counter(), time.process_time()
             result = simulate(
                 dataset,
-                Scenario(),
+                scenario,
                 n_scenarios=args.scenarios,
                 horizon_days=args.horizon_days,
                 seed=1,
@@ -310,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"over {args.repeat} runs"
             )
     for mode in ("joint", "decomposed"):
-        ref = reference_rate(dataset, mode, args.reference_scenarios, args.horizon_days)
+        ref = reference_rate(dataset, mode, args.reference_scenarios, args.horizon_days, scenario)
         print(
             f"NumPy day-stepping reference ({mode}, {args.reference_scenarios} scenarios of the "
             f"same dataset): {ref / 1e6:.3f} M/s → engine {rates[mode] / ref:,.0f}× faster "
