@@ -66,10 +66,7 @@ class JobRunner:
             return
         from beredt.sim.distributed import connect
 
-        try:
-            self.client = self._resources.enter_context(connect(self.scheduler))
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"--scheduler {self.scheduler}: cannot connect ({exc})") from exc
+        self.client = self._resources.enter_context(connect(self.scheduler))
         workers = self.client.nthreads()
         log.info(
             "jobs simulate on the Dask scheduler %s (%d workers, %d threads)",

@@ -107,11 +107,10 @@ def is_local(scheduler: str) -> bool:
 
 
 def check_scheduler(scheduler: str | None) -> None:
-    """Fail now, with the reason, if `scheduler` is not a local cluster or a scheduler that
-    answers (a server checks before it starts rather than on its first job)."""
+    """Fail now, with the reason, if `scheduler` is neither a local cluster nor an address where
+    something answers (a server checks before it starts rather than on its first job)."""
     if scheduler is not None and not is_local(scheduler):
-        with connect(scheduler):
-            pass
+        _probe(scheduler)
 
 
 def local_cluster(
