@@ -359,10 +359,17 @@ def test_server_jobs_simulate_on_the_scheduler(client: object, tmp_path: Path) -
     assert "_run_chunk" in tasks[1]
 
 
-def test_invest_command_on_the_scheduler(
-    small_bundle_path: Path, tmp_path: Path, client: object
+@pytest.mark.parametrize(
+    ("command", "summary"),
+    [
+        (["measures", "--scenarios", "128"], "measures"),
+        (["invest", "--line", "{line}", "--scenarios", "128", "--paths", "300"], "invest"),
+    ],
+)
+def test_industry_commands_on_the_scheduler(
+    small_bundle_path: Path, tmp_path: Path, client: object, command: list[str], summary: str
 ) -> None:
-    """`beredt invest --scheduler`: the lines' simulated years on the workers, same numbers."""
+    """`beredt measures|invest --scheduler`: their simulations on the workers, same numbers."""
     env = {"BEREDT_DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "COLUMNS": "200"}
     runner = CliRunner()
     assert (
@@ -373,18 +380,22 @@ def test_invest_command_on_the_scheduler(
         "id=T1,capex=40M,fixed=3M,build_days=365,life_years=12,atc=J01CA04,capacity=20000,"
         "unit_cost=1.5,domestic=5000,export=6000,price=4,fee=1.5M,reserved=6000,response_days=30"
     )
-    args = ["invest", "--line", line, "--scenarios", "128", "--paths", "300", "--json", "-"]
+    args = [part.format(line=line) for part in command] + ["--json", "-"]
     docs = []
     for extra in ([], ["--scheduler", client.scheduler.address]):  # type: ignore[attr-defined]
         with get_task_stream(client) as stream:  # type: ignore[arg-type]
             result = runner.invoke(get_app(), [*args, *extra], env=env)
         assert result.exit_code == 0, result.output
         doc = json.loads(result.stdout[result.stdout.index("{") :])
-        assert doc["result"].pop("wall_seconds") > 0
+        if summary == "invest":
+            assert doc["result"].pop("wall_seconds") > 0
         docs.append(doc)
         assert bool(stream.data) == bool(extra)
     assert docs[0] == docs[1]
-    assert docs[0]["result"]["cases"][0]["p_at_break_even"] >= 0.9
+    if summary == "invest":
+        assert docs[0]["result"]["cases"][0]["p_at_break_even"] >= 0.9
+    else:
+        assert docs[0]["agreement_values"]  # the simulated loss avoided per agreement
 
 
 def test_the_server_log_keeps_dask_to_its_warnings() -> None:

@@ -17,6 +17,7 @@ from beredt.cli.common import (
     AsOfOption,
     DatabaseOption,
     JsonOption,
+    SchedulerOption,
     check_json_target,
     console_for,
     emit_json,
@@ -122,13 +123,15 @@ def measures_command(
         Path | None, typer.Option("--xlsx", help="Write every table to this Excel workbook.")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Chart language: en or nb.")] = "en",
+    scheduler: SchedulerOption = None,
     as_of: AsOfOption = None,
     db: DatabaseOption = None,
     json_target: JsonOption = None,
 ) -> None:
     """The export report's four measures by year against their targets.
 
-    Clinical trials, the home market, competence and risk relief.
+    Clinical trials, the home market, competence and risk relief. With --scheduler the
+    agreements' simulation runs on Dask workers (same numbers).
     """
     from beredt.industry.measures import load_targets, measure_indicators
     from beredt.ingest.errors import ImportRejected
@@ -144,8 +147,12 @@ def measures_command(
     offer_values = None
     if scenarios >= 2:
         from beredt.plan import PlanParameters, prepare_plan
+        from beredt.sim.distributed import session
 
-        with progress_bar("simulating today's agreements", scenarios) as progress:
+        with (
+            session(scheduler),
+            progress_bar("simulating today's agreements", scenarios) as progress,
+        ):
             model = prepare_plan(
                 dataset, PlanParameters(n_scenarios=scenarios), seed=seed, progress=progress
             )
