@@ -29,7 +29,7 @@ from beredt.cli.common import (
     styled,
 )
 from beredt.ingest.errors import ImportRejected
-from beredt.report.xlsx import write_tables
+from beredt.report.xlsx import about_sheet, write_tables
 from beredt.views.fmt import number, percent
 from beredt.views.terminal import Col, data_table, show
 
@@ -317,20 +317,9 @@ def _print(console: Console, result: Any, series: str) -> None:
 
 def _write_xlsx(result: Any, path: Path) -> None:
     from beredt.industry.indicators import report_tables
-    from beredt.results import to_jsonable
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    prov = to_jsonable(result.provenance)
-    about = pd.DataFrame(
-        [
-            *[(k, str(v)) for k, v in prov.items() if k != "parameters"],
-            *[(f"parameter {k}", str(v)) for k, v in prov["parameters"].items()],
-            ("currency", result.currency),
-            *[("trade source", s) for s in result.trade_sources],
-            *[("note", n) for n in result.notes],
-        ],
-        columns=["item", "value"],
-    )
+    about = about_sheet(result, *[("trade source", s) for s in result.trade_sources])
     write_tables({"about": about, **report_tables(result)}, path)
 
 

@@ -327,19 +327,11 @@ def _write_pngs(result: Any, folder: Path, lang: str) -> list[Path]:
 
 
 def _write_xlsx(result: Any, path: Path) -> None:
+    from beredt.report.xlsx import about_sheet
     from beredt.results import to_jsonable
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    prov = to_jsonable(result.provenance)
-    about = pd.DataFrame(
-        [
-            *[(k, str(v)) for k, v in prov.items() if k != "parameters"],
-            *[(f"parameter {k}", str(v)) for k, v in prov["parameters"].items()],
-            ("currency", result.currency),
-            *[("note", n) for n in result.notes],
-        ],
-        columns=["item", "value"],
-    )
+    about = about_sheet(result)
     flows = pd.concat(
         [c.cash_flows.assign(investment_id=c.spec.investment_id) for c in result.cases],
         ignore_index=True,

@@ -262,19 +262,10 @@ def _print(console: Console, result: Any) -> None:
 
 def _write_xlsx(result: Any, path: Path) -> None:
     from beredt.industry.measures import report_tables
-    from beredt.results import to_jsonable
+    from beredt.report.xlsx import about_sheet
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    prov = to_jsonable(result.provenance)
-    about = pd.DataFrame(
-        [
-            *[(k, str(v)) for k, v in prov.items() if k != "parameters"],
-            *[(f"parameter {k}", str(v)) for k, v in prov["parameters"].items()],
-            ("currency", result.currency),
-            *[("note", n) for n in result.notes],
-        ],
-        columns=["item", "value"],
-    )
+    about = about_sheet(result)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         about.to_excel(writer, sheet_name="about", index=False)
         for name, frame in report_tables(result).items():

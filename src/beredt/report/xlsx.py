@@ -215,6 +215,24 @@ def frame_table(key: str, frame: pd.DataFrame, lang: str = "en") -> Table:
     return Table.from_frame(key, {"nb": key, "en": key}, frame, columns)
 
 
+def about_sheet(result: Any, *extra: tuple[str, str]) -> pd.DataFrame:
+    """The ``about`` sheet of a command's workbook: `result`'s provenance (each parameter on its
+    own row), currency, the `extra` rows and the notes, as (item, value) rows."""
+    from beredt.results import to_jsonable
+
+    prov = to_jsonable(result.provenance)
+    return pd.DataFrame(
+        [
+            *[(k, str(v)) for k, v in prov.items() if k != "parameters"],
+            *[(f"parameter {k}", str(v)) for k, v in prov["parameters"].items()],
+            ("currency", result.currency),
+            *extra,
+            *[("note", n) for n in result.notes],
+        ],
+        columns=["item", "value"],
+    )
+
+
 def write_tables(sheets: dict[str, pd.DataFrame], path: Path, lang: str = "en") -> Path:
     """A workbook of plain tables, one sheet each (the command line's ``--xlsx``): written as the
     report's tables are — header frozen, a named Excel table, number formats, text kept text."""
